@@ -1,0 +1,65 @@
+# Two commands do everything on a fresh machine (Python 3.11+, Node 20, make):
+#   make demo   run the example chat app
+#   make test   install everything and run every check and test
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := python3 -m uv
+endif
+export UV_PYTHON_DOWNLOADS := never
+VENV := .venv
+PY := $(VENV)/bin/python
+NODE_DIR := tests/conformance/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.package-lock.json
+
+.PHONY: help bootstrap install lock test lint typecheck pytest bench demo format clean
+
+help:
+	@echo "make test   - install (uv, Python env, node conformance clients) and run ruff, mypy, pytest"
+	@echo "make bench  - run the benchmarks and write bench/RESULTS.md"
+	@echo "make demo   - run the example chat app"
+
+bootstrap:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+
+# Locks: requirements/*.txt, made by `make lock` (uv pip compile) - pinned versions, no index URLs.
+install: bootstrap $(NODE_STAMP)
+	@test -x $(PY) || $(UV) venv --quiet --python "$$(command -v python3)" $(VENV)
+	$(UV) pip sync --quiet --python $(PY) requirements/dev.txt
+	$(UV) pip install --quiet --python $(PY) --no-deps -e .
+
+lock: bootstrap
+	$(UV) pip compile pyproject.toml --group dev --universal --python-version 3.11 -q --no-header -o requirements/dev.txt
+	$(UV) pip compile pyproject.toml --group bench --universal --python-version 3.11 -q --no-header -o requirements/bench.txt
+
+$(NODE_STAMP): $(NODE_DIR)/package-lock.json
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/ruff format --check src tests bench scripts
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+pytest: install
+	$(VENV)/bin/pytest -q
+
+test: lint typecheck pytest
+
+format: install
+	$(VENV)/bin/ruff format src tests bench scripts
+	$(VENV)/bin/ruff check --fix src tests bench scripts
+
+BENCH_VENV := .venv-bench
+bench: bootstrap
+	@test -x $(BENCH_VENV)/bin/python || $(UV) venv --quiet --python "$$(command -v python3)" $(BENCH_VENV)
+	$(UV) pip sync --quiet --python $(BENCH_VENV)/bin/python requirements/bench.txt
+	$(UV) pip install --quiet --python $(BENCH_VENV)/bin/python --no-deps -e .
+	$(BENCH_VENV)/bin/python bench/run.py
+
+demo:
+	@echo "make demo: coming with the example app (issue 6)."
+
+clean:
+	rm -rf .venv .venv-bench .mypy_cache .ruff_cache .pytest_cache $(NODE_DIR)/node_modules

@@ -1,0 +1,117 @@
+"""UI message chunks → Server-Sent Events bytes, exactly as the ``ai`` package writes them.
+
+Mirrors ``JsonToSseTransformStream`` (ai 5/6/7): every chunk is ``data: <JSON>\\n\\n`` with
+compact JSON, keys in insertion order and non-ASCII text as raw UTF-8; the stream ends with
+``data: [DONE]\\n\\n``. Keep-alive frames are SSE comments, which the client ignores.
+
+Deliberate divergences from ``JSON.stringify``, none of which changes what the client parses:
+Python floats keep their ``.0`` (``1.0`` rather than ``1``), and non-finite numbers become ``null``
+(as in JavaScript).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from json.encoder import encode_basestring
+from typing import Any, Final
+
+from pydantic_core import PydanticSerializationError, to_json
+
+__all__ = (
+    "DONE_FRAME",
+    "KEEP_ALIVE_FRAME",
+    "STREAM_OPEN_FRAME",
+    "UI_MESSAGE_STREAM_HEADERS",
+    "SSEEncoder",
+    "comment_frame",
+    "encode_json",
+    "encode_json_string",
+    "encode_sse",
+)
+
+UI_MESSAGE_STREAM_HEADERS: Final[dict[str, str]] = {
+    "content-type": "text/event-stream",
+    "cache-control": "no-cache",
+    "connection": "keep-alive",
+    "x-vercel-ai-ui-message-stream": "v1",
+    "x-accel-buffering": "no",
+}
+"""The response headers of ``createUIMessageStreamResponse`` (``UI_MESSAGE_STREAM_HEADERS``)."""
+
+DONE_FRAME: Final = b"data: [DONE]\n\n"
+"""The last frame of every UI message stream."""
+
+STREAM_OPEN_FRAME: Final = b": stream-open\n\n"
+"""The comment the reference server sends first when keep-alive is on."""
+
+KEEP_ALIVE_FRAME: Final = b": keep-alive\n\n"
+"""The comment the reference server sends after each idle keep-alive period."""
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encode_json_string(text: str) -> bytes:
+    """Encode ``text`` as a JSON string literal the way ``JSON.stringify`` does.
+
+    ``"``, ``\\`` and control characters are escaped; everything else is raw UTF-8. Lone
+    surrogates (which UTF-8 cannot carry) are written as ``\\udxxx`` escapes, as in JavaScript.
+    """
+    literal = encode_basestring(text)
+    try:
+        return literal.encode()
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", literal).encode()
+
+
+def encode_json(value: Any) -> bytes:
+    """Encode ``value`` as compact JSON bytes, like ``JSON.stringify``.
+
+    Pydantic models, dataclasses, datetimes, UUIDs and enums are converted the way pydantic does.
+
+    Raises:
+        TypeError: ``value`` holds an object that has no JSON form.
+    """
+    try:
+        return to_json(value, inf_nan_mode="null")
+    except PydanticSerializationError as exc:
+        if "surrogates not allowed" in str(exc):
+            text = json.dumps(value, separators=(",", ":"), allow_nan=True)
+            return text.replace("NaN", "null").replace("Infinity", "null").encode()
+        raise TypeError(
+            "A chunk holds a value that cannot be encoded as JSON; pass JSON-compatible data "
+            "(dict, list, str, int, float, bool, None) or pydantic models."
+        ) from exc
+
+
+def encode_sse(chunk: dict[str, Any]) -> bytes:
+    """Encode one chunk object as one SSE frame: ``data: <compact JSON>\\n\\n``."""
+    return b"data: " + encode_json(chunk) + b"\n\n"
+
+
+def comment_frame(text: str = "") -> bytes:
+    """Return an SSE comment frame (``: text\\n\\n``); newlines in ``text`` become spaces."""
+    clean = text.replace("\r", " ").replace("\n", " ")
+    return f": {clean}\n\n".encode() if clean else b":\n\n"
+
+
+class SSEEncoder:
+    """The UI message stream encoder (ai 5, 6, 7): one SSE frame per chunk."""
+
+    headers: Final = UI_MESSAGE_STREAM_HEADERS
+    terminator: Final = DONE_FRAME
+
+    @staticmethod
+    def encode(chunk: dict[str, Any]) -> bytes:
+        """Encode a chunk object as one SSE frame."""
+        return b"data: " + encode_json(chunk) + b"\n\n"
+
+    @staticmethod
+    def delta_affixes(kind: str, part_id: str) -> tuple[bytes, bytes]:
+        """Return the bytes around the JSON string of a ``text-delta``/``reasoning-delta``.
+
+        ``prefix + encode_json_string(delta) + suffix`` is the frame of
+        ``{"type": kind, "id": part_id, "delta": delta}``, built without a JSON round trip.
+        """
+        head = encode_json({"type": kind, "id": part_id})[:-1]
+        return b"data: " + head + b',"delta":', b"}\n\n"

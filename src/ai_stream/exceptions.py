@@ -1,0 +1,78 @@
+"""The exceptions ai_stream raises.
+
+Every exception derives from :class:`AIStreamError`, and each also derives from the builtin that
+describes the kind of mistake, so ``except RuntimeError`` / ``except ValueError`` keep working::
+
+    AIStreamError
+    ├── StreamStateError (RuntimeError)          the call does not fit the stream's current state
+    │   └── StreamClosedError                    the stream was already finished or aborted
+    │       └── ClientDisconnectedError          the client went away; nothing more can be written
+    ├── UnsupportedByClientError (ValueError)    the target client release cannot take this chunk
+    └── ChunkParseError (ValueError)             bytes or JSON that are not a valid UI message chunk
+
+Messages are fixed and explain what to do; they never contain data from the stream.
+"""
+
+from __future__ import annotations
+
+__all__ = (
+    "AIStreamError",
+    "ChunkParseError",
+    "ClientDisconnectedError",
+    "StreamClosedError",
+    "StreamStateError",
+    "UnsupportedByClientError",
+)
+
+
+class AIStreamError(Exception):
+    """Base class of every exception raised by ai_stream."""
+
+
+class StreamStateError(AIStreamError, RuntimeError):
+    """A call does not fit the current state of the stream (a developer mistake).
+
+    Examples: ending a text part that is not open, completing an unknown tool call, draining the
+    same context twice. The real client would fail on the chunk, so it is refused before sending.
+    """
+
+
+class StreamClosedError(StreamStateError):
+    """Something was written after :meth:`StreamContext.finish` or :meth:`StreamContext.abort`."""
+
+    def __init__(
+        self, message: str = "The stream is closed: nothing can be written after finish() or abort()."
+    ) -> None:
+        super().__init__(message)
+
+
+class ClientDisconnectedError(StreamClosedError):
+    """The client stopped reading (closed the connection or pressed stop).
+
+    Raised by writes after the disconnect. :meth:`StreamContext.run` swallows it, because the work
+    task is being cancelled anyway.
+    """
+
+    def __init__(
+        self, message: str = "The client disconnected: the stream no longer accepts writes."
+    ) -> None:
+        super().__init__(message)
+
+
+class UnsupportedByClientError(AIStreamError, ValueError):
+    """The chunk type cannot be sent to the client release the stream targets.
+
+    Attributes:
+        chunk_type: The refused chunk type, e.g. ``"reset-step"``.
+        target: The target, e.g. ``"ai 6 (6.0.0 … 6.0.326)"``.
+    """
+
+    def __init__(self, chunk_type: str, target: str, hint: str = "") -> None:
+        self.chunk_type = chunk_type
+        self.target = target
+        message = f"The chunk type {chunk_type!r} is not accepted by the target client {target}."
+        super().__init__(f"{message} {hint}".rstrip())
+
+
+class ChunkParseError(AIStreamError, ValueError):
+    """Input that is not a valid UI message chunk (bad SSE framing, bad JSON, or a schema error)."""

@@ -1,0 +1,252 @@
+"""Which client release the stream is written for, and what that release accepts.
+
+``StreamContext(sdk_version=...)`` takes a major (``5``, ``6``, ``7``) or an exact release
+(``"5.0.60"``, ``"6.0.0"``) and turns it into a :class:`ClientTarget`:
+
+* **A major** means "every release of that major". The target accepts what both the first and the
+  latest known release of the major accept, so a stream works with all of them (for example
+  ``sdk_version=5`` leaves out ``finish.finishReason``, which ai 5.0.0–5.0.91 reject).
+* **An exact release** accepts exactly what that release's ``uiMessageChunkSchema`` accepts,
+  according to the table in :mod:`ai_stream.protocol._client_releases` (scanned from the
+  published packages). A release newer than the table is treated as the newest known one.
+
+Fields a target does not know are dropped from the chunk (the client would reject the whole
+stream otherwise); chunk *types* it does not know raise :class:`UnsupportedByClientError`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Final
+
+from ai_stream.exceptions import UnsupportedByClientError
+from ai_stream.protocol._client_releases import FEATURES, FIRST, LATEST
+
+__all__ = (
+    "PROTOCOL_FINISH_REASONS",
+    "ClientTarget",
+    "SdkVersion",
+    "normalize_finish_reason",
+)
+
+SdkVersion = int | str
+"""A major (``6``) or an exact release (``"6.0.0"``); see :meth:`ClientTarget.parse`."""
+
+Release = tuple[int, int, int]
+
+PROTOCOL_FINISH_REASONS: Final = frozenset(
+    {"stop", "length", "content-filter", "tool-calls", "error", "interrupted", "other", "unknown"}
+)
+
+_RELEASE_RE = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+
+# Optional fields of any release; every other key of a chunk is required and always kept.
+_OPTIONAL_FIELDS: Final = frozenset(
+    name
+    for features in FEATURES.values()
+    for name, _since, _until in features
+    if name.startswith("field:")
+)
+
+
+def _release(text: str) -> Release:
+    match = _RELEASE_RE.match(text)
+    if match is None:
+        raise ValueError(
+            f"sdk_version {text!r} is not a release like '6.0.0'; pass a major (5, 6, 7) or an "
+            "exact 'X.Y.Z' release of the ai package."
+        )
+    return int(match[1]), int(match[2]), int(match[3])
+
+
+@cache
+def _features_at(major: int, release: Release) -> frozenset[str]:
+    present: set[str] = set()
+    for name, since, until in FEATURES[major]:
+        if _release(since) <= release and (until is None or release <= _release(until)):
+            present.add(name)
+    return frozenset(present)
+
+
+@dataclass(frozen=True)
+class ClientTarget:
+    """The client release(s) a stream is written for.
+
+    Attributes:
+        major: The ``ai`` major version: 5, 6 or 7.
+        release: The exact release, or ``None`` for "every release of ``major``".
+    """
+
+    major: int
+    release: Release | None = None
+    _features: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.major not in FEATURES:
+            supported = ", ".join(str(m) for m in sorted(FEATURES))
+            raise ValueError(
+                f"sdk_version major {self.major} is not supported; use one of {supported}."
+            )
+        if self.release is None:
+            features = _features_at(self.major, _release(FIRST[self.major])) & _features_at(
+                self.major, _release(LATEST[self.major])
+            )
+        else:
+            if self.release[0] != self.major:
+                raise ValueError("ClientTarget.release must belong to ClientTarget.major.")
+            if self.release < _release(FIRST[self.major]):
+                raise ValueError(f"sdk_version {self.label} is older than any known release.")
+            features = _features_at(self.major, min(self.release, _release(LATEST[self.major])))
+        object.__setattr__(self, "_features", features)
+
+    @classmethod
+    def parse(cls, value: SdkVersion | ClientTarget) -> ClientTarget:
+        """Turn ``5``/``6``/``7``, ``"6"`` or ``"6.0.0"`` into a target.
+
+        Raises:
+            ValueError: The value names no supported major or no valid release.
+        """
+        if isinstance(value, ClientTarget):
+            return value
+        if isinstance(value, bool):
+            raise ValueError("sdk_version must be a major such as 6 or a release such as '6.0.0'.")
+        if isinstance(value, int):
+            return _target(value, None)
+        text = value.strip().removeprefix("v")
+        if text.isdigit():
+            return _target(int(text), None)
+        release = _release(text)
+        return _target(release[0], release)
+
+    @property
+    def label(self) -> str:
+        """Human-readable name, e.g. ``"ai 6.x"`` or ``"ai 6.0.0"``."""
+        if self.release is None:
+            return f"ai {self.major}.x ({FIRST[self.major]} … {LATEST[self.major]})"
+        return "ai {}.{}.{}".format(*self.release)
+
+    @property
+    def strict(self) -> bool:
+        """Whether some accepted release rejects unknown keys in a chunk."""
+        return "loose" not in self._features
+
+    @property
+    def finish_step_closes_parts(self) -> bool:
+        """ai 5 and 6 forget open text/reasoning parts at ``finish-step``; ai 7 does not."""
+        return self.major < 7
+
+    @property
+    def finish_reasons(self) -> frozenset[str]:
+        """The ``finishReason`` values the target accepts."""
+        return frozenset(
+            name.removeprefix("finishReason:")
+            for name in self._features
+            if name.startswith("finishReason:")
+        )
+
+    def accepts_chunk(self, chunk_type: str) -> bool:
+        """Whether the target accepts chunks of this type (``data-x`` counts as ``data-*``)."""
+        if chunk_type.startswith("data-"):
+            chunk_type = "data-*"
+        return f"chunk:{chunk_type}" in self._features
+
+    def accepts_field(self, chunk_type: str, name: str) -> bool:
+        """Whether the target accepts the optional field ``name`` on ``chunk_type`` chunks."""
+        if chunk_type.startswith("data-"):
+            chunk_type = "data-*"
+        return f"field:{chunk_type}.{name}" in self._features
+
+    def check_chunk(self, chunk_type: str) -> None:
+        """Raise :class:`UnsupportedByClientError` if the target cannot take ``chunk_type``."""
+        if not self.accepts_chunk(chunk_type):
+            raise UnsupportedByClientError(chunk_type, self.label, _HINTS.get(chunk_type, ""))
+
+    def fit(self, chunk: dict[str, Any]) -> dict[str, Any]:
+        """Return ``chunk`` without the optional fields the target does not accept.
+
+        Raises:
+            UnsupportedByClientError: The target does not accept the chunk type at all.
+        """
+        kind: str = chunk["type"]
+        self.check_chunk(kind)
+        base = "data-*" if kind.startswith("data-") else kind
+        features = self._features
+        drop = [
+            key
+            for key in chunk
+            if (name := f"field:{base}.{key}") in _OPTIONAL_FIELDS and name not in features
+        ]
+        if not drop:
+            return chunk
+        return {k: v for k, v in chunk.items() if k not in drop}
+
+
+_HINTS: Final = {
+    "tool-approval-request": "Tool approval needs ai 6 or newer (sdk_version=6).",
+    "tool-output-denied": "Tool approval needs ai 6 or newer (sdk_version=6).",
+    "tool-input-error": "ai 5.0.0–5.0.6 lack it: target sdk_version='5.0.7' or newer.",
+}
+
+
+@cache
+def _target(major: int, release: Release | None) -> ClientTarget:
+    return ClientTarget(major, release)
+
+
+_PROVIDER_FINISH_REASONS: Final = {
+    # OpenAI (Chat Completions, Responses) and OpenAI-compatible (LiteLLM, DeepSeek, vLLM ...)
+    "tool_calls": "tool-calls",
+    "function_call": "tool-calls",
+    "content_filter": "content-filter",
+    # Anthropic
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool-calls",
+    "refusal": "content-filter",
+    "pause_turn": "other",
+    # Google and others, lower-cased
+    "max_output_tokens": "length",
+    "safety": "content-filter",
+    "recitation": "content-filter",
+    "blocklist": "content-filter",
+    "prohibited_content": "content-filter",
+    "malformed_function_call": "error",
+    "finish_reason_unspecified": "other",
+    "cancelled": "interrupted",
+    "incomplete": "length",
+}
+
+
+def normalize_finish_reason(value: str, target: ClientTarget | None = None) -> str:
+    """Map a provider's stop reason to the protocol enum the target accepts.
+
+    Provider spellings are translated (OpenAI ``tool_calls`` → ``tool-calls``,
+    ``content_filter`` → ``content-filter``; Anthropic ``end_turn`` → ``stop``, ``max_tokens`` →
+    ``length``, ``tool_use`` → ``tool-calls``, ``stop_sequence`` → ``stop``). A protocol value the
+    target lacks falls back to its nearest equivalent (``unknown`` and ``interrupted`` → ``other``).
+
+    Args:
+        value: A protocol value or a provider spelling (case-insensitive).
+        target: The client target; ``None`` checks only that the value is known.
+
+    Returns:
+        A value of the target's ``finishReason`` enum.
+
+    Raises:
+        ValueError: ``value`` is neither a protocol value nor a known provider spelling.
+    """
+    key = value.strip().lower()
+    reason = _PROVIDER_FINISH_REASONS.get(key, key.replace("_", "-"))
+    if reason not in PROTOCOL_FINISH_REASONS:
+        accepted = ", ".join(sorted(PROTOCOL_FINISH_REASONS - {"unknown"}))
+        raise ValueError(
+            f"Unknown finish reason {value!r}. Use one of: {accepted} (provider spellings such as "
+            "'tool_calls' or 'end_turn' are mapped automatically)."
+        )
+    if target is not None and reason not in target.finish_reasons and target.finish_reasons:
+        reason = "other"
+    return reason

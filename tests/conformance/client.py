@@ -1,0 +1,39 @@
+"""Run UI message stream bodies through the real ``ai`` client releases (node, replay.mjs)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+NODE_DIR = Path(__file__).parent / "node"
+
+FIRST_AND_LATEST: dict[int, tuple[str, str]] = {
+    5: ("5.0.0", "5.0.277"),
+    6: ("6.0.0", "6.0.326"),
+    7: ("7.0.0", "7.0.173"),
+}
+"""The releases a major target must satisfy: the first and the latest of the major."""
+
+
+def replay(cases: list[dict[str, Any]], timeout: float = 300) -> dict[str, dict[str, Any]]:
+    """Replay ``cases`` (see node/README.md) and return ``{case: {release: result}}``."""
+    node = shutil.which("node")
+    if node is None:
+        raise RuntimeError("node is not installed; the conformance suite needs Node 20+.")
+    if not (NODE_DIR / "node_modules").is_dir():
+        raise RuntimeError("Run `make install` (npm ci in tests/conformance/node) first.")
+    proc = subprocess.run(
+        [node, "replay.mjs"],
+        input=json.dumps({"cases": cases}).encode(),
+        cwd=NODE_DIR,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"replay.mjs failed: {proc.stderr.decode(errors='replace')[-2000:]}")
+    results: dict[str, dict[str, Any]] = json.loads(proc.stdout)["results"]
+    return results

@@ -1,0 +1,108 @@
+"""Every scenario's stream, replayed through the real ``ai`` client releases.
+
+For each scenario and target, the stream is produced with the public API and replayed through
+``parseJsonEventStream`` + ``uiMessageChunkSchema``, ``readUIMessageStream`` and ``AbstractChat`` +
+``DefaultChatTransport`` of the first and latest release of the major (or the exact release).
+One assertion per case and release compares what the client did with what ai_stream says:
+no schema or processing error, the chat's final status, the error text, and the assistant
+message equal to ``record.to_ui_message()`` (useChat) and to ``read_ui_message`` (reader).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import pytest
+
+from ai_stream import StreamContext
+from ai_stream.testing import collect_stream, parse_sse, parse_sse_json, read_ui_message
+from tests.conformance.client import FIRST_AND_LATEST, replay
+from tests.conformance.scenarios import SCENARIOS, Scenario
+
+
+@dataclass
+class Case:
+    key: str
+    scenario: Scenario
+    target: int | str
+    releases: tuple[str, ...]
+    body: bytes = b""
+    message: dict[str, Any] | None = None
+    errors: tuple[str, ...] = ()
+    aborted: bool = False
+
+
+def _cases() -> list[Case]:
+    cases = []
+    for sc in SCENARIOS:
+        for major in sc.majors:
+            cases.append(Case(f"{sc.name}@{major}", sc, major, FIRST_AND_LATEST[major]))
+        for release in sc.releases:
+            cases.append(Case(f"{sc.name}@{release}", sc, release, (release,)))
+    return cases
+
+
+CASES = _cases()
+PAIRS = [(case.key, release) for case in CASES for release in case.releases]
+
+
+async def _produce(case: Case) -> None:
+    ctx: StreamContext[None] = StreamContext(
+        sdk_version=case.target, collect=True, **case.scenario.options
+    )
+    await ctx.run(case.scenario.work)
+    case.body = await collect_stream(ctx)
+    assert ctx.record is not None
+    case.message = ctx.record.to_ui_message()
+    case.errors = tuple(ctx.record.errors)
+    case.aborted = ctx.record.aborted
+
+
+@pytest.fixture(scope="session")
+def replayed() -> dict[str, tuple[Case, dict[str, Any]]]:
+    for case in CASES:
+        anyio.run(_produce, case)
+    results = replay(
+        [
+            {"name": c.key, "body": c.body.decode(), "versions": list(c.releases)}
+            for c in CASES
+        ]
+    )
+    return {c.key: (c, results[c.key]) for c in CASES}
+
+
+def test_at_least_40_scenarios_cover_all_majors() -> None:
+    assert len(SCENARIOS) >= 40
+    covered = {r for c in CASES for r in c.releases}
+    assert covered >= {r for pair in FIRST_AND_LATEST.values() for r in pair}
+
+
+@pytest.mark.parametrize(("key", "release"), PAIRS, ids=[f"{k}-{r}" for k, r in PAIRS])
+def test_real_client_accepts_stream(
+    replayed: dict[str, tuple[Case, dict[str, Any]]], key: str, release: str
+) -> None:
+    case, results = replayed[key]
+    result = results[release]
+    chunks = parse_sse_json(case.body)
+    parse_sse(case.body)  # every chunk is a valid typed chunk, no null optional fields
+    expect_error = case.scenario.expect == "error"
+    chat = result["chat"]
+    observed = {
+        "chunk_errors": result["chunkErrors"],
+        "status": chat["status"],
+        "error": chat["error"],
+        "assistant": chat["messages"][-1] if len(chat["messages"]) > 1 else None,
+        "read": result["read"]["message"],
+        "read_errors": result["read"]["errors"],
+    }
+    expected = {
+        "chunk_errors": [],
+        "status": case.scenario.expect,
+        "error": case.errors[0] if expect_error else None,
+        "assistant": case.message if chunks else None,
+        "read": read_ui_message(chunks, release) if chunks else None,
+        "read_errors": list(case.errors),
+    }
+    assert observed == expected

@@ -1,0 +1,30 @@
+"""Shared test helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from itertools import count
+from typing import Any
+
+from ai_stream import StreamContext
+from ai_stream.testing import collect_stream, parse_sse_json
+
+
+def counter_ids() -> Callable[[], str]:
+    """Deterministic ids: id-1, id-2, ..."""
+    numbers = count(1)
+    return lambda: f"id-{next(numbers)}"
+
+
+def make_context(**options: Any) -> StreamContext[Any]:
+    options.setdefault("id_generator", counter_ids())
+    return StreamContext(**options)
+
+
+async def transcript(
+    work: Callable[[StreamContext[Any]], Awaitable[None]], **options: Any
+) -> list[dict[str, Any]]:
+    """Run ``work`` on a fresh context and return every chunk sent, decoded."""
+    ctx = make_context(**options)
+    await ctx.run(work)
+    return parse_sse_json(await collect_stream(ctx))

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import ai_stream
+
+
+def test_root_all_is_sorted_complete_and_importable() -> None:
+    names = ai_stream.__all__
+    assert list(names) == sorted(names)
+    for name in names:
+        assert hasattr(ai_stream, name), name
+    assert {"StreamContext", "UIMessageStreamResponse", "StreamRecord", "parse_chunk"} <= set(names)
+
+
+def test_every_public_module_declares_a_consistent_all() -> None:
+    for info in pkgutil.walk_packages(ai_stream.__path__, "ai_stream."):
+        if any(part.startswith("_") for part in info.name.split(".")):
+            continue
+        module = importlib.import_module(info.name)
+        exported = getattr(module, "__all__", None)
+        assert exported is not None, f"{info.name} has no __all__"
+        for name in exported:
+            assert hasattr(module, name), f"{info.name}.{name}"
+
+
+def test_core_depends_only_on_pydantic_anyio_starlette() -> None:
+    from importlib.metadata import requires
+
+    deps = {r.split(">")[0].split("=")[0].split("[")[0].strip() for r in requires("ai-stream") or [] if "extra ==" not in r}
+    assert deps == {"anyio", "pydantic", "starlette"}
+
+
+LAYERS = {
+    "ai_stream.exceptions": 0,
+    "ai_stream.protocol": 1,
+    "ai_stream.encoding": 1,
+    "ai_stream._lifecycle": 2,
+    "ai_stream.reducer": 2,
+    "ai_stream.state": 2,
+    "ai_stream.record": 3,
+    "ai_stream.context": 4,
+    "ai_stream.responses": 5,
+    "ai_stream.testing": 6,
+}
+
+
+def _layer(module: str) -> int:
+    for prefix, level in LAYERS.items():
+        if module == prefix or module.startswith(prefix + "."):
+            return level
+    raise AssertionError(f"{module} has no layer")
+
+
+def test_nothing_imports_upward_and_pure_layers_do_no_io() -> None:
+    import ast
+    from pathlib import Path
+
+    root = Path(ai_stream.__file__).parent
+    for path in root.rglob("*.py"):
+        if path.name == "__init__.py" and path.parent == root:
+            continue
+        module = "ai_stream." + ".".join(path.relative_to(root).with_suffix("").parts)
+        module = module.removesuffix(".__init__")
+        level = _layer(module)
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                targets = [node.module]
+            elif isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            for target in targets:
+                if target.startswith("ai_stream"):
+                    assert _layer(target) <= level, f"{module} imports upward: {target}"
+                if level <= 3 and module != "ai_stream.state":
+                    assert target.split(".")[0] not in {"anyio", "starlette", "asyncio", "trio"}, (
+                        f"pure module {module} imports {target}"
+                    )

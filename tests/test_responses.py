@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import StreamingResponse
+from starlette.routing import Route
+from starlette.types import Message
+
+from ai_stream import StreamContext, StreamRecord, UIMessageStreamResponse
+from ai_stream.testing import parse_sse_json
+from tests.helpers import make_context
+
+
+def _scope(**extra: Any) -> dict[str, Any]:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": "POST",
+        "path": "/chat",
+        "headers": [],
+    }
+    scope.update(extra)
+    return scope
+
+
+async def test_response_serves_headers_and_body_over_asgi() -> None:
+    async def endpoint(request: Request) -> UIMessageStreamResponse:
+        ctx = make_context()
+
+        async def work(ctx: StreamContext[Any]) -> None:
+            await ctx.write_text("Hi")
+
+        await ctx.run(work)
+        return UIMessageStreamResponse(ctx, headers={"x-extra": "1"})
+
+    app = Starlette(routes=[Route("/chat", endpoint, methods=["POST"])])
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        response = await client.post("/chat")
+    assert response.status_code == 200
+    assert {k: response.headers[k] for k in response.headers if k != "content-length"} == {
+        "content-type": "text/event-stream",
+        "cache-control": "no-cache",
+        "connection": "keep-alive",
+        "x-vercel-ai-ui-message-stream": "v1",
+        "x-accel-buffering": "no",
+        "x-extra": "1",
+    }
+    assert [c["type"] for c in parse_sse_json(response.content)] == [
+        "start", "start-step", "text-start", "text-delta", "text-end", "finish-step", "finish",
+    ]  # fmt: skip
+
+
+async def test_http2_drops_the_hop_by_hop_connection_header() -> None:
+    ctx = make_context()
+    await ctx.finish()
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        await anyio.sleep_forever()
+        raise AssertionError
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await UIMessageStreamResponse(ctx)(_scope(http_version="2"), receive, send)
+    names = [name for name, _ in sent[0]["headers"]]
+    assert b"connection" not in names and b"x-vercel-ai-ui-message-stream" in names
+
+
+class Disconnecting:
+    """ASGI receive/send fakes: the client disconnects after ``after`` body messages."""
+
+    def __init__(self, after: int) -> None:
+        self.after = after
+        self.bodies: list[bytes] = []
+        self.gone = anyio.Event()
+
+    async def receive(self) -> Message:
+        await self.gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.body":
+            self.bodies.append(message["body"])
+            if len(self.bodies) >= self.after:
+                self.gone.set()
+
+
+async def test_disconnect_cancels_the_work_and_finalises_an_aborted_record() -> None:
+    records: list[StreamRecord] = []
+    cancelled = False
+    produced = 0
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        nonlocal cancelled, produced
+        try:
+            while True:
+                await ctx.write_text("tick ")
+                produced += 1
+                await anyio.sleep(0.001)
+        except anyio.get_cancelled_exc_class():
+            cancelled = True
+            raise
+
+    ctx = make_context(on_finish=records.append)
+    await ctx.run(work)
+    client = Disconnecting(after=3)
+    with anyio.move_on_after(2) as scope:
+        await UIMessageStreamResponse(ctx)(_scope(), client.receive, client.send)
+    assert not scope.cancel_called  # the response stopped by itself
+    assert cancelled
+    assert len(records) == 1 and records[0].aborted
+    assert records[0].abort_reason == "client-disconnected"
+    assert records[0].text.startswith("tick ")
+    assert ctx.is_disconnected
+    written = produced
+    await anyio.sleep(0.02)
+    assert produced == written  # nothing runs any more
+
+
+async def test_disconnect_while_the_model_is_idle_is_noticed() -> None:
+    records: list[StreamRecord] = []
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        await ctx.write_text("thinking…")
+        await anyio.sleep_forever()  # a model that sends nothing for a long time
+
+    ctx = make_context(on_finish=records.append)
+    await ctx.run(work)
+    client = Disconnecting(after=1)
+    with anyio.fail_after(2):
+        await UIMessageStreamResponse(ctx)(_scope(), client.receive, client.send)
+    assert records and records[0].aborted
+
+
+async def test_os_error_from_send_counts_as_a_disconnect() -> None:
+    records: list[StreamRecord] = []
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        while True:
+            await ctx.write_text("x")
+            await anyio.sleep(0.001)
+
+    async def receive() -> Message:
+        await anyio.sleep_forever()
+        raise AssertionError
+
+    calls = 0
+
+    async def send(message: Message) -> None:
+        nonlocal calls
+        calls += 1
+        if calls > 2:
+            raise OSError("connection reset")
+
+    ctx = make_context(on_finish=records.append)
+    await ctx.run(work)
+    with anyio.fail_after(2):
+        await UIMessageStreamResponse(ctx)(_scope(), receive, send)
+    assert records[0].aborted
+
+
+async def test_plain_streaming_response_still_works_and_cancels_on_disconnect() -> None:
+    records: list[StreamRecord] = []
+    cancelled = anyio.Event()
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        try:
+            while True:
+                await ctx.write_text("x")
+                await anyio.sleep(0.001)
+        except anyio.get_cancelled_exc_class():
+            cancelled.set()
+            raise
+
+    ctx = make_context(on_finish=records.append)
+    await ctx.run(work)
+    response = StreamingResponse(
+        ctx.stream(), media_type="text/event-stream", headers=ctx.response_headers
+    )
+    client = Disconnecting(after=3)
+    with anyio.fail_after(2):
+        # ASGI spec 2.3: Starlette listens for the disconnect and cancels the body iteration.
+        await response(_scope(asgi={"version": "3.0", "spec_version": "2.3"}), client.receive, client.send)
+        await cancelled.wait()
+        while not records:
+            await anyio.sleep(0.001)
+    assert records[0].aborted
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_uvicorn_end_to_end_with_real_sockets(anyio_backend: str) -> None:
+    import socket
+
+    import uvicorn
+
+    async def endpoint(request: Request) -> UIMessageStreamResponse:
+        ctx = make_context()
+
+        async def work(ctx: StreamContext[Any]) -> None:
+            for i in range(200):
+                await ctx.write_text(f"{i} ")
+
+        await ctx.run(work)
+        return UIMessageStreamResponse(ctx)
+
+    app = Starlette(routes=[Route("/chat", endpoint, methods=["POST"])])
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="error", lifespan="off"))
+    async with anyio.create_task_group() as group:
+        group.start_soon(server.serve, [sock])
+        while not server.started:
+            await anyio.sleep(0.01)
+        async with httpx.AsyncClient() as client:
+            response = await client.post(f"http://127.0.0.1:{port}/chat")
+        server.should_exit = True
+    text = "".join(c.get("delta", "") for c in parse_sse_json(response.content))
+    assert text == "".join(f"{i} " for i in range(200))
