@@ -48,8 +48,8 @@ _WORDS = (
     " the", " weather", " in", " Paris", " is", " sunny", " today", " with", " a",
     " high", " of", " 21", "°C", " and", " light", " wind", " from", " west", ".",
     " Météo", " prévue", " é", " naïve", " café", " über", " straße", " 東京",
-    " 天気", " 🙂", " —", ' "quoted"', "\n\n", " - ", " item", " forecast",
-    " tomorrow", " rain", " likely", ",", " humidity", " 64%", " UV", " index",
+    " 天気", " 🙂", " —", ' "quote"', "\n\n", " - ", " item", " fog",
+    " soon", " rain", " likely", ",", " humid", " 64%", " UV", " index",
 )  # fmt: skip
 
 
@@ -57,10 +57,10 @@ def _tokens(rng: random.Random, count: int) -> list[str]:
     out: list[str] = []
     while len(out) < count:
         word = rng.choice(_WORDS)
-        # Pad/merge short pieces so most deltas are 3-8 characters, like BPE tokens.
-        if len(word) < 3:
+        while len(word) < 3:  # merge short pieces: deltas are 3-8 characters, like BPE tokens
             word += rng.choice(_WORDS)
-        out.append(word[:8])
+        if len(word) <= 8:
+            out.append(word)
     return out
 
 
@@ -151,22 +151,27 @@ def _sse(chunk: dict[str, Any]) -> str:
 
 
 async def handwritten_stream(w: Workload) -> AsyncIterator[str]:
-    """The typical stream written by hand: one ``json.dumps`` per chunk (compact, raw UTF-8)."""
+    """The typical stream written by hand: one ``json.dumps`` per chunk (compact, raw UTF-8).
+
+    Part ids are short, as the reference server's (``r0``, ``x0``); the message id is a uuid4.
+    """
     yield _sse({"type": "start", "messageId": uuid.uuid4().hex})
     yield _sse({"type": "start-step"})
-    reasoning_id = uuid.uuid4().hex
+    reasoning_id = "r0"
     yield _sse({"type": "reasoning-start", "id": reasoning_id})
     for delta in w.reasoning:
         yield _sse({"type": "reasoning-delta", "id": reasoning_id, "delta": delta})
     yield _sse({"type": "reasoning-end", "id": reasoning_id})
-    text_id = uuid.uuid4().hex
+    text_id = "x0"
     yield _sse({"type": "text-start", "id": text_id})
     for delta in w.step1_text:
         yield _sse({"type": "text-delta", "id": text_id, "delta": delta})
     yield _sse({"type": "text-end", "id": text_id})
     yield _sse({"type": "tool-input-start", "toolCallId": TOOL_CALL_ID, "toolName": TOOL_NAME})
     for piece in w.tool_input_pieces:
-        yield _sse({"type": "tool-input-delta", "toolCallId": TOOL_CALL_ID, "inputTextDelta": piece})
+        yield _sse(
+            {"type": "tool-input-delta", "toolCallId": TOOL_CALL_ID, "inputTextDelta": piece}
+        )
     yield _sse(
         {
             "type": "tool-input-available",
@@ -175,11 +180,15 @@ async def handwritten_stream(w: Workload) -> AsyncIterator[str]:
             "input": w.tool_input,
         }
     )
-    yield _sse({"type": "tool-output-available", "toolCallId": TOOL_CALL_ID, "output": w.tool_output})
+    yield _sse(
+        {"type": "tool-output-available", "toolCallId": TOOL_CALL_ID, "output": w.tool_output}
+    )
     yield _sse({"type": "finish-step"})
     yield _sse({"type": "start-step"})
-    yield _sse({"type": "source-url", "sourceId": SOURCE_ID, "url": SOURCE_URL, "title": SOURCE_TITLE})
-    text_id = uuid.uuid4().hex
+    yield _sse(
+        {"type": "source-url", "sourceId": SOURCE_ID, "url": SOURCE_URL, "title": SOURCE_TITLE}
+    )
+    text_id = "x1"
     yield _sse({"type": "text-start", "id": text_id})
     for delta in w.text:
         yield _sse({"type": "text-delta", "id": text_id, "delta": delta})
@@ -200,12 +209,12 @@ async def handwritten_stream_default_json(w: Workload) -> AsyncIterator[str]:
     """
     yield _sse_default({"type": "start", "messageId": uuid.uuid4().hex})
     yield _sse_default({"type": "start-step"})
-    reasoning_id = uuid.uuid4().hex
+    reasoning_id = "r0"
     yield _sse_default({"type": "reasoning-start", "id": reasoning_id})
     for delta in w.reasoning:
         yield _sse_default({"type": "reasoning-delta", "id": reasoning_id, "delta": delta})
     yield _sse_default({"type": "reasoning-end", "id": reasoning_id})
-    text_id = uuid.uuid4().hex
+    text_id = "x0"
     yield _sse_default({"type": "text-start", "id": text_id})
     for delta in w.step1_text:
         yield _sse_default({"type": "text-delta", "id": text_id, "delta": delta})
@@ -233,7 +242,7 @@ async def handwritten_stream_default_json(w: Workload) -> AsyncIterator[str]:
     yield _sse_default(
         {"type": "source-url", "sourceId": SOURCE_ID, "url": SOURCE_URL, "title": SOURCE_TITLE}
     )
-    text_id = uuid.uuid4().hex
+    text_id = "x1"
     yield _sse_default({"type": "text-start", "id": text_id})
     for delta in w.text:
         yield _sse_default({"type": "text-delta", "id": text_id, "delta": delta})

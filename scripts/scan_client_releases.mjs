@@ -12,7 +12,7 @@
 //   the hand-written samples in HAND_SAMPLES below.
 //
 //   It does not install every release. It probes the first and last release of each major and every
-//   `--step`-th release in between, then bisects between two probed neighbours whose full schema signature
+//   `--step`-th release in between (plus the changelog-picked releases in EXTRA_PROBES), then bisects between two probed neighbours whose full schema signature
 //   differs until the change is pinned to two adjacent releases. (Assumption: nothing changes and changes back
 //   between two probed releases whose signatures are equal; --step keeps that window small.)
 //
@@ -96,11 +96,9 @@ const typeOfMember = (m) => {
   const t = D(m).shape?.type; if (!t) return null;
   const d = D(t);
   if (d.type === 'literal') return d.values.length === 1 ? String(d.values[0]) : null;
-  if (d.type === 'custom') {
-    const ok = core.safeParse(t, 'data-x').success && !core.safeParse(t, 'x').success;
-    return ok ? 'data-*' : 'custom?';
-  }
-  return null;
+  // the data member: z.string().startsWith('data-') in early v5, z.custom(...) later
+  const ok = core.safeParse(t, 'data-x').success && !core.safeParse(t, 'x').success && !core.safeParse(t, 'text-start').success;
+  return ok ? 'data-*' : null;
 };
 const isChunkUnion = (u) => {
   if (D(u).type !== 'union') return false;
@@ -181,7 +179,14 @@ if (sigs.length !== 1) {
 const U = cands[cands.length - 1];
 out.unionCandidates = cands.length;
 
-const exportedValidate = exported && typeof exported.validate === 'function' ? exported.validate.bind(exported) : null;
+// the package's own exported schema, as a second validation path
+let exportedValidate = null;
+if (out.exportKind === 'lazy' && exported && typeof exported.validate === 'function') {
+  exportedValidate = (value) => exported.validate(value); // provider-utils Schema: { success, value | error }
+} else if (out.exportKind === 'zod') {
+  out.exportedIsCaptured = cands.includes(exported);
+  exportedValidate = (value) => ({ success: core.safeParse(exported, value).success });
+}
 async function check(value) {
   const z = core.safeParse(U, value).success;
   let a = null;
@@ -198,6 +203,7 @@ for (const m of D(U).options) {
   const d = D(m);
   if (d.type !== 'object') { out.warnings.push('non-object union member: ' + d.type); continue; }
   const type = typeOfMember(m);
+  if (type === null) out.warnings.push('member with unrecognised type schema: ' + sig(m));
   const shape = d.shape;
   const fields = {};
   for (const [k, v] of Object.entries(shape)) {
@@ -256,8 +262,44 @@ const HAND_SAMPLES = {
 
 // Hand-kept notes (surprises found by the scan) copied into CLIENT_RELEASES.md.
 const NOTES = `
-(none)
+* **No minor releases besides X.0**: every stable release of the majors 5, 6 and 7 is 5.0.z, 6.0.z or 7.0.z. Some patch
+  numbers were never published as stable (e.g. 7.0.80 and 7.0.81), so "adjacent" above means adjacent in the published list.
+* **Required fields never changed** between releases of a major (no field went required <-> optional); only optional fields,
+  chunk types, the finishReason enum and the object mode changed.
+* **Strict -> loose happened once per major, for all members at once**: 5.0.216 -> 5.0.217, 6.0.230 -> 6.0.231,
+  7.0.31 -> 7.0.32 (changelog: "Allow UI message chunks to include fields added by newer server versions."). Before that
+  every member is \`z.strictObject\` (unknown keys rejected), after it \`z.looseObject\`. No release used strip mode.
+* **ai 6.0.40 alone** accepts an optional \`usage\` object on \`finish\` (a strict object of token counts). It was added in
+  6.0.40 ("Add usage information to onFinish callback in useChat") and reverted in 6.0.41. Never send it.
+* **The data member changed representation at 5.0.52**: 5.0.0-5.0.51 use \`type: z.string().startsWith('data-')\`, 5.0.52+
+  use \`z.custom\` with the same check. Both accept exactly the strings starting with \`data-\`. The same release (changelog
+  5.0.52: "update uiMessageChunkSchema to satisfy the UIMessageChunk type") removed the \`reasoning\` (\`text\`,
+  \`providerMetadata?\`) and \`reasoning-part-finish\` chunk types.
+* **5.0.253** changed the JSON-value schema inside \`providerMetadata\`: values of nested objects became optional
+  (\`record<string, JSONValue | undefined>\`). No effect on JSON on the wire.
+* \`uiMessageChunkSchema\` is exported by \`ai\` only from 5.0.51 on (as a plain zod schema until about 5.0.61, wrapped in
+  \`lazySchema(() => zodSchema(...))\` later); for older releases the scanner captures the union through the zod hook.
+* ai 5.0.132 pins \`@ai-sdk/gateway@2.0.38\`, which is not on the registry; it was installed with gateway 2.0.37 (the gateway
+  takes no part in the chunk schema).
+* Against \`shared/reference/protocol.md\` section 2.4: the strict/loose boundaries, "5.0.0-5.0.91 no finishReason",
+  "5.0.0-5.0.6 no tool-input-error", "reasoning / reasoning-part-finish in 5.0.0-5.0.51" and the 7.0.0 list all hold, but the
+  lists are incomplete: 6.0.0 also lacks \`toolMetadata\` on tool-input-available / tool-input-error / tool-output-available /
+  tool-output-error (6.0.176), \`providerMetadata\` on tool-output-available / tool-output-error (6.0.120) and
+  tool-approval-request \`signature\` (6.0.202), \`approvalDescriptor\` (6.0.274), \`inputSchemaInput\` (6.0.290); 6.0.0 lacks
+  tool-input-start \`providerMetadata\` until 6.0.39, \`toolMetadata\` until 6.0.176, \`inputEncoding\` until 6.0.308, and
+  \`abort.reason\` until 6.0.15; 7.0.0 also lacks \`tool-input-start.inputEncoding\` (7.0.142) and \`finishReason: "interrupted"\`
+  (7.0.149); 5.0.0-5.0.10 lack \`tool-output-available.preliminary\` (5.0.11).
 `;
+
+// Releases probed in addition to the --step grid: those whose CHANGELOG entry mentions chunks, UI message streams,
+// tool approval/metadata, finish reasons or a revert (from the CHANGELOG.md of 5.0.277, 6.0.326 and 7.0.173).
+const EXTRA_PROBES = [
+  '5.0.13', '5.0.56', '5.0.105', '5.0.198', '5.0.200', '5.0.234', '5.0.241', '5.0.249', '5.0.270',
+  '6.0.3', '6.0.13', '6.0.24', '6.0.33', '6.0.35', '6.0.43', '6.0.173', '6.0.189', '6.0.199', '6.0.203', '6.0.208',
+  '6.0.221', '6.0.253', '6.0.270', '6.0.296', '6.0.297', '6.0.313',
+  '7.0.5', '7.0.16', '7.0.19', '7.0.36', '7.0.93', '7.0.120', '7.0.123', '7.0.126', '7.0.128', '7.0.132', '7.0.135',
+  '7.0.154', '7.0.160', '7.0.168', '7.0.171',
+];
 
 // ---------------------------------------------------------------------------------------------------------
 // Driver
@@ -294,11 +336,27 @@ function probe(version) {
   if (fs.existsSync(cache)) return JSON.parse(fs.readFileSync(cache, 'utf8'));
   const dir = path.join(args.scratch, 'ai-' + version);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'scan-' + version, version: '1.0.0', private: true }));
-  if (!fs.existsSync(path.join(dir, 'node_modules/ai/package.json'))) {
+  // Some releases pin a dependency version that was never published or was unpublished (e.g. ai@5.0.132 pins
+  // @ai-sdk/gateway@2.0.38). Such a pin is replaced, through npm `overrides`, by the nearest published version of the
+  // same major (the gateway/provider packages do not take part in the chunk schema); the substitution is recorded.
+  const overrides = {};
+  for (let attempt = 0; !fs.existsSync(path.join(dir, 'node_modules/ai/package.json')); attempt++) {
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'scan-' + version, version: '1.0.0', private: true, overrides }));
     const r = spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--ignore-scripts', '--no-audit', '--no-fund',
       'ai@' + version, 'zod@' + args.zod], { cwd: dir, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error('npm install ai@' + version + ' failed:\n' + r.stderr);
+    if (r.status === 0) break;
+    const miss = /No matching version found for (@?[^@\s]+)@(\d+)\.(\d+)\.(\d+)\./.exec(r.stderr);
+    if (!miss || attempt >= 5 || miss[1] === 'ai') throw new Error('npm install ai@' + version + ' failed:\n' + r.stderr);
+    const [, pkg, M, mi, pa] = miss;
+    const avail = JSON.parse(execFileSync('npm', ['view', pkg, 'versions', '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))
+      .filter((v) => /^\d+\.\d+\.\d+$/.test(v) && v.split('.')[0] === M);
+    const want = `${M}.${mi}.${pa}`;
+    const below = avail.filter((v) => cmp(v, want) < 0).sort(cmp).at(-1);
+    const above = avail.filter((v) => cmp(v, want) > 0).sort(cmp)[0];
+    const pick = below ?? above;
+    if (!pick) throw new Error('no substitute for ' + pkg + '@' + want);
+    overrides[pkg] = pick;
+    process.stderr.write(`ai@${version}: ${pkg}@${want} is not published; overriding with ${pick}\n`);
   }
   installedThisRun.push(version);
   fs.writeFileSync(path.join(dir, 'scan-hooks.mjs'), HOOKS_SRC);
@@ -307,6 +365,7 @@ function probe(version) {
   const r = spawnSync(process.execPath, ['--import', './scan-register.mjs', 'scan-probe.mjs'], { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error('probe of ai@' + version + ' failed:\n' + r.stdout + r.stderr);
   const res = JSON.parse(r.stdout);
+  if (Object.keys(overrides).length) res.overrides = overrides;
   fs.writeFileSync(cache, JSON.stringify(res, null, 1));
   if (!args.keep) fs.rmSync(dir, { recursive: true, force: true });
   process.stderr.write(`probed ai@${version}: ${res.members.length} members, ${res.warnings.length} warnings\n`);
@@ -335,7 +394,7 @@ for (const major of args.majors) {
   const get = (i) => { if (!probed.has(i)) probed.set(i, probe(vs[i])); return probed.get(i); };
   const idx = new Set([0, vs.length - 1]);
   for (let i = 0; i < vs.length; i += args.step) idx.add(i);
-  for (const e of args.extra) { const i = vs.indexOf(e); if (i >= 0) idx.add(i); }
+  for (const e of [...EXTRA_PROBES, ...args.extra]) { const i = vs.indexOf(e); if (i >= 0) idx.add(i); }
   const sorted = [...idx].sort((a, b) => a - b);
   for (const i of sorted) get(i);
   const refine = (i, j) => {
@@ -496,6 +555,12 @@ for (const m of args.majors) md.push(`* ai ${m} (${report.majors[m].rows.length}
 md.push('');
 const warn = [];
 for (const m of args.majors) for (const r of report.majors[m].rows) for (const w of r.res.warnings) warn.push(`${r.version}: ${w}`);
+const subs = [];
+for (const m of args.majors) for (const r of report.majors[m].rows) if (r.res.overrides) subs.push(`${r.version}: ${Object.entries(r.res.overrides).map(([k, v]) => k + ' → ' + v).join(', ')}`);
+md.push('Unpublished pinned dependencies replaced with the nearest published version (npm `overrides`):');
+md.push('');
+md.push(subs.length ? subs.map((w) => '* ' + w).join('\n') : 'none');
+md.push('');
 md.push('## Probe warnings');
 md.push('');
 md.push(warn.length ? warn.map((w) => '* ' + w).join('\n') : 'None: every walked field was confirmed by validation.');

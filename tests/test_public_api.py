@@ -28,7 +28,11 @@ def test_every_public_module_declares_a_consistent_all() -> None:
 def test_core_depends_only_on_pydantic_anyio_starlette() -> None:
     from importlib.metadata import requires
 
-    deps = {r.split(">")[0].split("=")[0].split("[")[0].strip() for r in requires("ai-stream") or [] if "extra ==" not in r}
+    deps = {
+        r.split(">")[0].split("=")[0].split("[")[0].strip()
+        for r in requires("ai-stream") or []
+        if "extra ==" not in r
+    }
     assert deps == {"anyio", "pydantic", "starlette"}
 
 

@@ -189,7 +189,9 @@ async def test_plain_streaming_response_still_works_and_cancels_on_disconnect() 
     client = Disconnecting(after=3)
     with anyio.fail_after(2):
         # ASGI spec 2.3: Starlette listens for the disconnect and cancels the body iteration.
-        await response(_scope(asgi={"version": "3.0", "spec_version": "2.3"}), client.receive, client.send)
+        await response(
+            _scope(asgi={"version": "3.0", "spec_version": "2.3"}), client.receive, client.send
+        )
         await cancelled.wait()
         while not records:
             await anyio.sleep(0.001)

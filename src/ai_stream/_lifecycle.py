@@ -229,8 +229,8 @@ class Lifecycle:
     def finish(self, out: list[Chunk], finish_reason: str | None, metadata: Any) -> None:
         """Close everything and send ``finish``."""
         self.begin(out)
-        self.end_step(out)
         self.close_parts(out, everything=True)
+        self.end_step(out)
         chunk: Chunk = {"type": "finish"}
         if finish_reason is not None:
             chunk["finishReason"] = finish_reason

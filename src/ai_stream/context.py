@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar, TypeVarTuple
 
 import anyio
 from anyio import BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ai_stream._lifecycle import Lifecycle, Phase
 from ai_stream.encoding.sse import SSEEncoder, encode_json_string
@@ -55,7 +56,12 @@ _ALPHABET = string.ascii_letters + string.digits
 
 def generate_id(size: int = 16) -> str:
     """Return a random alphanumeric id, like the AI SDK's ``generateId`` (16 characters)."""
-    return "".join(secrets.choice(_ALPHABET) for _ in range(size))
+    number = int.from_bytes(secrets.token_bytes(size))  # 8 bits per char > log2(62)
+    chars = []
+    for _ in range(size):
+        number, digit = divmod(number, 62)
+        chars.append(_ALPHABET[digit])
+    return "".join(chars)
 
 
 def _mask_error(error: BaseException) -> str:
@@ -145,7 +151,12 @@ class StreamContext(Generic[InfoT]):
         )
         # Transport: batches of encoded frames travel through a rendezvous memory stream;
         # frames written while the reader is busy wait in ``_pending``.
-        self._send, self._receive = anyio.create_memory_object_stream[list[bytes]](0)
+        # Created on first use, so that a context nobody reads leaves nothing unclosed.
+        self._channel: (
+            tuple[MemoryObjectSendStream[list[bytes]], MemoryObjectReceiveStream[list[bytes]]]
+            | None
+        ) = None
+        self._transport_closed = False
         self._pending: list[bytes] = []
         self._pending_bytes = 0
         self._high_water = buffer_size
@@ -153,8 +164,12 @@ class StreamContext(Generic[InfoT]):
         self._reader_claimed = False
         self._disconnected = False
         self._finalized = False
-        # Fast path: the frame prefix of the open writer-owned text part (None = slow path).
-        self._text_prefix: bytes | None = None
+        # Fast path: while a writer-owned text/reasoning part is open, deltas are kept as str in
+        # ``_run`` (always the tail of the pending data) and encoded together by ``_seal``.
+        self._text_fast = self._reasoning_fast = False
+        self._run: list[str] = []
+        self._run_head = self._run_sep = ""
+        self._run_cost = 0
         # Work supervised by run().
         self._work: Callable[[], Awaitable[None]] | None = None
         self._work_claimed = False
@@ -235,28 +250,50 @@ class StreamContext(Generic[InfoT]):
         if record is not None:
             for chunk in fitted:
                 record.apply(chunk)
+        self._seal()
         self._pending.extend(frames)
-        self._pending_bytes += sum(len(f) for f in frames)
+        for frame in frames:
+            self._pending_bytes += len(frame)
         if self._reader_waiting:
             self._hand_off()
             return False
         return self._pending_bytes >= self._high_water
 
-    def _hand_off(self) -> None:
+    def _seal(self) -> None:
+        """Encode the run of fast-path deltas into frames, all in one go."""
+        run = self._run
+        if run:
+            self._run = []
+            head = self._run_head
+            try:
+                data = (head + self._run_sep.join(map(_encode_basestring, run)) + "}\n\n").encode()
+            except UnicodeEncodeError:  # a lone surrogate: escape it as JavaScript does
+                prefix = head.encode()
+                data = b"".join([prefix + encode_json_string(d) + b"}\n\n" for d in run])
+            self._pending.append(data)
+
+    def _take_pending(self) -> list[bytes]:
+        self._seal()
         batch, self._pending, self._pending_bytes = self._pending, [], 0
+        return batch
+
+    def _hand_off(self) -> None:
+        """Give the pending frames to the waiting reader."""
         self._reader_waiting = False
+        batch = self._take_pending()
         try:
-            self._send.send_nowait(batch)
-        except WouldBlock:  # the reader was woken by someone else meanwhile; keep the frames
+            self._channel_ends()[0].send_nowait(batch)
+        except WouldBlock:  # a batch is already buffered for the reader: it will come back
             self._pending[:0] = batch
-            self._pending_bytes += sum(len(f) for f in batch)
+            self._pending_bytes += sum(map(len, batch))
         except (BrokenResourceError, ClosedResourceError):
             raise ClientDisconnectedError() from None
 
     async def _wait_for_reader(self) -> None:
-        batch, self._pending, self._pending_bytes = self._pending, [], 0
+        """Backpressure: hand the pending frames over, waiting while the reader is behind."""
+        batch = self._take_pending()
         try:
-            await self._send.send(batch)
+            await self._channel_ends()[0].send(batch)
         except (BrokenResourceError, ClosedResourceError):
             raise ClientDisconnectedError() from None
 
@@ -264,13 +301,40 @@ class StreamContext(Generic[InfoT]):
         if self._push(chunks):
             await self._wait_for_reader()
 
+    def _slow_path(self) -> None:
+        """Send the next deltas through the lifecycle (a part may open or close)."""
+        self._text_fast = self._reasoning_fast = False
+
+    def _fast_path(self, kind: str, part_id: str) -> None:
+        if self._record is not None:
+            return
+        self._run_head = self._encoder.delta_affixes(kind, part_id)[0].decode()
+        self._run_sep = "}\n\n" + self._run_head
+        self._run_cost = len(self._run_head) + 4
+        self._text_fast = kind == "text-delta"
+        self._reasoning_fast = kind == "reasoning-delta"
+
     def _close_transport(self) -> None:
         """Queue the terminator and end the stream for the reader."""
+        self._seal()
         if not self._disconnected:
             self._pending.append(self._encoder.terminator)
             self._pending_bytes += len(self._encoder.terminator)
-        self._text_prefix = None
-        self._send.close()
+        self._slow_path()
+        self._transport_closed = True
+        if self._channel is not None:
+            self._channel[0].close()
+
+    def _channel_ends(
+        self,
+    ) -> tuple[MemoryObjectSendStream[list[bytes]], MemoryObjectReceiveStream[list[bytes]]]:
+        if self._channel is None:
+            # One batch may wait in the buffer: a hand-off must not depend on the reader having
+            # registered as a waiting receiver yet (anyio's receive() checkpoints first).
+            self._channel = anyio.create_memory_object_stream[list[bytes]](1)
+            if self._transport_closed:
+                self._channel[0].close()
+        return self._channel
 
     # --- writers -------------------------------------------------------------------------------
 
@@ -283,35 +347,14 @@ class StreamContext(Generic[InfoT]):
             delta: The text to append.
             provider_metadata: Provider-specific metadata for the part.
         """
-        prefix = self._text_prefix
-        if prefix is None or provider_metadata is not None or self._record is not None:
-            return await self._write_text_slow(delta, provider_metadata)
-        try:
-            frame = prefix + _encode_basestring(delta).encode() + b"}\n\n"
-        except UnicodeEncodeError:
-            frame = prefix + encode_json_string(delta) + b"}\n\n"
-        except TypeError:
-            raise TypeError("write_text() takes a str delta.") from None
-        if self._disconnected:
-            raise ClientDisconnectedError()
-        self._pending.append(frame)
-        self._pending_bytes += len(frame)
+        if not self._text_fast or provider_metadata is not None or delta.__class__ is not str:
+            return await self._write_delta_slow("text", delta, provider_metadata)
+        self._run.append(delta)
+        self._pending_bytes += len(delta) + self._run_cost
         if self._reader_waiting:
             self._hand_off()
         elif self._pending_bytes >= self._high_water:
             await self._wait_for_reader()
-
-    async def _write_text_slow(self, delta: str, provider_metadata: Any) -> None:
-        if not isinstance(delta, str):
-            raise TypeError("write_text() takes a str delta.")
-        chunks: list[dict[str, Any]] = []
-        part_id = self._lifecycle.open_text(chunks, provider_metadata)
-        chunk: dict[str, Any] = {"type": "text-delta", "id": part_id, "delta": delta}
-        if provider_metadata is not None:
-            chunk["providerMetadata"] = provider_metadata
-        chunks.append(chunk)
-        await self._emit(chunks)
-        self._text_prefix = self._encoder.delta_affixes("text-delta", part_id)[0]
 
     async def write_reasoning(self, delta: str, *, provider_metadata: Any = None) -> None:
         """Append ``delta`` to the open reasoning part (opening it first; closes open text).
@@ -320,16 +363,31 @@ class StreamContext(Generic[InfoT]):
             delta: The reasoning text to append.
             provider_metadata: Provider-specific metadata (e.g. a thinking signature).
         """
+        if not self._reasoning_fast or provider_metadata is not None or delta.__class__ is not str:
+            return await self._write_delta_slow("reasoning", delta, provider_metadata)
+        self._run.append(delta)
+        self._pending_bytes += len(delta) + self._run_cost
+        if self._reader_waiting:
+            self._hand_off()
+        elif self._pending_bytes >= self._high_water:
+            await self._wait_for_reader()
+
+    async def _write_delta_slow(self, family: str, delta: str, provider_metadata: Any) -> None:
         if not isinstance(delta, str):
-            raise TypeError("write_reasoning() takes a str delta.")
+            raise TypeError(f"write_{family}() takes a str delta.")
         chunks: list[dict[str, Any]] = []
-        part_id = self._lifecycle.open_reasoning(chunks, provider_metadata)
-        self._text_prefix = None
-        chunk: dict[str, Any] = {"type": "reasoning-delta", "id": part_id, "delta": delta}
+        if family == "text":
+            part_id = self._lifecycle.open_text(chunks, provider_metadata)
+        else:
+            part_id = self._lifecycle.open_reasoning(chunks, provider_metadata)
+        self._slow_path()
+        kind = f"{family}-delta"
+        chunk: dict[str, Any] = {"type": kind, "id": part_id, "delta": delta}
         if provider_metadata is not None:
             chunk["providerMetadata"] = provider_metadata
         chunks.append(chunk)
         await self._emit(chunks)
+        self._fast_path(kind, part_id)
 
     async def end_text(self, *, provider_metadata: Any = None) -> None:
         """Close the open text part now (the next :meth:`write_text` starts a new one)."""
@@ -347,7 +405,7 @@ class StreamContext(Generic[InfoT]):
         chunks: list[dict[str, Any]] = []
         if family == "text":
             lifecycle.close_text(chunks)
-            self._text_prefix = None
+            self._slow_path()
         else:
             lifecycle.close_reasoning(chunks)
         if provider_metadata is not None:
@@ -358,7 +416,7 @@ class StreamContext(Generic[InfoT]):
         chunks: list[dict[str, Any]] = []
         self._lifecycle.ensure_step(chunks)
         self._lifecycle.close_parts(chunks)
-        self._text_prefix = None
+        self._slow_path()
         return chunks
 
     async def begin_tool_call(
@@ -661,7 +719,7 @@ class StreamContext(Generic[InfoT]):
         """Close the open parts and the current step (``finish-step``), then open a new step."""
         chunks: list[dict[str, Any]] = []
         self._lifecycle.new_step(chunks)
-        self._text_prefix = None
+        self._slow_path()
         await self._emit(chunks)
 
     async def error(self, error_text: str = DEFAULT_ERROR_TEXT) -> None:
@@ -673,7 +731,7 @@ class StreamContext(Generic[InfoT]):
         chunk = {"type": "error", "errorText": str(error_text)}
         chunks: list[dict[str, Any]] = []
         self._lifecycle.prepare(chunk, chunks)
-        self._text_prefix = None
+        self._slow_path()
         chunks.append(chunk)
         await self._emit(chunks)
 
@@ -747,7 +805,7 @@ class StreamContext(Generic[InfoT]):
         self._target.check_chunk(kind)
         chunks: list[dict[str, Any]] = []
         self._lifecycle.prepare(data, chunks)
-        self._text_prefix = None
+        self._slow_path()
         chunks.append(data)
         await self._emit(chunks)
 
@@ -765,7 +823,7 @@ class StreamContext(Generic[InfoT]):
         self._target.check_chunk(data["type"])
         chunks: list[dict[str, Any]] = []
         self._lifecycle.prepare(data, chunks)
-        self._text_prefix = None
+        self._slow_path()
         chunks.append(data)
         self._push(chunks)
 
@@ -795,12 +853,18 @@ class StreamContext(Generic[InfoT]):
 
     def _reader_gone(self, *, completed: bool) -> None:
         """The reader stopped; unless it read to the end, the client is gone."""
-        self._receive.close()
-        if completed:
-            return
+        self._channel_ends()[1].close()
+        if not completed:
+            self._client_gone()
+
+    def _client_gone(self) -> None:
+        """The client went away: drop what is queued and cancel the work."""
+        if self._transport_closed and not self._pending and not self._run:
+            return  # everything was delivered
         self._disconnected = True
-        self._text_prefix = None
+        self._slow_path()
         self._pending.clear()
+        self._run.clear()
         if self._work_scope is not None:
             self._work_scope.cancel()
 
@@ -901,16 +965,15 @@ class StreamContext(Generic[InfoT]):
             raise StreamStateError("The stream of this context is already being read.")
         self._reader_claimed = True
         self._start_detached()
-        receive = self._receive
+        receive = self._channel_ends()[1]
         completed = False
         try:
             while True:
                 try:
                     batch = receive.receive_nowait()
                 except WouldBlock:
-                    if self._pending:
-                        batch, self._pending, self._pending_bytes = self._pending, [], 0
-                    else:
+                    batch = self._take_pending()
+                    if not batch:
                         self._reader_waiting = True
                         try:
                             batch = await receive.receive()
@@ -919,15 +982,13 @@ class StreamContext(Generic[InfoT]):
                 while True:  # coalesce whatever else is ready
                     try:
                         batch += receive.receive_nowait()
-                    except WouldBlock:
+                    except (WouldBlock, EndOfStream):
                         break
-                if self._pending:
-                    batch += self._pending
-                    self._pending, self._pending_bytes = [], 0
+                batch += self._take_pending()
                 yield b"".join(batch)
         except EndOfStream:
-            if self._pending:
-                batch, self._pending, self._pending_bytes = self._pending, [], 0
+            batch = self._take_pending()
+            if batch:
                 yield b"".join(batch)
             completed = True
         finally:
@@ -994,4 +1055,3 @@ def _as_chunk_dict(chunk: Any) -> dict[str, Any]:
         raise TypeError("write() takes a chunk model (e.g. TextDeltaChunk) or a chunk dict.")
     data: dict[str, Any] = to_wire()
     return data
-

@@ -8,9 +8,11 @@ describes the kind of mistake, so ``except RuntimeError`` / ``except ValueError`
     │   └── StreamClosedError                    the stream was already finished or aborted
     │       └── ClientDisconnectedError          the client went away; nothing more can be written
     ├── UnsupportedByClientError (ValueError)    the target client release cannot take this chunk
-    └── ChunkParseError (ValueError)             bytes or JSON that are not a valid UI message chunk
+    ├── ChunkParseError (ValueError)             bytes or JSON that are not a valid UI message chunk
+    └── UIMessageStreamError (RuntimeError)      the client would throw while applying a chunk
 
-Messages are fixed and explain what to do; they never contain data from the stream.
+Messages are fixed and explain what to do; they never contain data from the stream. The exception is
+:class:`UIMessageStreamError`, which repeats the client's own message (with the chunk's id).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ __all__ = (
     "ClientDisconnectedError",
     "StreamClosedError",
     "StreamStateError",
+    "UIMessageStreamError",
     "UnsupportedByClientError",
 )
 
@@ -41,7 +44,8 @@ class StreamClosedError(StreamStateError):
     """Something was written after :meth:`StreamContext.finish` or :meth:`StreamContext.abort`."""
 
     def __init__(
-        self, message: str = "The stream is closed: nothing can be written after finish() or abort()."
+        self,
+        message: str = "The stream is closed: nothing can be written after finish() or abort().",
     ) -> None:
         super().__init__(message)
 
@@ -76,3 +80,28 @@ class UnsupportedByClientError(AIStreamError, ValueError):
 
 class ChunkParseError(AIStreamError, ValueError):
     """Input that is not a valid UI message chunk (bad SSE framing, bad JSON, or a schema error)."""
+
+
+class UIMessageStreamError(AIStreamError, RuntimeError):
+    """The ``ai`` client would throw while applying a chunk to the message.
+
+    Raised by :class:`~ai_stream.reducer.UIMessageReducer` where the client's
+    ``processUIMessageStream`` throws: a delta or end chunk for a part that was never started (or
+    already ended), a tool chunk for an unknown ``toolCallId`` or ``approvalId``. ``useChat``
+    would end with ``status: "error"`` and ignore the rest of the stream.
+
+    The message is the client's (ai 6/7 ``AI_UIMessageStreamError``; where ai 5 or 6.0.0 throw a
+    bare ``TypeError``, the ai 6 wording is used).
+
+    Attributes:
+        chunk_type: The failing chunk type (``"tool-invocation"`` for a tool-call lookup), or
+            ``None``.
+        chunk_id: The part id, ``toolCallId`` or ``approvalId`` involved, or ``None``.
+    """
+
+    def __init__(
+        self, message: str, *, chunk_type: str | None = None, chunk_id: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.chunk_type = chunk_type
+        self.chunk_id = chunk_id

@@ -9,12 +9,15 @@ The flat views (``text``, ``tool_calls``, ``sources`` …) are derived from that
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
+from ai_stream.protocol.versions import ClientTarget
 from ai_stream.reducer import UIMessageReducer
 
 if TYPE_CHECKING:
-    from ai_stream.protocol.versions import ClientTarget
+    from ai_stream.protocol.versions import SdkVersion
+
+_DELTAS: Final = frozenset({"text-delta", "reasoning-delta"})
 
 __all__ = ("DataRecord", "FileRecord", "SourceRecord", "StreamRecord", "ToolCallRecord")
 
@@ -71,7 +74,15 @@ class StreamRecord:
         *,
         message: dict[str, Any] | None = None,
     ) -> None:
-        self._reducer = UIMessageReducer(target, message=message, message_id=message_id, mode="chat")
+        self._target = target
+        self._base_message = message
+        self._reducer = UIMessageReducer(
+            target, message=message, message_id=message_id, mode="chat"
+        )
+        # Every chunk, kept to rebuild the message for a given release (adjacent deltas of one
+        # part are merged: the client appends them all the same).
+        self._chunks: list[dict[str, Any]] = []
+        self._deltas: dict[int, list[str]] = {}
         self.message_id = message_id
         """The assistant message id."""
         self.aborted = False
@@ -86,18 +97,47 @@ class StreamRecord:
     def apply(self, chunk: dict[str, Any]) -> None:
         """Record one sent chunk."""
         self.chunk_count += 1
-        if chunk["type"] == "error":
+        kind = chunk["type"]
+        if kind == "error":
             self.errors.append(chunk["errorText"])
         self._reducer.apply(chunk)
+        chunks = self._chunks
+        if (
+            kind in _DELTAS
+            and len(chunk) == 3
+            and chunks
+            and chunks[-1]["type"] == kind
+            and chunks[-1]["id"] == chunk["id"]
+            and len(chunks[-1]) == 3
+        ):
+            self._deltas.setdefault(len(chunks) - 1, [chunks[-1]["delta"]]).append(chunk["delta"])
+        else:
+            chunks.append(chunk)
 
     @property
     def finish_reason(self) -> str | None:
         """The ``finishReason`` sent with ``finish`` (``None`` if none was sent)."""
         return self._reducer.finish_reason
 
-    def to_ui_message(self) -> dict[str, Any]:
-        """Return the assistant ``UIMessage`` the client built from this stream (a copy)."""
-        return self._reducer.message
+    def to_ui_message(self, sdk_version: SdkVersion | ClientTarget | None = None) -> dict[str, Any]:
+        """Return the assistant ``UIMessage`` the client built from this stream (a copy).
+
+        Args:
+            sdk_version: The client release whose ``useChat`` built it; by default the
+                stream's target (for a major: its latest release). Releases of one major may
+                differ in details: e.g. reasoning parts carry their ``id`` only in newer ones.
+        """
+        if sdk_version is None or ClientTarget.parse(sdk_version) == self._target:
+            return self._reducer.message
+        reducer = UIMessageReducer(
+            sdk_version, message=self._base_message, message_id=self.message_id, mode="chat"
+        )
+        deltas = self._deltas
+        for index, chunk in enumerate(self._chunks):
+            if index in deltas:
+                chunk = {**chunk, "delta": "".join(deltas[index])}
+            reducer.apply(chunk)
+        return reducer.message
 
     @property
     def _parts(self) -> list[dict[str, Any]]:

@@ -68,6 +68,7 @@ class UIMessageStreamResponse(Response):
                     with listener:
                         while (await receive())["type"] != "http.disconnect":
                             pass
+                        context._client_gone()
                         group.cancel_scope.cancel()
 
                 group.start_soon(listen_for_disconnect)
@@ -76,12 +77,17 @@ class UIMessageStreamResponse(Response):
                     group.start_soon(supervise)
                 try:
                     await send(
-                        {"type": "http.response.start", "status": self.status_code, "headers": headers}
+                        {
+                            "type": "http.response.start",
+                            "status": self.status_code,
+                            "headers": headers,
+                        }
                     )
                     async for chunk in body:
                         await send({"type": "http.response.body", "body": chunk, "more_body": True})
                     await send({"type": "http.response.body", "body": b"", "more_body": False})
                 except OSError:  # ASGI ≥ 2.4 servers raise it when the client is gone
+                    context._client_gone()
                     group.cancel_scope.cancel()
                 listener.cancel()
         finally:

@@ -20,7 +20,9 @@ _MISSING: Any = object()
 
 def _split(path: str) -> list[str]:
     if not isinstance(path, str) or not path or any(not key for key in path.split(".")):
-        raise ValueError(f"Invalid store path {path!r}: use dot-separated keys such as 'user.name'.")
+        raise ValueError(
+            f"Invalid store path {path!r}: use dot-separated keys such as 'user.name'."
+        )
     return path.split(".")
 
 
@@ -78,9 +80,7 @@ class StateStore:
                 return True
             return False
 
-    async def update(
-        self, path: str, function: Callable[[Any], Any], default: Any = None
-    ) -> Any:
+    async def update(self, path: str, function: Callable[[Any], Any], default: Any = None) -> Any:
         """Atomically replace the value at ``path`` by ``function(old)``; return the new value.
 
         ``old`` is ``default`` when nothing is stored. Use it for counters and appends that

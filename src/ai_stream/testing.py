@@ -35,9 +35,7 @@ def _events(body: bytes | str) -> list[str]:
     events = []
     for block in blocks[:-1]:
         data = [
-            line[5:].removeprefix(" ")
-            for line in block.split("\n")
-            if line.startswith("data:")
+            line[5:].removeprefix(" ") for line in block.split("\n") if line.startswith("data:")
         ]
         if data:
             events.append("\n".join(data))

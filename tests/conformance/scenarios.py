@@ -43,11 +43,15 @@ SCENARIOS: list[Scenario] = []
 
 def scenario(
     *,
-    majors: tuple[int, ...] = (5, 6, 7),
+    majors: tuple[int, ...] | None = None,
     releases: tuple[str, ...] = (),
     expect: str = "ready",
     **options: Any,
 ) -> Callable[[Work], Work]:
+    """Register a scenario; without ``majors`` it runs on every major unless ``releases`` given."""
+    if majors is None:
+        majors = () if releases else (5, 6, 7)
+
     def register(work: Work) -> Work:
         name = work.__name__.removeprefix("s_")
         SCENARIOS.append(Scenario(name, work, majors, releases, expect, options))
@@ -60,7 +64,9 @@ class Boom(RuntimeError):
     pass
 
 
-UNICODE = "Grüße 👋🏽 — 你好, مرحبا, e\u0301, \u2028line\u2029sep, tab\t, \"quotes\" \\ / <b>&amp;</b>"
+UNICODE = (
+    'Grüße 👋🏽 — 你好, مرحبا, e\u0301, \u2028line\u2029sep, tab\t, "quotes" \\ / <b>&amp;</b>'
+)
 
 
 @scenario()
@@ -364,7 +370,9 @@ async def s_v7_reset_step(ctx: StreamContext[Any]) -> None:
 @scenario(majors=(7,))
 async def s_v7_custom_and_reasoning_file(ctx: StreamContext[Any]) -> None:
     await ctx.write(CustomChunk(kind="openai.compaction", provider_metadata={"openai": {"n": 1}}))
-    await ctx.write({"type": "reasoning-file", "url": "data:image/png;base64,AA==", "mediaType": "image/png"})
+    await ctx.write(
+        {"type": "reasoning-file", "url": "data:image/png;base64,AA==", "mediaType": "image/png"}
+    )
     await ctx.write_text("Done.")
 
 

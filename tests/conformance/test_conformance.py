@@ -10,7 +10,7 @@ message equal to ``record.to_ui_message()`` (useChat) and to ``read_ui_message``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -29,7 +29,7 @@ class Case:
     target: int | str
     releases: tuple[str, ...]
     body: bytes = b""
-    message: dict[str, Any] | None = None
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: tuple[str, ...] = ()
     aborted: bool = False
 
@@ -55,7 +55,9 @@ async def _produce(case: Case) -> None:
     await ctx.run(case.scenario.work)
     case.body = await collect_stream(ctx)
     assert ctx.record is not None
-    case.message = ctx.record.to_ui_message()
+    case.messages = {r: ctx.record.to_ui_message(r) for r in case.releases}
+    # A major's default is its latest release; an exact target is that release.
+    assert ctx.record.to_ui_message() == case.messages[case.releases[-1]]
     case.errors = tuple(ctx.record.errors)
     case.aborted = ctx.record.aborted
 
@@ -65,10 +67,7 @@ def replayed() -> dict[str, tuple[Case, dict[str, Any]]]:
     for case in CASES:
         anyio.run(_produce, case)
     results = replay(
-        [
-            {"name": c.key, "body": c.body.decode(), "versions": list(c.releases)}
-            for c in CASES
-        ]
+        [{"name": c.key, "body": c.body.decode(), "versions": list(c.releases)} for c in CASES]
     )
     return {c.key: (c, results[c.key]) for c in CASES}
 
@@ -101,7 +100,7 @@ def test_real_client_accepts_stream(
         "chunk_errors": [],
         "status": case.scenario.expect,
         "error": case.errors[0] if expect_error else None,
-        "assistant": case.message if chunks else None,
+        "assistant": case.messages[release] if chunks else None,
         "read": read_ui_message(chunks, release) if chunks else None,
         "read_errors": list(case.errors),
     }

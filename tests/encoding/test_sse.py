@@ -51,7 +51,7 @@ def test_encode_sse_exact_bytes(chunk: dict[str, Any], frame: bytes) -> None:
         ('q"b\\s/', b'"q\\"b\\\\s/"'),
         ("\n\r\t\b\f", b'"\\n\\r\\t\\b\\f"'),
         ("\x00\x1f\x7f", b'"\\u0000\\u001f\x7f"'),
-        ("\u2028\u2029", "\"\u2028\u2029\"".encode()),
+        ("\u2028\u2029", '"\u2028\u2029"'.encode()),
         ("lone \ud800 surrogate", b'"lone \\ud800 surrogate"'),
         ("😀", '"😀"'.encode()),
     ],

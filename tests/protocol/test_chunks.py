@@ -31,14 +31,35 @@ ONE_OF_EACH: list[dict[str, Any]] = [
     {"type": "reset-step"},
     {"type": "text-start", "id": "t", "providerMetadata": {"p": {"k": 1}}},
     {"type": "text-delta", "id": "t", "delta": "d"},
-    {"type": "text-end", "id": "t", "citations": [{"source": {"type": "source", "sourceType": "url", "id": "s", "url": "u"}, "startIndex": 0}]},
+    {
+        "type": "text-end",
+        "id": "t",
+        "citations": [
+            {
+                "source": {"type": "source", "sourceType": "url", "id": "s", "url": "u"},
+                "startIndex": 0,
+            }
+        ],
+    },
     {"type": "reasoning-start", "id": "r"},
     {"type": "reasoning-delta", "id": "r", "delta": "d"},
     {"type": "reasoning-end", "id": "r"},
-    {"type": "tool-input-start", "toolCallId": "c", "toolName": "n", "inputEncoding": "json", "title": "T"},
+    {
+        "type": "tool-input-start",
+        "toolCallId": "c",
+        "toolName": "n",
+        "inputEncoding": "json",
+        "title": "T",
+    },
     {"type": "tool-input-delta", "toolCallId": "c", "inputTextDelta": "{"},
     {"type": "tool-input-available", "toolCallId": "c", "toolName": "n", "input": None},
-    {"type": "tool-input-error", "toolCallId": "c", "toolName": "n", "input": "{", "errorText": "e"},
+    {
+        "type": "tool-input-error",
+        "toolCallId": "c",
+        "toolName": "n",
+        "input": "{",
+        "errorText": "e",
+    },
     {"type": "tool-approval-request", "approvalId": "a", "toolCallId": "c", "isAutomatic": True},
     {"type": "tool-approval-response", "approvalId": "a", "approved": False, "reason": "no"},
     {"type": "tool-output-available", "toolCallId": "c", "output": [1], "preliminary": True},
@@ -49,7 +70,11 @@ ONE_OF_EACH: list[dict[str, Any]] = [
     {"type": "file", "url": "u", "mediaType": "image/png"},
     {"type": "reasoning-file", "url": "u", "mediaType": "image/png"},
     {"type": "custom", "kind": "openai.x"},
-    {"type": "steering-message", "id": "s", "parts": [{"type": "text", "text": "t"}, {"type": "file", "mediaType": "m", "url": "u"}]},
+    {
+        "type": "steering-message",
+        "id": "s",
+        "parts": [{"type": "text", "text": "t"}, {"type": "file", "mediaType": "m", "url": "u"}],
+    },
     {"type": "data-weather", "id": "w", "data": {"t": 1}, "transient": True},
 ]
 
@@ -121,7 +146,11 @@ def test_nested_models_serialise_camel_case() -> None:
         ],
     }
     steering = SteeringMessageChunk(id="s", parts=[SteeringTextPart(text="hi")])
-    assert steering.to_wire() == {"type": "steering-message", "id": "s", "parts": [{"type": "text", "text": "hi"}]}
+    assert steering.to_wire() == {
+        "type": "steering-message",
+        "id": "s",
+        "parts": [{"type": "text", "text": "hi"}],
+    }
 
 
 def test_data_chunk_type_must_start_with_data() -> None:

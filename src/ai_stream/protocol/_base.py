@@ -49,8 +49,6 @@ class WireModel(BaseModel):
             if isinstance(value, BaseModel):
                 value = value.model_dump(mode="json", by_alias=True, exclude_none=True)
             elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
-                value = [
-                    v.model_dump(mode="json", by_alias=True, exclude_none=True) for v in value
-                ]
+                value = [v.model_dump(mode="json", by_alias=True, exclude_none=True) for v in value]
             out[field.alias or name] = value
         return out

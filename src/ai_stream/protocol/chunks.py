@@ -182,7 +182,9 @@ class DocumentCitationSource(WireModel):
 class Citation(WireModel):
     """A citation attached to a text part by ``text-end`` (ai 7)."""
 
-    source: Annotated[UrlCitationSource | DocumentCitationSource, Field(discriminator="source_type")]
+    source: Annotated[
+        UrlCitationSource | DocumentCitationSource, Field(discriminator="source_type")
+    ]
     start_index: Annotated[int, Field(ge=0)] | None = None
     end_index: Annotated[int, Field(ge=0)] | None = None
     cited_text: str | None = None
