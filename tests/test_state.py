@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import anyio
+import anyio.lowlevel
 import pytest
 
 from ai_stream import StateStore
@@ -45,7 +46,7 @@ async def test_concurrent_updates_lose_nothing() -> None:
     async def bump() -> None:
         for _ in range(100):
             await store.update("count", lambda n: n + 1, default=0)
-            await anyio.sleep(0)
+            await anyio.lowlevel.checkpoint()
 
     async with anyio.create_task_group() as group:
         for _ in range(10):

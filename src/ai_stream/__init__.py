@@ -10,14 +10,6 @@ from ai_stream.context import DEFAULT_ERROR_TEXT as DEFAULT_ERROR_TEXT
 from ai_stream.context import StreamContext as StreamContext
 from ai_stream.context import ToolCallHandle as ToolCallHandle
 from ai_stream.context import generate_id as generate_id
-from ai_stream.responses import UIMessageStreamResponse as UIMessageStreamResponse
-from ai_stream.record import DataRecord as DataRecord
-from ai_stream.record import FileRecord as FileRecord
-from ai_stream.record import SourceRecord as SourceRecord
-from ai_stream.record import StreamRecord as StreamRecord
-from ai_stream.record import ToolCallRecord as ToolCallRecord
-from ai_stream.state import StateStore as StateStore
-from ai_stream.reducer import UIMessageReducer as UIMessageReducer
 from ai_stream.encoding import UI_MESSAGE_STREAM_HEADERS as UI_MESSAGE_STREAM_HEADERS
 from ai_stream.encoding import encode_sse as encode_sse
 from ai_stream.exceptions import AIStreamError as AIStreamError
@@ -27,9 +19,10 @@ from ai_stream.exceptions import StreamClosedError as StreamClosedError
 from ai_stream.exceptions import StreamStateError as StreamStateError
 from ai_stream.exceptions import UIMessageStreamError as UIMessageStreamError
 from ai_stream.exceptions import UnsupportedByClientError as UnsupportedByClientError
+from ai_stream.protocol import CHUNK_TYPES as CHUNK_TYPES
+from ai_stream.protocol import PROTOCOL_FINISH_REASONS as PROTOCOL_FINISH_REASONS
 from ai_stream.protocol import AbortChunk as AbortChunk
 from ai_stream.protocol import AbortEvent as AbortEvent
-from ai_stream.protocol import CHUNK_TYPES as CHUNK_TYPES
 from ai_stream.protocol import Citation as Citation
 from ai_stream.protocol import ClientTarget as ClientTarget
 from ai_stream.protocol import CustomChunk as CustomChunk
@@ -47,7 +40,6 @@ from ai_stream.protocol import FinishStepChunk as FinishStepChunk
 from ai_stream.protocol import FinishStepEvent as FinishStepEvent
 from ai_stream.protocol import JSONValue as JSONValue
 from ai_stream.protocol import MessageMetadataChunk as MessageMetadataChunk
-from ai_stream.protocol import PROTOCOL_FINISH_REASONS as PROTOCOL_FINISH_REASONS
 from ai_stream.protocol import ProviderMetadata as ProviderMetadata
 from ai_stream.protocol import ReasoningDeltaChunk as ReasoningDeltaChunk
 from ai_stream.protocol import ReasoningDeltaEvent as ReasoningDeltaEvent
@@ -94,6 +86,14 @@ from ai_stream.protocol import UrlCitationSource as UrlCitationSource
 from ai_stream.protocol import WireModel as WireModel
 from ai_stream.protocol import normalize_finish_reason as normalize_finish_reason
 from ai_stream.protocol import parse_chunk as parse_chunk
+from ai_stream.record import DataRecord as DataRecord
+from ai_stream.record import FileRecord as FileRecord
+from ai_stream.record import SourceRecord as SourceRecord
+from ai_stream.record import StreamRecord as StreamRecord
+from ai_stream.record import ToolCallRecord as ToolCallRecord
+from ai_stream.reducer import UIMessageReducer as UIMessageReducer
+from ai_stream.responses import UIMessageStreamResponse as UIMessageStreamResponse
+from ai_stream.state import StateStore as StateStore
 
 __version__ = "0.1.0"
 

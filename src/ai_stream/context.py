@@ -19,25 +19,26 @@ import logging
 import secrets
 import string
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from contextvars import copy_context
 from json.encoder import encode_basestring as _encode_basestring
-from typing import Any, Generic, TypeVar, TypeVarTuple
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple
 
 import anyio
 from anyio import BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ai_stream._lifecycle import Lifecycle, Phase
 from ai_stream.encoding.sse import SSEEncoder, encode_json_string
 from ai_stream.exceptions import (
     ClientDisconnectedError,
-    StreamClosedError,
     StreamStateError,
 )
 from ai_stream.protocol.versions import ClientTarget, SdkVersion, normalize_finish_reason
 from ai_stream.record import StreamRecord
 from ai_stream.state import StateStore
+
+if TYPE_CHECKING:
+    from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 __all__ = ("DEFAULT_ERROR_TEXT", "StreamContext", "ToolCallHandle", "generate_id")
 
@@ -83,7 +84,7 @@ class ToolCallHandle:
         self.tool_name = tool_name
 
     @property
-    def toolCallId(self) -> str:  # noqa: N802 - the name used by ai-sdk-stream-python
+    def toolCallId(self) -> str:
         """Alias of :attr:`tool_call_id`."""
         return self.tool_call_id
 
@@ -102,7 +103,8 @@ class StreamContext(Generic[InfoT]):
         custom_information: Read-only, request-scoped data for every layer (``ctx.info``);
             a frozen pydantic model is a good fit.
         sdk_version: The client the stream is for: a major (``5``, ``6``, ``7``) for every
-            release of it, or an exact release (``"5.0.60"``); see :mod:`ai_stream.protocol.versions`.
+            release of it, or an exact release (``"5.0.60"``); see
+            :mod:`ai_stream.protocol.versions`.
         message_id: The assistant message id sent in ``start`` (generated when omitted). When
             continuing a message (tool results, approvals) pass that message's id.
         collect: Record everything sent in :attr:`record` (implied by ``on_finish``).
@@ -893,7 +895,7 @@ class StreamContext(Generic[InfoT]):
 
         self._work = bound
 
-    def _claim_work(self) -> Callable[[], Awaitable[None]] | None:
+    def _claim_work(self) -> Callable[[], Coroutine[Any, Any, None]] | None:
         if self._work is None or self._work_claimed:
             return None
         self._work_claimed = True
@@ -951,7 +953,7 @@ class StreamContext(Generic[InfoT]):
 
     # --- reading ---------------------------------------------------------------------------------
 
-    async def stream(self) -> AsyncIterator[bytes]:
+    async def stream(self) -> AsyncGenerator[bytes, None]:
         """Yield the response body: SSE frames, coalesced, ending with ``data: [DONE]``.
 
         Work given to :meth:`run` starts on the first iteration if no response hosts it. When

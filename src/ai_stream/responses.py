@@ -92,6 +92,6 @@ class UIMessageStreamResponse(Response):
                 listener.cancel()
         finally:
             with anyio.CancelScope(shield=True):
-                await body.aclose()  # type: ignore[attr-defined]
+                await body.aclose()
         if self.background is not None:
             await self.background()

@@ -8,10 +8,12 @@ the operations, so concurrent tasks (on asyncio or trio) never see a half-applie
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ("StateStore",)
 

@@ -35,12 +35,10 @@ class Case:
 
 
 def _cases() -> list[Case]:
-    cases = []
+    cases: list[Case] = []
     for sc in SCENARIOS:
-        for major in sc.majors:
-            cases.append(Case(f"{sc.name}@{major}", sc, major, FIRST_AND_LATEST[major]))
-        for release in sc.releases:
-            cases.append(Case(f"{sc.name}@{release}", sc, release, (release,)))
+        cases.extend(Case(f"{sc.name}@{m}", sc, m, FIRST_AND_LATEST[m]) for m in sc.majors)
+        cases.extend(Case(f"{sc.name}@{r}", sc, r, (r,)) for r in sc.releases)
     return cases
 
 

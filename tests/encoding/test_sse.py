@@ -27,7 +27,8 @@ from ai_stream.encoding import (
         ),
         (
             {"type": "tool-input-delta", "toolCallId": "c", "inputTextDelta": '{"city":"Paris"}'},
-            b'data: {"type":"tool-input-delta","toolCallId":"c","inputTextDelta":"{\\"city\\":\\"Paris\\"}"}\n\n',
+            b'data: {"type":"tool-input-delta","toolCallId":"c",'
+            b'"inputTextDelta":"{\\"city\\":\\"Paris\\"}"}\n\n',
         ),
         (
             {"type": "tool-output-available", "toolCallId": "c", "output": None},

@@ -1,8 +1,8 @@
-"""UI message chunks → Server-Sent Events bytes, exactly as the ``ai`` package writes them.
+r"""UI message chunks → Server-Sent Events bytes, exactly as the ``ai`` package writes them.
 
-Mirrors ``JsonToSseTransformStream`` (ai 5/6/7): every chunk is ``data: <JSON>\\n\\n`` with
+Mirrors ``JsonToSseTransformStream`` (ai 5/6/7): every chunk is ``data: <JSON>\n\n`` with
 compact JSON, keys in insertion order and non-ASCII text as raw UTF-8; the stream ends with
-``data: [DONE]\\n\\n``. Keep-alive frames are SSE comments, which the client ignores.
+``data: [DONE]\n\n``. Keep-alive frames are SSE comments, which the client ignores.
 
 Deliberate divergences from ``JSON.stringify``, none of which changes what the client parses:
 Python floats keep their ``.0`` (``1.0`` rather than ``1``), and non-finite numbers become ``null``
@@ -52,10 +52,10 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def encode_json_string(text: str) -> bytes:
-    """Encode ``text`` as a JSON string literal the way ``JSON.stringify`` does.
+    r"""Encode ``text`` as a JSON string literal the way ``JSON.stringify`` does.
 
-    ``"``, ``\\`` and control characters are escaped; everything else is raw UTF-8. Lone
-    surrogates (which UTF-8 cannot carry) are written as ``\\udxxx`` escapes, as in JavaScript.
+    ``"``, ``\`` and control characters are escaped; everything else is raw UTF-8. Lone
+    surrogates (which UTF-8 cannot carry) are written as ``\udxxx`` escapes, as in JavaScript.
     """
     literal = encode_basestring(text)
     try:
@@ -85,12 +85,12 @@ def encode_json(value: Any) -> bytes:
 
 
 def encode_sse(chunk: dict[str, Any]) -> bytes:
-    """Encode one chunk object as one SSE frame: ``data: <compact JSON>\\n\\n``."""
+    r"""Encode one chunk object as one SSE frame: ``data: <compact JSON>\n\n``."""
     return b"data: " + encode_json(chunk) + b"\n\n"
 
 
 def comment_frame(text: str = "") -> bytes:
-    """Return an SSE comment frame (``: text\\n\\n``); newlines in ``text`` become spaces."""
+    r"""Return an SSE comment frame (``: text\n\n``); newlines in ``text`` become spaces."""
     clean = text.replace("\r", " ").replace("\n", " ")
     return f": {clean}\n\n".encode() if clean else b":\n\n"
 

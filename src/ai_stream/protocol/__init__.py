@@ -9,6 +9,7 @@ from ai_stream.protocol._base import JSONValue as JSONValue
 from ai_stream.protocol._base import ProviderMetadata as ProviderMetadata
 from ai_stream.protocol._base import ToolMetadata as ToolMetadata
 from ai_stream.protocol._base import WireModel as WireModel
+from ai_stream.protocol.chunks import CHUNK_TYPES as CHUNK_TYPES
 from ai_stream.protocol.chunks import AbortChunk as AbortChunk
 from ai_stream.protocol.chunks import AbortEvent as AbortEvent
 from ai_stream.protocol.chunks import Citation as Citation
@@ -67,7 +68,6 @@ from ai_stream.protocol.chunks import ToolOutputErrorEvent as ToolOutputErrorEve
 from ai_stream.protocol.chunks import UIMessageChunk as UIMessageChunk
 from ai_stream.protocol.chunks import UrlCitationSource as UrlCitationSource
 from ai_stream.protocol.chunks import parse_chunk as parse_chunk
-from ai_stream.protocol.chunks import CHUNK_TYPES as CHUNK_TYPES
 from ai_stream.protocol.versions import PROTOCOL_FINISH_REASONS as PROTOCOL_FINISH_REASONS
 from ai_stream.protocol.versions import ClientTarget as ClientTarget
 from ai_stream.protocol.versions import SdkVersion as SdkVersion

@@ -134,7 +134,7 @@ class ClientTarget:
 
     @property
     def finish_step_closes_parts(self) -> bool:
-        """ai 5 and 6 forget open text/reasoning parts at ``finish-step``; ai 7 does not."""
+        """Ai 5 and 6 forget open text/reasoning parts at ``finish-step``; ai 7 does not."""
         return self.major < 7
 
     @property
