@@ -258,17 +258,32 @@ async def test_write_after_finish_raises_and_double_finish_is_a_no_op() -> None:
 async def test_misordered_low_level_chunks_raise_before_reaching_the_client() -> None:
     ctx = make_context(sdk_version=6)
     with pytest.raises(StreamStateError, match="not open"):
-        await ctx.write(TextDeltaChunk(id="nope", delta="x"))
+        await ctx.write({"type": "text-end", "id": "nope"})
     await ctx.write({"type": "text-start", "id": "t"})
     await ctx.write({"type": "finish-step"})  # v6: closes t first
     with pytest.raises(StreamStateError, match="not open"):
-        await ctx.write({"type": "text-delta", "id": "t", "delta": "x"})
+        await ctx.write({"type": "reasoning-end", "id": "t"})
     with pytest.raises(StreamStateError, match="Unknown tool call id"):
         await ctx.complete_tool_call("missing", 1)
+    with pytest.raises(StreamStateError, match="input is not streaming"):
+        call = await ctx.begin_tool_call("t", {})
+        await ctx.stream_tool_input_delta(call.tool_call_id, "{")
     with pytest.raises(StreamStateError, match="Unknown approval id"):
         await make_context(sdk_version=7).write(
             {"type": "tool-approval-response", "approvalId": "x", "approved": True}
         )
+
+
+async def test_a_hand_written_delta_for_a_new_id_opens_its_part() -> None:
+    async def work(ctx: StreamContext[Any]) -> None:
+        await ctx.write(TextDeltaChunk(id="my-id", delta="raw"))  # as in the seed's README
+
+    assert (await transcript(work))[1:5] == [
+        {"type": "start-step"},
+        {"type": "text-start", "id": "my-id"},
+        {"type": "text-delta", "id": "my-id", "delta": "raw"},
+        {"type": "text-end", "id": "my-id"},
+    ]
 
 
 async def test_v7_text_part_may_span_steps_when_written_by_hand() -> None:

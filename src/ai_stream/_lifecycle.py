@@ -8,7 +8,8 @@ to send, opening ``start``, steps and parts, and closing them, as the target cli
 * Text and reasoning parts close each other and close before tool chunks, a step boundary,
   ``error``, ``abort`` and ``finish``; ai 5/6 clients forget open parts at ``finish-step``, so
   parts are always closed before it (ai 7 allows a part to span steps when written by hand).
-* Chunks that the client would reject because of their order (a delta for a part that is not
+* A hand-written delta for a part id that is not open opens that part first (``text-start``).
+  Chunks that the client would reject because of their order (an end for a part that is not
   open, an output for an unknown tool call) raise :class:`StreamStateError` instead.
 """
 
@@ -299,18 +300,24 @@ class Lifecycle:
         if kind in _TOOL_CHUNKS:
             self._prepare_tool(kind, chunk, out)
         elif kind.startswith("text-"):
-            self._prepare_part(kind, chunk, self._open_text, "text")
+            self._prepare_part(kind, chunk, self._open_text, "text", out)
         elif kind.startswith("reasoning-") and kind != "reasoning-file":
-            self._prepare_part(kind, chunk, self._open_reasoning, "reasoning")
+            self._prepare_part(kind, chunk, self._open_reasoning, "reasoning", out)
         elif kind == "error":
             self.close_parts(out, everything=True)
 
-    def _prepare_part(self, kind: str, chunk: Chunk, open_ids: set[str], family: str) -> None:
+    def _prepare_part(
+        self, kind: str, chunk: Chunk, open_ids: set[str], family: str, out: list[Chunk]
+    ) -> None:
         part_id: str = chunk["id"]
         if kind.endswith("-start"):
             open_ids.add(part_id)
             return
         if part_id not in open_ids:
+            if kind.endswith("-delta"):  # a delta for a new id opens its part first
+                open_ids.add(part_id)
+                out.append({"type": f"{family}-start", "id": part_id})
+                return
             raise StreamStateError(
                 f"{kind} for {family} part {part_id!r}, which is not open: send {family}-start "
                 "first (ai 5/6 clients also close parts at finish-step)."

@@ -53,16 +53,16 @@ DEFAULT_ERROR_TEXT = "An error occurred."
 DEFAULT_BUFFER_SIZE = 16 * 1024
 
 _ALPHABET = string.ascii_letters + string.digits
+_BYTE_TO_CHAR = bytes((_ALPHABET * 5).encode()[:256].ljust(256, b"-"))
+_REJECTED = bytes(range(248, 256))  # 248 = 4 * 62: bytes below it map evenly
 
 
 def generate_id(size: int = 16) -> str:
     """Return a random alphanumeric id, like the AI SDK's ``generateId`` (16 characters)."""
-    number = int.from_bytes(secrets.token_bytes(size))  # 8 bits per char > log2(62)
-    chars = []
-    for _ in range(size):
-        number, digit = divmod(number, 62)
-        chars.append(_ALPHABET[digit])
-    return "".join(chars)
+    chars = ""
+    while len(chars) < size:  # rejection sampling keeps every character equally likely
+        chars += secrets.token_bytes(size + 4).translate(_BYTE_TO_CHAR, _REJECTED).decode()
+    return chars[:size]
 
 
 def _mask_error(error: BaseException) -> str:
@@ -160,7 +160,9 @@ class StreamContext(Generic[InfoT]):
         ) = None
         self._transport_closed = False
         self._pending: list[bytes] = []
-        self._pending_bytes = 0
+        # Bytes that may still be queued before a writer must wait; forced to 0 while the reader
+        # waits, so that the next write takes the slow branch and hands the frames over.
+        self._room = buffer_size
         self._high_water = buffer_size
         self._reader_waiting = False
         self._reader_claimed = False
@@ -170,8 +172,7 @@ class StreamContext(Generic[InfoT]):
         # ``_run`` (always the tail of the pending data) and encoded together by ``_seal``.
         self._text_fast = self._reasoning_fast = False
         self._run: list[str] = []
-        self._run_head = self._run_sep = ""
-        self._run_cost = 0
+        self._run_head = self._run_sep = self._run_kind = self._run_id = ""
         # Work supervised by run().
         self._work: Callable[[], Awaitable[None]] | None = None
         self._work_claimed = False
@@ -239,27 +240,23 @@ class StreamContext(Generic[InfoT]):
 
     def _push(self, chunks: list[dict[str, Any]]) -> bool:
         """Encode and queue ``chunks``; return whether the writer must wait for the reader."""
-        target, encode = self._target, self._encoder.encode
-        frames = []
-        fitted = []
-        for chunk in chunks:
-            chunk = target.fit(chunk)
-            frames.append(encode(chunk))
-            fitted.append(chunk)
+        fit, encode = self._target.fit, self._encoder.encode
+        fitted = [fit(chunk) for chunk in chunks]
+        frames = [encode(chunk) for chunk in fitted]
         if self._disconnected:
             raise ClientDisconnectedError()
         record = self._record
         if record is not None:
             for chunk in fitted:
                 record.apply(chunk)
-        self._seal()
-        self._pending.extend(frames)
-        for frame in frames:
-            self._pending_bytes += len(frame)
+        if self._run:
+            self._seal()
+        self._pending += frames
+        self._room -= sum(map(len, frames))
         if self._reader_waiting:
             self._hand_off()
             return False
-        return self._pending_bytes >= self._high_water
+        return self._room <= 0
 
     def _seal(self) -> None:
         """Encode the run of fast-path deltas into frames, all in one go."""
@@ -276,7 +273,8 @@ class StreamContext(Generic[InfoT]):
 
     def _take_pending(self) -> list[bytes]:
         self._seal()
-        batch, self._pending, self._pending_bytes = self._pending, [], 0
+        batch, self._pending = self._pending, []
+        self._room = self._high_water
         return batch
 
     def _hand_off(self) -> None:
@@ -287,17 +285,24 @@ class StreamContext(Generic[InfoT]):
             self._channel_ends()[0].send_nowait(batch)
         except WouldBlock:  # a batch is already buffered for the reader: it will come back
             self._pending[:0] = batch
-            self._pending_bytes += sum(map(len, batch))
+            self._room -= sum(map(len, batch))
         except (BrokenResourceError, ClosedResourceError):
             raise ClientDisconnectedError() from None
 
     async def _wait_for_reader(self) -> None:
         """Backpressure: hand the pending frames over, waiting while the reader is behind."""
         batch = self._take_pending()
+        if not batch:
+            return
         try:
             await self._channel_ends()[0].send(batch)
         except (BrokenResourceError, ClosedResourceError):
             raise ClientDisconnectedError() from None
+
+    @property
+    def _pending_bytes(self) -> int:
+        """Approximately how many bytes are queued (for tests and debugging)."""
+        return max(0, self._high_water - self._room) if not self._reader_waiting else 0
 
     async def _emit(self, chunks: list[dict[str, Any]]) -> None:
         if self._push(chunks):
@@ -306,22 +311,23 @@ class StreamContext(Generic[InfoT]):
     def _slow_path(self) -> None:
         """Send the next deltas through the lifecycle (a part may open or close)."""
         self._text_fast = self._reasoning_fast = False
+        self._run_kind = ""
 
     def _fast_path(self, kind: str, part_id: str) -> None:
-        if self._record is not None:
-            return
+        """Deltas for ``part_id`` may now skip the lifecycle (the part is open)."""
         self._run_head = self._encoder.delta_affixes(kind, part_id)[0].decode()
         self._run_sep = "}\n\n" + self._run_head
-        self._run_cost = len(self._run_head) + 4
-        self._text_fast = kind == "text-delta"
-        self._reasoning_fast = kind == "reasoning-delta"
+        self._run_kind, self._run_id = kind, part_id
+        if self._record is None:  # with a record, every delta is also recorded
+            self._text_fast = kind == "text-delta"
+            self._reasoning_fast = kind == "reasoning-delta"
 
     def _close_transport(self) -> None:
         """Queue the terminator and end the stream for the reader."""
         self._seal()
         if not self._disconnected:
             self._pending.append(self._encoder.terminator)
-            self._pending_bytes += len(self._encoder.terminator)
+            self._room -= len(self._encoder.terminator)
         self._slow_path()
         self._transport_closed = True
         if self._channel is not None:
@@ -349,14 +355,13 @@ class StreamContext(Generic[InfoT]):
             delta: The text to append.
             provider_metadata: Provider-specific metadata for the part.
         """
-        if not self._text_fast or provider_metadata is not None or delta.__class__ is not str:
-            return await self._write_delta_slow("text", delta, provider_metadata)
-        self._run.append(delta)
-        self._pending_bytes += len(delta) + self._run_cost
-        if self._reader_waiting:
-            self._hand_off()
-        elif self._pending_bytes >= self._high_water:
-            await self._wait_for_reader()
+        if self._text_fast and provider_metadata is None and delta.__class__ is str:
+            self._run.append(delta)
+            self._room -= len(delta) + 48
+            if self._room > 0:
+                return None
+            return await self._make_room()
+        return await self._write_delta_slow("text", delta, provider_metadata)
 
     async def write_reasoning(self, delta: str, *, provider_metadata: Any = None) -> None:
         """Append ``delta`` to the open reasoning part (opening it first; closes open text).
@@ -365,25 +370,39 @@ class StreamContext(Generic[InfoT]):
             delta: The reasoning text to append.
             provider_metadata: Provider-specific metadata (e.g. a thinking signature).
         """
-        if not self._reasoning_fast or provider_metadata is not None or delta.__class__ is not str:
-            return await self._write_delta_slow("reasoning", delta, provider_metadata)
-        self._run.append(delta)
-        self._pending_bytes += len(delta) + self._run_cost
+        if self._reasoning_fast and provider_metadata is None and delta.__class__ is str:
+            self._run.append(delta)
+            self._room -= len(delta) + 48
+            if self._room > 0:
+                return None
+            return await self._make_room()
+        return await self._write_delta_slow("reasoning", delta, provider_metadata)
+
+    async def _make_room(self) -> None:
+        """After a fast-path write: hand over to a waiting reader, or wait for a slow one."""
         if self._reader_waiting:
             self._hand_off()
-        elif self._pending_bytes >= self._high_water:
+        elif self._room <= 0:
             await self._wait_for_reader()
 
     async def _write_delta_slow(self, family: str, delta: str, provider_metadata: Any) -> None:
         if not isinstance(delta, str):
             raise TypeError(f"write_{family}() takes a str delta.")
+        kind = f"{family}-delta"
+        record = self._record
+        if record is not None and self._run_kind == kind and provider_metadata is None:
+            record.apply({"type": kind, "id": self._run_id, "delta": delta})
+            self._run.append(delta)
+            self._room -= len(delta) + 48
+            if self._room <= 0:
+                await self._make_room()
+            return
         chunks: list[dict[str, Any]] = []
         if family == "text":
             part_id = self._lifecycle.open_text(chunks, provider_metadata)
         else:
             part_id = self._lifecycle.open_reasoning(chunks, provider_metadata)
         self._slow_path()
-        kind = f"{family}-delta"
         chunk: dict[str, Any] = {"type": kind, "id": part_id, "delta": delta}
         if provider_metadata is not None:
             chunk["providerMetadata"] = provider_metadata
@@ -977,6 +996,7 @@ class StreamContext(Generic[InfoT]):
                     batch = self._take_pending()
                     if not batch:
                         self._reader_waiting = True
+                        self._room = 0
                         try:
                             batch = await receive.receive()
                         finally:

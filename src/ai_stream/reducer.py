@@ -810,6 +810,8 @@ class UIMessageReducer:
         self._active_text: dict[str, dict[str, Any]] = {}
         self._active_reasoning: dict[str, dict[str, Any]] = {}
         self._partial: dict[str, _PartialToolCall] = {}
+        # Deltas not yet joined into their part's text, so that long streams stay linear.
+        self._pieces: dict[int, tuple[dict[str, Any], list[str]]] = {}
         if message is not None and message.get("role") == "assistant":
             self._message: dict[str, Any] = copy.deepcopy(dict(message))
             if not isinstance(self._message.get("parts"), list):
@@ -824,7 +826,25 @@ class UIMessageReducer:
     @property
     def message(self) -> dict[str, Any]:
         """The message as processed so far (a deep copy; what ``onFinish`` receives)."""
+        self._join_pieces()
         return copy.deepcopy(self._message)
+
+    def _join_pieces(self) -> None:
+        if self._pieces:
+            for part, pieces in self._pieces.values():
+                part["text"] += "".join(pieces)
+            self._pieces.clear()
+
+    def _append_delta(self, part: dict[str, Any], chunk: Mapping[str, Any]) -> None:
+        delta = _required_str(chunk, "delta")
+        entry = self._pieces.get(id(part))
+        if entry is None:
+            self._pieces[id(part)] = (part, [delta])
+        else:
+            entry[1].append(delta)
+        if "providerMetadata" in chunk:
+            self._keep_provider_metadata(part, chunk)
+        self._write()
 
     @property
     def snapshot(self) -> dict[str, Any] | None:
@@ -836,6 +856,7 @@ class UIMessageReducer:
         """
         if not self._written:
             return None
+        self._join_pieces()
         snapshot = copy.deepcopy(self._message)
         if self._pending_step_starts:
             del snapshot["parts"][-self._pending_step_starts :]
@@ -889,6 +910,8 @@ class UIMessageReducer:
     def _apply(self, chunk: Mapping[str, Any]) -> None:
         b = self._b
         kind: str = chunk["type"]
+        if self._pieces and kind != "text-delta" and kind != "reasoning-delta":
+            self._join_pieces()
         if kind == "text-start":
             self._text_start(chunk)
         elif kind == "text-delta":
@@ -997,9 +1020,7 @@ class UIMessageReducer:
         part = self._active_text.get(_js_string(_required(chunk, "id")))
         if part is None:
             raise _missing_part_error("text-delta", "text", chunk["id"])
-        part["text"] += _required_str(chunk, "delta")
-        self._keep_provider_metadata(part, chunk)
-        self._write()
+        self._append_delta(part, chunk)
 
     def _text_end(self, chunk: Mapping[str, Any]) -> None:
         key = _js_string(_required(chunk, "id"))
@@ -1028,9 +1049,7 @@ class UIMessageReducer:
         part = self._active_reasoning.get(_js_string(_required(chunk, "id")))
         if part is None:
             raise _missing_part_error("reasoning-delta", "reasoning", chunk["id"])
-        part["text"] += _required_str(chunk, "delta")
-        self._keep_provider_metadata(part, chunk)
-        self._write()
+        self._append_delta(part, chunk)
 
     def _reasoning_end(self, chunk: Mapping[str, Any]) -> None:
         key = _js_string(_required(chunk, "id"))

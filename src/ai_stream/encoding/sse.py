@@ -95,6 +95,12 @@ def comment_frame(text: str = "") -> bytes:
     return f": {clean}\n\n".encode() if clean else b":\n\n"
 
 
+_TYPE_ONLY: Final = {
+    kind: f'data: {{"type":"{kind}"}}\n\n'.encode()
+    for kind in ("start", "start-step", "finish-step", "finish", "abort", "reset-step")
+}
+
+
 class SSEEncoder:
     """The UI message stream encoder (ai 5, 6, 7): one SSE frame per chunk."""
 
@@ -104,6 +110,10 @@ class SSEEncoder:
     @staticmethod
     def encode(chunk: dict[str, Any]) -> bytes:
         """Encode a chunk object as one SSE frame."""
+        if len(chunk) == 1:
+            frame = _TYPE_ONLY.get(chunk["type"])
+            if frame is not None:
+                return frame
         return b"data: " + encode_json(chunk) + b"\n\n"
 
     @staticmethod

@@ -82,6 +82,7 @@ class ClientTarget:
     major: int
     release: Release | None = None
     _features: frozenset[str] = field(init=False, repr=False, compare=False)
+    _drops: dict[str, frozenset[str] | None] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.major not in FEATURES:
@@ -96,10 +97,10 @@ class ClientTarget:
         else:
             if self.release[0] != self.major:
                 raise ValueError("ClientTarget.release must belong to ClientTarget.major.")
-            if self.release < _release(FIRST[self.major]):
-                raise ValueError(f"sdk_version {self.label} is older than any known release.")
             features = _features_at(self.major, min(self.release, _release(LATEST[self.major])))
         object.__setattr__(self, "_features", features)
+        # Per chunk type: the optional fields to drop (``None``: the type is not accepted).
+        object.__setattr__(self, "_drops", {})
 
     @classmethod
     def parse(cls, value: SdkVersion | ClientTarget) -> ClientTarget:
@@ -140,11 +141,7 @@ class ClientTarget:
     @property
     def finish_reasons(self) -> frozenset[str]:
         """The ``finishReason`` values the target accepts."""
-        return frozenset(
-            name.removeprefix("finishReason:")
-            for name in self._features
-            if name.startswith("finishReason:")
-        )
+        return _finish_reasons(self._features)
 
     def accepts_chunk(self, chunk_type: str) -> bool:
         """Whether the target accepts chunks of this type (``data-x`` counts as ``data-*``)."""
@@ -170,17 +167,29 @@ class ClientTarget:
             UnsupportedByClientError: The target does not accept the chunk type at all.
         """
         kind: str = chunk["type"]
-        self.check_chunk(kind)
-        base = "data-*" if kind.startswith("data-") else kind
-        features = self._features
-        drop = [
-            key
-            for key in chunk
-            if (name := f"field:{base}.{key}") in _OPTIONAL_FIELDS and name not in features
-        ]
-        if not drop:
+        try:
+            drops = self._drops[kind]
+        except KeyError:
+            drops = self._drops_for(kind)
+        if drops is None:
+            self.check_chunk(kind)
+        if not drops or drops.isdisjoint(chunk):
             return chunk
-        return {k: v for k, v in chunk.items() if k not in drop}
+        return {k: v for k, v in chunk.items() if k not in drops}
+
+    def _drops_for(self, kind: str) -> frozenset[str] | None:
+        base = "data-*" if kind.startswith("data-") else kind
+        drops: frozenset[str] | None = None
+        if self.accepts_chunk(kind):
+            prefix = f"field:{base}."
+            drops = frozenset(
+                name.removeprefix(prefix)
+                for name in _OPTIONAL_FIELDS
+                if name.startswith(prefix) and name not in self._features
+            )
+        if len(self._drops) < 512:  # data-<name> types are open-ended; keep the cache small
+            self._drops[kind] = drops
+        return drops
 
 
 _HINTS: Final = {
@@ -188,6 +197,13 @@ _HINTS: Final = {
     "tool-output-denied": "Tool approval needs ai 6 or newer (sdk_version=6).",
     "tool-input-error": "ai 5.0.0–5.0.6 lack it: target sdk_version='5.0.7' or newer.",
 }
+
+
+@cache
+def _finish_reasons(features: frozenset[str]) -> frozenset[str]:
+    return frozenset(
+        name.removeprefix("finishReason:") for name in features if name.startswith("finishReason:")
+    )
 
 
 @cache
