@@ -28,3 +28,26 @@ async def transcript(
     ctx = make_context(**options)
     await ctx.run(work)
     return parse_sse_json(await collect_stream(ctx))
+
+
+def running_tasks() -> set[str]:
+    """Names of the tasks alive on the current event loop (asyncio or trio), this one excluded."""
+    import sniffio
+
+    if sniffio.current_async_library() == "trio":
+        import trio
+
+        current = trio.lowlevel.current_task()
+        names: set[str] = set()
+        stack = list(trio.lowlevel.current_root_task().child_nurseries)
+        while stack:
+            nursery = stack.pop()
+            for task in nursery.child_tasks:
+                if task is not current:
+                    names.add(f"{task.name}#{id(task)}")
+                stack.extend(task.child_nurseries)
+        return names
+    import asyncio
+
+    me = asyncio.current_task()
+    return {f"{t.get_coro()!r}#{id(t)}" for t in asyncio.all_tasks() if t is not me}

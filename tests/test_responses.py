@@ -13,7 +13,7 @@ from starlette.types import Message
 
 from ai_stream import StreamContext, StreamRecord, UIMessageStreamResponse
 from ai_stream.testing import parse_sse_json
-from tests.helpers import make_context
+from tests.helpers import make_context, running_tasks
 
 
 def _scope(**extra: Any) -> dict[str, Any]:
@@ -113,9 +113,11 @@ async def test_disconnect_cancels_the_work_and_finalises_an_aborted_record() -> 
     ctx = make_context(on_finish=records.append)
     await ctx.run(work)
     client = Disconnecting(after=3)
+    before = running_tasks()
     with anyio.move_on_after(2) as scope:
         await UIMessageStreamResponse(ctx)(_scope(), client.receive, client.send)
     assert not scope.cancel_called  # the response stopped by itself
+    assert running_tasks() == before  # no task left running
     assert cancelled
     assert len(records) == 1 and records[0].aborted
     assert records[0].abort_reason == "client-disconnected"
@@ -187,13 +189,14 @@ async def test_plain_streaming_response_still_works_and_cancels_on_disconnect() 
         ctx.stream(), media_type="text/event-stream", headers=ctx.response_headers
     )
     client = Disconnecting(after=3)
+    before = running_tasks()
     with anyio.fail_after(2):
         # ASGI spec 2.3: Starlette listens for the disconnect and cancels the body iteration.
         await response(
             _scope(asgi={"version": "3.0", "spec_version": "2.3"}), client.receive, client.send
         )
         await cancelled.wait()
-        while not records:
+        while not records or running_tasks() != before:
             await anyio.sleep(0.001)
     assert records[0].aborted
 

@@ -53,6 +53,7 @@ DEFAULT_ERROR_TEXT = "An error occurred."
 DEFAULT_BUFFER_SIZE = 16 * 1024
 
 _ALPHABET = string.ascii_letters + string.digits
+_MARK = "\udfff"  # joins a run of deltas for escaping; UTF-8 cannot carry it, so it never leaks
 _BYTE_TO_CHAR = bytes((_ALPHABET * 5).encode()[:256].ljust(256, b"-"))
 _REJECTED = bytes(range(248, 256))  # 248 = 4 * 62: bytes below it map evenly
 
@@ -141,7 +142,7 @@ class StreamContext(Generic[InfoT]):
         self._encoder = SSEEncoder()
         self._id_generator = id_generator
         self._message_id = message_id or id_generator()
-        self._store = store if isinstance(store, StateStore) else StateStore(store)
+        self._store = store  # a StateStore is made on first use
         self._on_finish = on_finish
         self._on_error: OnError = on_error or _mask_error
         self._headers = {**self._encoder.headers, **(headers or {})}
@@ -194,7 +195,10 @@ class StreamContext(Generic[InfoT]):
     @property
     def store(self) -> StateStore:
         """The shared dot-path state store."""
-        return self._store
+        store = self._store
+        if not isinstance(store, StateStore):
+            store = self._store = StateStore(store)
+        return store
 
     @property
     def target(self) -> ClientTarget:
@@ -259,17 +263,25 @@ class StreamContext(Generic[InfoT]):
         return self._room <= 0
 
     def _seal(self) -> None:
-        """Encode the run of fast-path deltas into frames, all in one go."""
+        """Encode the run of fast-path deltas into frames, all in one go.
+
+        The deltas are joined with a lone surrogate (which JSON escaping leaves alone), escaped
+        with one call, and the marks are replaced by the frame boundaries; a delta that itself
+        holds the mark falls back to one escape per delta.
+        """
         run = self._run
         if run:
             self._run = []
             head = self._run_head
-            try:
-                data = (head + self._run_sep.join(map(_encode_basestring, run)) + "}\n\n").encode()
-            except UnicodeEncodeError:  # a lone surrogate: escape it as JavaScript does
+            joined = _MARK.join(run)
+            if joined.count(_MARK) == len(run) - 1:
+                body = _encode_basestring(joined).replace(_MARK, self._run_sep)
+                self._pending.append((head + body + "}\n\n").encode())
+            else:  # a lone surrogate in the text: escape it as JavaScript does
                 prefix = head.encode()
-                data = b"".join([prefix + encode_json_string(d) + b"}\n\n" for d in run])
-            self._pending.append(data)
+                self._pending.append(
+                    b"".join([prefix + encode_json_string(d) + b"}\n\n" for d in run])
+                )
 
     def _take_pending(self) -> list[bytes]:
         self._seal()
@@ -294,8 +306,12 @@ class StreamContext(Generic[InfoT]):
         batch = self._take_pending()
         if not batch:
             return
+        send = self._channel_ends()[0]
         try:
-            await self._channel_ends()[0].send(batch)
+            try:
+                send.send_nowait(batch)  # the slot is free: no need to yield
+            except WouldBlock:
+                await send.send(batch)  # the reader is a whole batch behind: wait for it
         except (BrokenResourceError, ClosedResourceError):
             raise ClientDisconnectedError() from None
 
@@ -316,7 +332,7 @@ class StreamContext(Generic[InfoT]):
     def _fast_path(self, kind: str, part_id: str) -> None:
         """Deltas for ``part_id`` may now skip the lifecycle (the part is open)."""
         self._run_head = self._encoder.delta_affixes(kind, part_id)[0].decode()
-        self._run_sep = "}\n\n" + self._run_head
+        self._run_sep = '"}\n\n' + self._run_head + '"'
         self._run_kind, self._run_id = kind, part_id
         if self._record is None:  # with a record, every delta is also recorded
             self._text_fast = kind == "text-delta"
@@ -936,10 +952,9 @@ class StreamContext(Generic[InfoT]):
                     pass
                 except Exception as exc:
                     await self._fail(exc)
-        finally:
+        finally:  # _finalize shields the on_finish call itself
             reason = "client-disconnected" if self._disconnected else "cancelled"
-            with anyio.CancelScope(shield=True):
-                await self._finalize(aborted=True, reason=reason)
+            await self._finalize(aborted=True, reason=reason)
 
     async def _fail(self, exc: Exception) -> None:
         logger.error("Stream work failed", exc_info=exc)

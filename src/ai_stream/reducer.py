@@ -35,7 +35,7 @@ import copy
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any, Final, Literal
@@ -1280,21 +1280,24 @@ class UIMessageReducer:
             )
         self._set_provider_metadata(part, options)
 
+    def _find_in_step(
+        self, kind: Callable[[Mapping[str, Any]], bool], tool_call_id: Any
+    ) -> dict[str, Any] | None:
+        """The tool part of the current step with this call id and kind, if any."""
+        return next(
+            (p for p in self._scope() if kind(p) and p.get("toolCallId") == tool_call_id), None
+        )
+
     def _update_tool_part(
         self, options: Mapping[str, Any], existing: dict[str, Any] | None = None
     ) -> None:
         """``updateToolPart``: create or update the static part ``tool-<toolName>``."""
         b = self._b
-        part = existing
-        if part is None:
-            part = next(
-                (
-                    p
-                    for p in self._scope()
-                    if _is_static_tool(p) and p.get("toolCallId") == options["toolCallId"]
-                ),
-                None,
-            )
+        part = (
+            existing
+            if existing is not None
+            else self._find_in_step(_is_static_tool, options["toolCallId"])
+        )
         if part is not None:
             part["state"] = options["state"]
             if b.rename_tool_type:
@@ -1321,16 +1324,11 @@ class UIMessageReducer:
     ) -> None:
         """``updateDynamicToolPart``: create or update a ``dynamic-tool`` part."""
         b = self._b
-        part = existing
-        if part is None:
-            part = next(
-                (
-                    p
-                    for p in self._scope()
-                    if _is_dynamic_tool(p) and p.get("toolCallId") == options["toolCallId"]
-                ),
-                None,
-            )
+        part = (
+            existing
+            if existing is not None
+            else self._find_in_step(_is_dynamic_tool, options["toolCallId"])
+        )
         if part is not None:
             part["state"] = options["state"]
             _put(part, "toolName", options["toolName"])

@@ -17,6 +17,9 @@ FIRST_AND_LATEST: dict[int, tuple[str, str]] = {
 }
 """The releases a major target must satisfy: the first and the latest of the major."""
 
+STRICT: dict[int, str] = {5: "5.0.60", 6: "6.0.230"}
+"""Late strict-schema releases (unknown keys rejected), also targeted exactly."""
+
 
 def replay(cases: list[dict[str, Any]], timeout: float = 300) -> dict[str, dict[str, Any]]:
     """Replay ``cases`` (see node/README.md) and return ``{case: {release: result}}``."""

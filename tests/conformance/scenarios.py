@@ -470,3 +470,15 @@ async def s_end_text_then_new_part(ctx: StreamContext[Any]) -> None:
     await ctx.write_text("Paragraph one.")
     await ctx.end_text()
     await ctx.write_text("Paragraph two.")
+
+
+@scenario(disconnect_after=3)
+async def s_client_disconnects_mid_answer(ctx: StreamContext[Any]) -> None:
+    await ctx.write_reasoning("Thinking")
+    await anyio.sleep(0.01)
+    await ctx.write_text("The first words")
+    await anyio.sleep(0.01)
+    await ctx.write_text(" and more")
+    await anyio.sleep(0.01)
+    await ctx.write_text(" never delivered")
+    await anyio.sleep(1)

@@ -18,7 +18,8 @@ import pytest
 
 from ai_stream import StreamContext
 from ai_stream.testing import collect_stream, parse_sse, parse_sse_json, read_ui_message
-from tests.conformance.client import FIRST_AND_LATEST, replay
+from ai_stream.reducer import UIMessageReducer
+from tests.conformance.client import FIRST_AND_LATEST, STRICT, replay
 from tests.conformance.scenarios import SCENARIOS, Scenario
 
 
@@ -32,6 +33,7 @@ class Case:
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: tuple[str, ...] = ()
     aborted: bool = False
+    received: bytes = b""
 
 
 def _cases() -> list[Case]:
@@ -39,6 +41,9 @@ def _cases() -> list[Case]:
     for sc in SCENARIOS:
         cases.extend(Case(f"{sc.name}@{m}", sc, m, FIRST_AND_LATEST[m]) for m in sc.majors)
         cases.extend(Case(f"{sc.name}@{r}", sc, r, (r,)) for r in sc.releases)
+        # Exact strict-era releases (unknown keys rejected) take the same streams.
+        strict = [STRICT[m] for m in sc.majors if m in STRICT]
+        cases.extend(Case(f"{sc.name}@{r}", sc, r, (r,)) for r in strict)
     return cases
 
 
@@ -47,11 +52,24 @@ PAIRS = [(case.key, release) for case in CASES for release in case.releases]
 
 
 async def _produce(case: Case) -> None:
-    ctx: StreamContext[None] = StreamContext(
-        sdk_version=case.target, collect=True, **case.scenario.options
-    )
+    options = dict(case.scenario.options)
+    disconnect_after: int | None = options.pop("disconnect_after", None)
+    ctx: StreamContext[None] = StreamContext(sdk_version=case.target, collect=True, **options)
     await ctx.run(case.scenario.work)
-    case.body = await collect_stream(ctx)
+    if disconnect_after is None:
+        case.body = await collect_stream(ctx)
+    else:  # the client goes away after a few body writes
+        bodies = []
+        stream = ctx.stream()
+        async for body in stream:
+            bodies.append(body)
+            if len(bodies) == disconnect_after:
+                break
+        await stream.aclose()
+        case.body = b"".join(bodies)
+        with anyio.fail_after(5):
+            while not ctx.is_finished:
+                await anyio.sleep(0.001)
     assert ctx.record is not None
     case.messages = {r: ctx.record.to_ui_message(r) for r in case.releases}
     # A major's default is its latest release; an exact target is that release.
@@ -82,8 +100,9 @@ def test_real_client_accepts_stream(
 ) -> None:
     case, results = replayed[key]
     result = results[release]
-    chunks = parse_sse_json(case.body)
-    parse_sse(case.body)  # every chunk is a valid typed chunk, no null optional fields
+    disconnected = "disconnect_after" in case.scenario.options
+    chunks = parse_sse_json(case.body, require_done=not disconnected)
+    parse_sse(case.body, require_done=not disconnected)  # valid typed chunks, no nulls
     expect_error = case.scenario.expect == "error"
     chat = result["chat"]
     observed = {
@@ -93,13 +112,20 @@ def test_real_client_accepts_stream(
         "assistant": chat["messages"][-1] if len(chat["messages"]) > 1 else None,
         "read": result["read"]["message"],
         "read_errors": result["read"]["errors"],
+        "aborted": disconnected or any(c["type"] == "abort" for c in chunks),
     }
     expected = {
         "chunk_errors": [],
         "status": case.scenario.expect,
         "error": case.errors[0] if expect_error else None,
         "assistant": case.messages[release] if chunks else None,
+        "aborted": case.aborted,
         "read": read_ui_message(chunks, release) if chunks else None,
         "read_errors": list(case.errors),
     }
+    if disconnected:  # the record also holds what was produced but never delivered
+        reducer = UIMessageReducer(release, mode="chat")
+        for chunk in chunks:
+            reducer.apply(chunk)
+        expected["assistant"] = reducer.message
     assert observed == expected
