@@ -39,7 +39,9 @@ def running_tasks() -> set[str]:
 
         current = trio.lowlevel.current_task()
         names: set[str] = set()
-        stack = list(trio.lowlevel.current_root_task().child_nurseries)
+        root = trio.lowlevel.current_root_task()
+        assert root is not None
+        stack = list(root.child_nurseries)
         while stack:
             nursery = stack.pop()
             for task in nursery.child_tasks:

@@ -17,8 +17,8 @@ import anyio
 import pytest
 
 from ai_stream import StreamContext
-from ai_stream.testing import collect_stream, parse_sse, parse_sse_json, read_ui_message
 from ai_stream.reducer import UIMessageReducer
+from ai_stream.testing import collect_stream, parse_sse, parse_sse_json, read_ui_message
 from tests.conformance.client import FIRST_AND_LATEST, STRICT, replay
 from tests.conformance.scenarios import SCENARIOS, Scenario
 
