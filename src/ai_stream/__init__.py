@@ -13,26 +13,34 @@ from ai_stream.context import generate_id as generate_id
 from ai_stream.encoding import UI_MESSAGE_STREAM_HEADERS as UI_MESSAGE_STREAM_HEADERS
 from ai_stream.encoding import encode_sse as encode_sse
 from ai_stream.exceptions import AIStreamError as AIStreamError
+from ai_stream.exceptions import ApprovalVerificationError as ApprovalVerificationError
 from ai_stream.exceptions import ChunkParseError as ChunkParseError
 from ai_stream.exceptions import ClientDisconnectedError as ClientDisconnectedError
+from ai_stream.exceptions import RequestParseError as RequestParseError
 from ai_stream.exceptions import StreamClosedError as StreamClosedError
 from ai_stream.exceptions import StreamStateError as StreamStateError
 from ai_stream.exceptions import UIMessageStreamError as UIMessageStreamError
 from ai_stream.exceptions import UnsupportedByClientError as UnsupportedByClientError
 from ai_stream.protocol import CHUNK_TYPES as CHUNK_TYPES
+from ai_stream.protocol import DEFAULT_MAX_BODY_SIZE as DEFAULT_MAX_BODY_SIZE
 from ai_stream.protocol import PROTOCOL_FINISH_REASONS as PROTOCOL_FINISH_REASONS
 from ai_stream.protocol import AbortChunk as AbortChunk
 from ai_stream.protocol import AbortEvent as AbortEvent
+from ai_stream.protocol import ChatRequest as ChatRequest
 from ai_stream.protocol import Citation as Citation
 from ai_stream.protocol import ClientTarget as ClientTarget
 from ai_stream.protocol import CustomChunk as CustomChunk
+from ai_stream.protocol import CustomUIPart as CustomUIPart
 from ai_stream.protocol import DataChunk as DataChunk
 from ai_stream.protocol import DataEvent as DataEvent
+from ai_stream.protocol import DataUIPart as DataUIPart
 from ai_stream.protocol import DocumentCitationSource as DocumentCitationSource
+from ai_stream.protocol import DynamicToolUIPart as DynamicToolUIPart
 from ai_stream.protocol import ErrorChunk as ErrorChunk
 from ai_stream.protocol import ErrorEvent as ErrorEvent
 from ai_stream.protocol import FileChunk as FileChunk
 from ai_stream.protocol import FileEvent as FileEvent
+from ai_stream.protocol import FileUIPart as FileUIPart
 from ai_stream.protocol import FinishChunk as FinishChunk
 from ai_stream.protocol import FinishEvent as FinishEvent
 from ai_stream.protocol import FinishReason as FinishReason
@@ -46,26 +54,34 @@ from ai_stream.protocol import ReasoningDeltaEvent as ReasoningDeltaEvent
 from ai_stream.protocol import ReasoningEndChunk as ReasoningEndChunk
 from ai_stream.protocol import ReasoningEndEvent as ReasoningEndEvent
 from ai_stream.protocol import ReasoningFileChunk as ReasoningFileChunk
+from ai_stream.protocol import ReasoningFileUIPart as ReasoningFileUIPart
 from ai_stream.protocol import ReasoningStartChunk as ReasoningStartChunk
 from ai_stream.protocol import ReasoningStartEvent as ReasoningStartEvent
+from ai_stream.protocol import ReasoningUIPart as ReasoningUIPart
 from ai_stream.protocol import ResetStepChunk as ResetStepChunk
 from ai_stream.protocol import SdkVersion as SdkVersion
 from ai_stream.protocol import SourceDocumentChunk as SourceDocumentChunk
+from ai_stream.protocol import SourceDocumentUIPart as SourceDocumentUIPart
 from ai_stream.protocol import SourceUrlChunk as SourceUrlChunk
 from ai_stream.protocol import SourceUrlEvent as SourceUrlEvent
+from ai_stream.protocol import SourceUrlUIPart as SourceUrlUIPart
 from ai_stream.protocol import StartChunk as StartChunk
 from ai_stream.protocol import StartEvent as StartEvent
 from ai_stream.protocol import StartStepChunk as StartStepChunk
 from ai_stream.protocol import StartStepEvent as StartStepEvent
 from ai_stream.protocol import SteeringFilePart as SteeringFilePart
 from ai_stream.protocol import SteeringMessageChunk as SteeringMessageChunk
+from ai_stream.protocol import SteeringMessageUIPart as SteeringMessageUIPart
 from ai_stream.protocol import SteeringTextPart as SteeringTextPart
+from ai_stream.protocol import StepStartUIPart as StepStartUIPart
 from ai_stream.protocol import TextDeltaChunk as TextDeltaChunk
 from ai_stream.protocol import TextDeltaEvent as TextDeltaEvent
 from ai_stream.protocol import TextEndChunk as TextEndChunk
 from ai_stream.protocol import TextEndEvent as TextEndEvent
 from ai_stream.protocol import TextStartChunk as TextStartChunk
 from ai_stream.protocol import TextStartEvent as TextStartEvent
+from ai_stream.protocol import TextUIPart as TextUIPart
+from ai_stream.protocol import ToolApproval as ToolApproval
 from ai_stream.protocol import ToolApprovalRequestChunk as ToolApprovalRequestChunk
 from ai_stream.protocol import ToolApprovalResponseChunk as ToolApprovalResponseChunk
 from ai_stream.protocol import ToolInputAvailableChunk as ToolInputAvailableChunk
@@ -81,7 +97,11 @@ from ai_stream.protocol import ToolOutputAvailableEvent as ToolOutputAvailableEv
 from ai_stream.protocol import ToolOutputDeniedChunk as ToolOutputDeniedChunk
 from ai_stream.protocol import ToolOutputErrorChunk as ToolOutputErrorChunk
 from ai_stream.protocol import ToolOutputErrorEvent as ToolOutputErrorEvent
+from ai_stream.protocol import ToolUIPart as ToolUIPart
+from ai_stream.protocol import UIMessage as UIMessage
 from ai_stream.protocol import UIMessageChunk as UIMessageChunk
+from ai_stream.protocol import UIMessagePart as UIMessagePart
+from ai_stream.protocol import UnknownUIPart as UnknownUIPart
 from ai_stream.protocol import UrlCitationSource as UrlCitationSource
 from ai_stream.protocol import WireModel as WireModel
 from ai_stream.protocol import normalize_finish_reason as normalize_finish_reason
@@ -101,22 +121,29 @@ __all__ = (
     "AIStreamError",
     "AbortChunk",
     "AbortEvent",
+    "ApprovalVerificationError",
     "CHUNK_TYPES",
+    "ChatRequest",
     "ChunkParseError",
     "Citation",
     "ClientDisconnectedError",
     "ClientTarget",
     "CustomChunk",
+    "CustomUIPart",
     "DEFAULT_ERROR_TEXT",
+    "DEFAULT_MAX_BODY_SIZE",
     "DataChunk",
     "DataEvent",
     "DataRecord",
+    "DataUIPart",
     "DocumentCitationSource",
+    "DynamicToolUIPart",
     "ErrorChunk",
     "ErrorEvent",
     "FileChunk",
     "FileEvent",
     "FileRecord",
+    "FileUIPart",
     "FinishChunk",
     "FinishEvent",
     "FinishReason",
@@ -131,14 +158,19 @@ __all__ = (
     "ReasoningEndChunk",
     "ReasoningEndEvent",
     "ReasoningFileChunk",
+    "ReasoningFileUIPart",
     "ReasoningStartChunk",
     "ReasoningStartEvent",
+    "ReasoningUIPart",
+    "RequestParseError",
     "ResetStepChunk",
     "SdkVersion",
     "SourceDocumentChunk",
+    "SourceDocumentUIPart",
     "SourceRecord",
     "SourceUrlChunk",
     "SourceUrlEvent",
+    "SourceUrlUIPart",
     "StartChunk",
     "StartEvent",
     "StartStepChunk",
@@ -146,7 +178,9 @@ __all__ = (
     "StateStore",
     "SteeringFilePart",
     "SteeringMessageChunk",
+    "SteeringMessageUIPart",
     "SteeringTextPart",
+    "StepStartUIPart",
     "StreamClosedError",
     "StreamContext",
     "StreamRecord",
@@ -157,6 +191,8 @@ __all__ = (
     "TextEndEvent",
     "TextStartChunk",
     "TextStartEvent",
+    "TextUIPart",
+    "ToolApproval",
     "ToolApprovalRequestChunk",
     "ToolApprovalResponseChunk",
     "ToolCallHandle",
@@ -174,11 +210,15 @@ __all__ = (
     "ToolOutputDeniedChunk",
     "ToolOutputErrorChunk",
     "ToolOutputErrorEvent",
+    "ToolUIPart",
+    "UIMessage",
     "UIMessageChunk",
+    "UIMessagePart",
     "UIMessageReducer",
     "UIMessageStreamError",
     "UIMessageStreamResponse",
     "UI_MESSAGE_STREAM_HEADERS",
+    "UnknownUIPart",
     "UnsupportedByClientError",
     "UrlCitationSource",
     "WireModel",

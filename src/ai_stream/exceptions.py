@@ -19,6 +19,8 @@ from __future__ import annotations
 
 __all__ = (
     "AIStreamError",
+    "ApprovalVerificationError",
+    "RequestParseError",
     "ChunkParseError",
     "ClientDisconnectedError",
     "StreamClosedError",
@@ -105,3 +107,38 @@ class UIMessageStreamError(AIStreamError, RuntimeError):
         super().__init__(message)
         self.chunk_type = chunk_type
         self.chunk_id = chunk_id
+
+
+class RequestParseError(AIStreamError, ValueError):
+    """A chat request body that cannot be used.
+
+    Attributes:
+        path: The JSON path of the first problem (e.g. ``messages[0].parts[1].text``), or ``""``.
+        status_code: The HTTP status to answer with: 413 (too large), 415 (not JSON) or 422.
+    """
+
+    def __init__(self, message: str, *, path: str = "", status_code: int = 422) -> None:
+        super().__init__(message)
+        self.path = path
+        self.status_code = status_code
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON error body: ``{"error": {"type", "message", "path"}}``."""
+        return {
+            "error": {"type": "invalid_request", "message": str(self), "path": self.path or None}
+        }
+
+
+class ApprovalVerificationError(AIStreamError, ValueError):
+    """A tool approval that does not verify: never treat the call as approved.
+
+    Raised for an approval id that ai_stream did not sign, one signed for another chat, tool or
+    input (the input was changed after the approval was requested), or an expired one.
+
+    Attributes:
+        tool_call_id: The tool call the approval claims to decide.
+    """
+
+    def __init__(self, message: str, *, tool_call_id: str = "") -> None:
+        super().__init__(message)
+        self.tool_call_id = tool_call_id

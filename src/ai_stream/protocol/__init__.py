@@ -68,6 +68,24 @@ from ai_stream.protocol.chunks import ToolOutputErrorEvent as ToolOutputErrorEve
 from ai_stream.protocol.chunks import UIMessageChunk as UIMessageChunk
 from ai_stream.protocol.chunks import UrlCitationSource as UrlCitationSource
 from ai_stream.protocol.chunks import parse_chunk as parse_chunk
+from ai_stream.protocol.messages import DEFAULT_MAX_BODY_SIZE as DEFAULT_MAX_BODY_SIZE
+from ai_stream.protocol.messages import ChatRequest as ChatRequest
+from ai_stream.protocol.messages import CustomUIPart as CustomUIPart
+from ai_stream.protocol.messages import DataUIPart as DataUIPart
+from ai_stream.protocol.messages import DynamicToolUIPart as DynamicToolUIPart
+from ai_stream.protocol.messages import FileUIPart as FileUIPart
+from ai_stream.protocol.messages import ReasoningFileUIPart as ReasoningFileUIPart
+from ai_stream.protocol.messages import ReasoningUIPart as ReasoningUIPart
+from ai_stream.protocol.messages import SourceDocumentUIPart as SourceDocumentUIPart
+from ai_stream.protocol.messages import SourceUrlUIPart as SourceUrlUIPart
+from ai_stream.protocol.messages import SteeringMessageUIPart as SteeringMessageUIPart
+from ai_stream.protocol.messages import StepStartUIPart as StepStartUIPart
+from ai_stream.protocol.messages import TextUIPart as TextUIPart
+from ai_stream.protocol.messages import ToolApproval as ToolApproval
+from ai_stream.protocol.messages import ToolUIPart as ToolUIPart
+from ai_stream.protocol.messages import UIMessage as UIMessage
+from ai_stream.protocol.messages import UIMessagePart as UIMessagePart
+from ai_stream.protocol.messages import UnknownUIPart as UnknownUIPart
 from ai_stream.protocol.versions import PROTOCOL_FINISH_REASONS as PROTOCOL_FINISH_REASONS
 from ai_stream.protocol.versions import ClientTarget as ClientTarget
 from ai_stream.protocol.versions import SdkVersion as SdkVersion
@@ -77,16 +95,22 @@ __all__ = (
     "AbortChunk",
     "AbortEvent",
     "CHUNK_TYPES",
+    "ChatRequest",
     "Citation",
     "ClientTarget",
     "CustomChunk",
+    "CustomUIPart",
+    "DEFAULT_MAX_BODY_SIZE",
     "DataChunk",
     "DataEvent",
+    "DataUIPart",
     "DocumentCitationSource",
+    "DynamicToolUIPart",
     "ErrorChunk",
     "ErrorEvent",
     "FileChunk",
     "FileEvent",
+    "FileUIPart",
     "FinishChunk",
     "FinishEvent",
     "FinishReason",
@@ -101,26 +125,34 @@ __all__ = (
     "ReasoningEndChunk",
     "ReasoningEndEvent",
     "ReasoningFileChunk",
+    "ReasoningFileUIPart",
     "ReasoningStartChunk",
     "ReasoningStartEvent",
+    "ReasoningUIPart",
     "ResetStepChunk",
     "SdkVersion",
     "SourceDocumentChunk",
+    "SourceDocumentUIPart",
     "SourceUrlChunk",
     "SourceUrlEvent",
+    "SourceUrlUIPart",
     "StartChunk",
     "StartEvent",
     "StartStepChunk",
     "StartStepEvent",
     "SteeringFilePart",
     "SteeringMessageChunk",
+    "SteeringMessageUIPart",
     "SteeringTextPart",
+    "StepStartUIPart",
     "TextDeltaChunk",
     "TextDeltaEvent",
     "TextEndChunk",
     "TextEndEvent",
     "TextStartChunk",
     "TextStartEvent",
+    "TextUIPart",
+    "ToolApproval",
     "ToolApprovalRequestChunk",
     "ToolApprovalResponseChunk",
     "ToolInputAvailableChunk",
@@ -136,7 +168,11 @@ __all__ = (
     "ToolOutputDeniedChunk",
     "ToolOutputErrorChunk",
     "ToolOutputErrorEvent",
+    "ToolUIPart",
+    "UIMessage",
     "UIMessageChunk",
+    "UIMessagePart",
+    "UnknownUIPart",
     "UrlCitationSource",
     "WireModel",
     "normalize_finish_reason",

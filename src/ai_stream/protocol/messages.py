@@ -1,0 +1,561 @@
+"""What ``useChat`` sends: ``UIMessage`` histories and the chat request body (ai 4, 5, 6 and 7).
+
+Mirrors ``UIMessage`` of ``packages/ai/src/ui/ui-messages.ts`` (ai 7.0.x, a superset of 5 and 6)
+and the body ``HttpChatTransport`` posts (``{...body, id, messages, trigger, messageId?}``).
+
+Parsing is lenient where the client is, and strict where it matters:
+
+* unknown keys are kept (``model_extra``) so that nothing is lost when a message is stored and sent
+  back; unknown part types become :class:`UnknownUIPart` rather than failing the request;
+* ``null`` is accepted for an absent optional field;
+* ``approval.approved`` must be a real JSON boolean: ``1`` or ``"true"`` never approve anything.
+
+ai 4 bodies (``{role, content, parts?, toolInvocations?, experimental_attachments?}``) are
+converted to the same models, so one code path serves every client generation.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal, TypeAlias
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    Tag,
+    TypeAdapter,
+    ValidationError,
+)
+from pydantic.alias_generators import to_camel
+
+from ai_stream.exceptions import RequestParseError
+from ai_stream.protocol._base import JSONValue, ProviderMetadata
+
+__all__ = (
+    "DEFAULT_MAX_BODY_SIZE",
+    "ChatRequest",
+    "CustomUIPart",
+    "DataUIPart",
+    "DynamicToolUIPart",
+    "FileUIPart",
+    "ReasoningFileUIPart",
+    "ReasoningUIPart",
+    "SourceDocumentUIPart",
+    "SourceUrlUIPart",
+    "StepStartUIPart",
+    "SteeringMessageUIPart",
+    "TextUIPart",
+    "ToolApproval",
+    "ToolUIPart",
+    "UIMessage",
+    "UIMessagePart",
+    "UnknownUIPart",
+)
+
+DEFAULT_MAX_BODY_SIZE = 4 * 1024 * 1024
+"""Bodies larger than this (4 MiB) are refused before parsing."""
+
+
+class InboundModel(BaseModel):
+    """Base of the inbound models: camelCase JSON, unknown keys kept, immutable."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="allow",
+        frozen=True,
+        serialize_by_alias=True,
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON object, as it was received (absent fields stay absent)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+# --- parts -----------------------------------------------------------------------------------
+
+
+class TextUIPart(InboundModel):
+    """A ``text`` part."""
+
+    type: Literal["text"] = "text"
+    text: str
+    state: Literal["streaming", "done"] | None = None
+    provider_metadata: ProviderMetadata | None = None
+    citations: list[JSONValue] | None = None
+    """ai 7: citations attached by ``text-end``."""
+
+
+class ReasoningUIPart(InboundModel):
+    """A ``reasoning`` part."""
+
+    type: Literal["reasoning"] = "reasoning"
+    text: str
+    id: str | None = None
+    state: Literal["streaming", "done"] | None = None
+    provider_metadata: ProviderMetadata | None = None
+
+
+class SourceUrlUIPart(InboundModel):
+    """A ``source-url`` part."""
+
+    type: Literal["source-url"] = "source-url"
+    source_id: str
+    url: str
+    title: str | None = None
+    provider_metadata: ProviderMetadata | None = None
+
+
+class SourceDocumentUIPart(InboundModel):
+    """A ``source-document`` part."""
+
+    type: Literal["source-document"] = "source-document"
+    source_id: str
+    media_type: str
+    title: str
+    filename: str | None = None
+    provider_metadata: ProviderMetadata | None = None
+
+
+class FileUIPart(InboundModel):
+    """A ``file`` part: an uploaded or generated file as an https or ``data:`` URL."""
+
+    type: Literal["file"] = "file"
+    media_type: str
+    url: str
+    filename: str | None = None
+    provider_metadata: ProviderMetadata | None = None
+    provider_reference: dict[str, str] | None = None
+
+
+class StepStartUIPart(InboundModel):
+    """A ``step-start`` part: the boundary between two model steps."""
+
+    type: Literal["step-start"] = "step-start"
+
+
+class DataUIPart(InboundModel):
+    """A stored ``data-<name>`` part."""
+
+    type: Annotated[str, Field(pattern=r"^data-")]
+    id: str | None = None
+    data: JSONValue = None
+
+    @property
+    def name(self) -> str:
+        """The part name without ``data-``."""
+        return self.type[5:]
+
+
+class CustomUIPart(InboundModel):
+    """ai 7: a provider-specific ``custom`` part."""
+
+    type: Literal["custom"] = "custom"
+    kind: str
+    provider_metadata: ProviderMetadata | None = None
+
+
+class ReasoningFileUIPart(InboundModel):
+    """ai 7: a ``reasoning-file`` part."""
+
+    type: Literal["reasoning-file"] = "reasoning-file"
+    media_type: str
+    url: str
+    provider_metadata: ProviderMetadata | None = None
+
+
+class SteeringMessageUIPart(InboundModel):
+    """ai 7: user input injected while the assistant was answering."""
+
+    type: Literal["steering-message"] = "steering-message"
+    id: str
+    parts: list[dict[str, JSONValue]]
+
+
+class ToolApproval(InboundModel):
+    """The ``approval`` of a tool part (ai 6+)."""
+
+    id: str
+    approved: StrictBool | None = None
+    """``True``/``False`` once the user decided; only a JSON boolean is accepted."""
+    reason: str | None = None
+    descriptor: JSONValue = None
+    signature: str | None = None
+    input_schema_input: JSONValue = None
+    request_reason: str | None = None
+    is_automatic: bool | None = None
+
+
+ToolState: TypeAlias = Literal[
+    "input-streaming",
+    "input-available",
+    "approval-requested",
+    "approval-responded",
+    "output-available",
+    "output-error",
+    "output-denied",
+]
+
+
+class _ToolFields(InboundModel):
+    tool_call_id: str
+    state: ToolState
+    input: JSONValue = None
+    output: JSONValue = None
+    error_text: str | None = None
+    raw_input: JSONValue = None
+    approval: ToolApproval | None = None
+    provider_executed: bool | None = None
+    call_provider_metadata: ProviderMetadata | None = None
+    result_provider_metadata: ProviderMetadata | None = None
+    preliminary: bool | None = None
+    tool_metadata: dict[str, JSONValue] | None = None
+    title: str | None = None
+    input_encoding: Literal["json", "text"] | None = None
+
+    @property
+    def tool_name(self) -> str:
+        """The tool's name."""
+        raise NotImplementedError
+
+    @property
+    def has_output(self) -> bool:
+        """Whether the call ended (output, error or denial)."""
+        return self.state in ("output-available", "output-error", "output-denied")
+
+
+class ToolUIPart(_ToolFields):
+    """A ``tool-<name>`` part: a call of a tool known to the app, in any state."""
+
+    type: Annotated[str, Field(pattern=r"^tool-.")]
+
+    @property
+    def tool_name(self) -> str:
+        """The tool's name (the part type without ``tool-``)."""
+        return self.type[5:]
+
+
+class DynamicToolUIPart(_ToolFields):
+    """A ``dynamic-tool`` part: a call of a tool not known at build time (e.g. MCP)."""
+
+    type: Literal["dynamic-tool"] = "dynamic-tool"
+    tool_name_: str = Field(alias="toolName")
+
+    @property
+    def tool_name(self) -> str:
+        """The tool's name."""
+        return self.tool_name_
+
+
+class UnknownUIPart(InboundModel):
+    """A part of a type this version of ai_stream does not know; kept as received."""
+
+    type: str
+
+
+_PART_TAGS = frozenset(
+    {
+        "text",
+        "reasoning",
+        "source-url",
+        "source-document",
+        "file",
+        "step-start",
+        "custom",
+        "reasoning-file",
+        "steering-message",
+        "dynamic-tool",
+    }
+)
+
+
+def _part_tag(value: Any) -> str:
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    if not isinstance(kind, str):
+        return "unknown"
+    if kind in _PART_TAGS:
+        return kind
+    if kind.startswith("tool-"):
+        return "tool"
+    if kind.startswith("data-"):
+        return "data"
+    return "unknown"
+
+
+UIMessagePart: TypeAlias = Annotated[
+    Annotated[TextUIPart, Tag("text")]
+    | Annotated[ReasoningUIPart, Tag("reasoning")]
+    | Annotated[SourceUrlUIPart, Tag("source-url")]
+    | Annotated[SourceDocumentUIPart, Tag("source-document")]
+    | Annotated[FileUIPart, Tag("file")]
+    | Annotated[StepStartUIPart, Tag("step-start")]
+    | Annotated[CustomUIPart, Tag("custom")]
+    | Annotated[ReasoningFileUIPart, Tag("reasoning-file")]
+    | Annotated[SteeringMessageUIPart, Tag("steering-message")]
+    | Annotated[DynamicToolUIPart, Tag("dynamic-tool")]
+    | Annotated[ToolUIPart, Tag("tool")]
+    | Annotated[DataUIPart, Tag("data")]
+    | Annotated[UnknownUIPart, Tag("unknown")],
+    Discriminator(_part_tag),
+]
+"""Any part of a ``UIMessage``."""
+
+
+class UIMessage(InboundModel):
+    """One message of the chat history, as ``useChat`` keeps and sends it."""
+
+    id: str
+    role: Literal["system", "user", "assistant"]
+    metadata: JSONValue = None
+    parts: list[UIMessagePart] = Field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The text parts, concatenated."""
+        return "".join(p.text for p in self.parts if isinstance(p, TextUIPart))
+
+    @property
+    def tool_parts(self) -> list[ToolUIPart | DynamicToolUIPart]:
+        """The tool parts, in order."""
+        return [p for p in self.parts if isinstance(p, ToolUIPart | DynamicToolUIPart)]
+
+    def last_step(self) -> list[UIMessagePart]:
+        """The parts after the last ``step-start`` (all parts if there is none)."""
+        for index in range(len(self.parts) - 1, -1, -1):
+            if isinstance(self.parts[index], StepStartUIPart):
+                return self.parts[index + 1 :]
+        return list(self.parts)
+
+
+# --- the request -----------------------------------------------------------------------------
+
+
+class ChatRequest(InboundModel):
+    """The body ``useChat`` POSTs (``DefaultChatTransport``), ai 4 to 7.
+
+    Extra body fields (``useChat({body})`` or ``sendMessage(..., {body})``) are kept: read them
+    with :attr:`extra` or :meth:`get`.
+    """
+
+    id: str
+    """The chat id."""
+    messages: list[UIMessage]
+    """The whole history, the new user message last (or the assistant message being continued)."""
+    trigger: Literal["submit-message", "regenerate-message"] = "submit-message"
+    message_id: str | None = None
+    """The message being edited, regenerated or continued, when there is one."""
+    protocol: Literal["ui-message-stream", "data-stream"] = Field(default="ui-message-stream")
+    """``data-stream`` when the body came from an ai 4 client (converted)."""
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """The extra body fields, by their JSON names."""
+        return dict(self.model_extra or {})
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """Return the extra body field ``name`` (its JSON name), or ``default``."""
+        return (self.model_extra or {}).get(name, default)
+
+    @property
+    def last_message(self) -> UIMessage | None:
+        """The last message of the history."""
+        return self.messages[-1] if self.messages else None
+
+    @property
+    def is_continuation(self) -> bool:
+        """The request continues the last (assistant) message: tool results or approvals."""
+        last = self.last_message
+        return self.trigger == "submit-message" and last is not None and last.role == "assistant"
+
+    @classmethod
+    def parse(
+        cls, body: bytes | str | dict[str, Any], *, max_size: int = DEFAULT_MAX_BODY_SIZE
+    ) -> ChatRequest:
+        """Parse a request body.
+
+        Args:
+            body: The raw body (or its decoded JSON object).
+            max_size: Refuse bodies larger than this many bytes.
+
+        Raises:
+            RequestParseError: Too large (413), not JSON (422), or not a chat request (422); the
+                message names the JSON path of the first problem, e.g. ``messages[0].parts``.
+        """
+        if isinstance(body, str):
+            body = body.encode()
+        if isinstance(body, bytes):
+            if len(body) > max_size:
+                raise RequestParseError(
+                    f"The request body is larger than {max_size} bytes.", status_code=413
+                )
+            try:
+                body = json.loads(body)
+            except (ValueError, RecursionError) as exc:
+                raise RequestParseError("The request body is not valid JSON.") from exc
+        if not isinstance(body, dict):
+            raise RequestParseError("The request body must be a JSON object.", path="")
+        messages = body.get("messages")
+        if isinstance(messages, list) and _looks_like_v4(messages, body):
+            body = {**body, "messages": _v4_messages(messages), "protocol": "data-stream"}
+        try:
+            return _REQUEST.validate_python(body)
+        except ValidationError as exc:
+            raise _parse_error(exc) from exc
+        except RecursionError as exc:
+            raise RequestParseError("The request body is nested too deeply.") from exc
+
+    @classmethod
+    async def from_request(
+        cls, request: Any, *, max_size: int = DEFAULT_MAX_BODY_SIZE
+    ) -> ChatRequest:
+        """Read and parse a Starlette/FastAPI request.
+
+        The content type must be JSON (415 otherwise); the body is read up to ``max_size`` bytes
+        (413 beyond, without reading the rest).
+
+        Raises:
+            RequestParseError: With ``status_code`` 413, 415 or 422; answer it with
+                :func:`ai_stream.responses.request_error_response`.
+        """
+        content_type = request.headers.get("content-type", "")
+        media_type = content_type.split(";")[0].strip().lower()
+        if media_type != "application/json" and not media_type.endswith("+json"):
+            raise RequestParseError(
+                "The request body must be JSON (content-type: application/json).", status_code=415
+            )
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > max_size:
+            raise RequestParseError(
+                f"The request body is larger than {max_size} bytes.", status_code=413
+            )
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_size:
+                raise RequestParseError(
+                    f"The request body is larger than {max_size} bytes.", status_code=413
+                )
+            chunks.append(chunk)
+        return cls.parse(b"".join(chunks), max_size=max_size)
+
+
+_REQUEST: TypeAdapter[ChatRequest] = TypeAdapter(ChatRequest)
+
+
+def _parse_error(exc: ValidationError) -> RequestParseError:
+    error = exc.errors(include_url=False, include_input=False)[0]
+    path = ""
+    loc = error["loc"]
+    for index, item in enumerate(loc):
+        if isinstance(item, int):
+            path += f"[{item}]"
+        elif index >= 2 and loc[index - 2] == "parts" and isinstance(loc[index - 1], int):
+            continue  # the union's tag after parts[i] is not part of the JSON path
+        else:
+            path += f".{item}" if path else str(item)
+    message = error["msg"].rstrip(".")
+    return RequestParseError(
+        f"Invalid chat request at {path or 'the top level'}: {message}.", path=path
+    )
+
+
+# --- ai 4 bodies -----------------------------------------------------------------------------
+
+
+def _looks_like_v4(messages: list[Any], body: dict[str, Any]) -> bool:
+    if "trigger" in body:
+        return False
+    return any(
+        isinstance(m, dict) and "content" in m and ("parts" not in m or "toolInvocations" in m)
+        for m in messages
+    ) or any(
+        isinstance(m, dict)
+        and isinstance(m.get("parts"), list)
+        and any(isinstance(p, dict) and p.get("type") == "tool-invocation" for p in m["parts"])
+        for m in messages
+    )
+
+
+_V4_STATES = {
+    "partial-call": "input-streaming",
+    "call": "input-available",
+    "result": "output-available",
+}
+
+
+def _v4_tool(invocation: dict[str, Any]) -> dict[str, Any]:
+    state = _V4_STATES.get(invocation.get("state", ""), "input-available")
+    part: dict[str, Any] = {
+        "type": f"tool-{invocation.get('toolName', '')}",
+        "toolCallId": invocation.get("toolCallId"),
+        "state": state,
+        "input": invocation.get("args"),
+    }
+    if state == "output-available":
+        part["output"] = invocation.get("result")
+    return part
+
+
+def _v4_part(part: Any) -> dict[str, Any] | None:
+    if not isinstance(part, dict):
+        return part  # type: ignore[no-any-return]  # validation reports it
+    kind = part.get("type")
+    if kind == "reasoning":
+        return {"type": "reasoning", "text": part.get("reasoning", part.get("text", ""))}
+    if kind == "tool-invocation":
+        return _v4_tool(part.get("toolInvocation") or {})
+    if kind == "source":
+        source = part.get("source") or {}
+        converted = {"type": "source-url", "sourceId": source.get("id"), "url": source.get("url")}
+        if source.get("title") is not None:
+            converted["title"] = source["title"]
+        return converted
+    if kind == "file":
+        media_type = part.get("mimeType", part.get("mediaType"))
+        data = part.get("data", "")
+        url = data if str(data).startswith(("data:", "http:", "https:")) else None
+        return {
+            "type": "file",
+            "mediaType": media_type,
+            "url": url or f"data:{media_type};base64,{data}",
+        }
+    return part
+
+
+def _v4_messages(messages: list[Any]) -> list[Any]:
+    converted: list[Any] = []
+    for message in messages:
+        if not isinstance(message, dict):
+            converted.append(message)
+            continue
+        if message.get("role") == "data":
+            continue  # ai 4 "data" messages carry no conversation content
+        parts: list[Any] = []
+        for attachment in message.get("experimental_attachments") or []:
+            if isinstance(attachment, dict):
+                file_part = {
+                    "type": "file",
+                    "mediaType": attachment.get("contentType", "application/octet-stream"),
+                    "url": attachment.get("url"),
+                }
+                if attachment.get("name") is not None:
+                    file_part["filename"] = attachment["name"]
+                parts.append(file_part)
+        if isinstance(message.get("parts"), list):
+            parts.extend(p for p in map(_v4_part, message["parts"]) if p is not None)
+        else:
+            content = message.get("content")
+            if isinstance(content, str) and content:
+                parts.append({"type": "text", "text": content})
+            for invocation in message.get("toolInvocations") or []:
+                if isinstance(invocation, dict):
+                    parts.append(_v4_tool(invocation))
+        item = {"id": message.get("id", ""), "role": message.get("role"), "parts": parts}
+        if message.get("annotations") is not None:
+            item["metadata"] = {"annotations": message["annotations"]}
+        converted.append(item)
+    return converted
