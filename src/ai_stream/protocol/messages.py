@@ -551,9 +551,8 @@ def _v4_messages(messages: list[Any]) -> list[Any]:
             content = message.get("content")
             if isinstance(content, str) and content:
                 parts.append({"type": "text", "text": content})
-            for invocation in message.get("toolInvocations") or []:
-                if isinstance(invocation, dict):
-                    parts.append(_v4_tool(invocation))
+            invocations = message.get("toolInvocations") or []
+            parts.extend(_v4_tool(i) for i in invocations if isinstance(i, dict))
         item = {"id": message.get("id", ""), "role": message.get("role"), "parts": parts}
         if message.get("annotations") is not None:
             item["metadata"] = {"annotations": message["annotations"]}
