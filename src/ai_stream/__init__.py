@@ -106,6 +106,8 @@ from ai_stream.protocol import UrlCitationSource as UrlCitationSource
 from ai_stream.protocol import WireModel as WireModel
 from ai_stream.protocol import normalize_finish_reason as normalize_finish_reason
 from ai_stream.protocol import parse_chunk as parse_chunk
+from ai_stream.protocol.messages import ToolApprovalDecision as ToolApprovalDecision
+from ai_stream.protocol.messages import ToolResult as ToolResult
 from ai_stream.record import DataRecord as DataRecord
 from ai_stream.record import FileRecord as FileRecord
 from ai_stream.record import SourceRecord as SourceRecord
@@ -113,6 +115,8 @@ from ai_stream.record import StreamRecord as StreamRecord
 from ai_stream.record import ToolCallRecord as ToolCallRecord
 from ai_stream.reducer import UIMessageReducer as UIMessageReducer
 from ai_stream.responses import UIMessageStreamResponse as UIMessageStreamResponse
+from ai_stream.responses import request_error_response as request_error_response
+from ai_stream.responses import request_parse_error_handler as request_parse_error_handler
 from ai_stream.state import StateStore as StateStore
 
 __version__ = "0.1.0"
@@ -193,6 +197,7 @@ __all__ = (
     "TextStartEvent",
     "TextUIPart",
     "ToolApproval",
+    "ToolApprovalDecision",
     "ToolApprovalRequestChunk",
     "ToolApprovalResponseChunk",
     "ToolCallHandle",
@@ -210,6 +215,7 @@ __all__ = (
     "ToolOutputDeniedChunk",
     "ToolOutputErrorChunk",
     "ToolOutputErrorEvent",
+    "ToolResult",
     "ToolUIPart",
     "UIMessage",
     "UIMessageChunk",
@@ -226,4 +232,6 @@ __all__ = (
     "generate_id",
     "normalize_finish_reason",
     "parse_chunk",
+    "request_error_response",
+    "request_parse_error_handler",
 )

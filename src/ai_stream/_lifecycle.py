@@ -58,6 +58,7 @@ _STEP_CONTENT = frozenset(
     }
 )
 _TOOL_CHUNKS = frozenset(t for t in _STEP_CONTENT if t.startswith("tool-"))
+_RESULTS = frozenset({"tool-output-available", "tool-output-error", "tool-output-denied"})
 
 
 class Phase(enum.Enum):
@@ -222,10 +223,18 @@ class Lifecycle:
             ) from None
 
     def remember_tool(
-        self, tool_call_id: str, tool_name: str, *, dynamic: bool = False, state: str
+        self,
+        tool_call_id: str,
+        tool_name: str,
+        *,
+        dynamic: bool = False,
+        state: str,
+        input: Any = None,
     ) -> None:
         """Register a tool call that an earlier response started (a continuation)."""
-        self.tools[tool_call_id] = ToolCallState(tool_name, dynamic=dynamic, state=state, step=-1)
+        self.tools[tool_call_id] = ToolCallState(
+            tool_name, dynamic=dynamic, state=state, input=input, step=-1
+        )
 
     def finish(self, out: list[Chunk], finish_reason: str | None, metadata: Any) -> None:
         """Close everything and send ``finish``."""
@@ -293,9 +302,10 @@ class Lifecycle:
             for tool_call_id in [i for i, t in self.tools.items() if t.step == self.step_index]:
                 del self.tools[tool_call_id]
             return
-        if kind in _STEP_CONTENT:
+        earlier = self.tools.get(chunk.get("toolCallId", "")) if kind in _RESULTS else None
+        if kind in _STEP_CONTENT and (earlier is None or earlier.step >= 0):
             self.ensure_step(out)
-        else:
+        else:  # results for calls of the message being continued come before any new step
             self.begin(out)
         if kind in _TOOL_CHUNKS:
             self._prepare_tool(kind, chunk, out)

@@ -28,17 +28,22 @@ import anyio
 from anyio import BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock
 
 from ai_stream._lifecycle import Lifecycle, Phase
+from ai_stream.encoding.data_stream import DataStreamEncoder
 from ai_stream.encoding.sse import SSEEncoder, encode_json_string
 from ai_stream.exceptions import (
     ClientDisconnectedError,
     StreamStateError,
 )
+from ai_stream.protocol.approvals import sign_approval_id
 from ai_stream.protocol.versions import ClientTarget, SdkVersion, normalize_finish_reason
 from ai_stream.record import StreamRecord
 from ai_stream.state import StateStore
 
 if TYPE_CHECKING:
     from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+    from ai_stream.encoding import Encoder
+    from ai_stream.protocol.messages import ChatRequest
 
 __all__ = ("DEFAULT_ERROR_TEXT", "StreamContext", "ToolCallHandle", "generate_id")
 
@@ -118,6 +123,12 @@ class StreamContext(Generic[InfoT]):
         buffer_size: Bytes of encoded chunks held before a writer waits for the reader.
         store: Initial contents of :attr:`store`, or a store to share.
         id_generator: Makes message and tool call ids.
+        chat_id: The chat this stream answers (needed to sign tool approvals).
+        approval_secret: The secret that signs tool approval ids (default: the
+            ``AI_STREAM_SECRET`` environment variable).
+        continue_message: The assistant message (as JSON) this stream continues; its id becomes
+            the message id, its tool calls can be completed, and the record starts from it.
+            :meth:`for_request` sets it.
     """
 
     def __init__(
@@ -134,12 +145,19 @@ class StreamContext(Generic[InfoT]):
         buffer_size: int = DEFAULT_BUFFER_SIZE,
         store: StateStore | dict[str, Any] | None = None,
         id_generator: Callable[[], str] = generate_id,
+        chat_id: str | None = None,
+        approval_secret: str | bytes | None = None,
+        continue_message: dict[str, Any] | None = None,
     ) -> None:
         if buffer_size < 1:
             raise ValueError("buffer_size must be a positive number of bytes.")
         self._info = custom_information
         self._target = ClientTarget.parse(sdk_version)
-        self._encoder = SSEEncoder()
+        self._chat_id = chat_id
+        self._approval_secret = approval_secret
+        if continue_message is not None:
+            message_id = continue_message.get("id") or message_id
+        self._encoder: Encoder = SSEEncoder() if self._target.major >= 5 else DataStreamEncoder()
         self._id_generator = id_generator
         self._message_id = message_id or id_generator()
         self._store = store  # a StateStore is made on first use
@@ -150,8 +168,22 @@ class StreamContext(Generic[InfoT]):
             self._target, self._message_id, id_generator, message_metadata=message_metadata
         )
         self._record: StreamRecord | None = (
-            StreamRecord(self._target, self._message_id) if collect or on_finish else None
+            StreamRecord(self._target, self._message_id, message=continue_message)
+            if collect or on_finish
+            else None
         )
+        if continue_message is not None:
+            for part in continue_message.get("parts") or []:
+                kind = part.get("type", "")
+                if kind == "dynamic-tool" or kind.startswith("tool-"):
+                    name = part.get("toolName", "") if kind == "dynamic-tool" else kind[5:]
+                    self._lifecycle.remember_tool(
+                        part.get("toolCallId", ""),
+                        name,
+                        dynamic=kind == "dynamic-tool",
+                        state=part.get("state", "input-available"),
+                        input=part.get("input"),
+                    )
         # Transport: batches of encoded frames travel through a rendezvous memory stream;
         # frames written while the reader is busy wait in ``_pending``.
         # Created on first use, so that a context nobody reads leaves nothing unclosed.
@@ -173,14 +205,43 @@ class StreamContext(Generic[InfoT]):
         # ``_run`` (always the tail of the pending data) and encoded together by ``_seal``.
         self._text_fast = self._reasoning_fast = False
         self._run: list[str] = []
-        self._run_head = self._run_sep = self._run_kind = self._run_id = ""
+        self._run_head = self._run_tail = self._run_sep = self._run_kind = self._run_id = ""
         # Work supervised by run().
         self._work: Callable[[], Awaitable[None]] | None = None
         self._work_claimed = False
         self._work_scope: anyio.CancelScope | None = None
         self._task: Any = None
 
+    @classmethod
+    def for_request(
+        cls, chat_request: ChatRequest, custom_information: InfoT | None = None, **options: Any
+    ) -> StreamContext[InfoT]:
+        """Build the context that answers ``chat_request``.
+
+        The context is bound to the chat (for signed tool approvals). When the request continues
+        the last assistant message (tool results from the client, approval decisions), the
+        stream continues that message: same ``messageId``, its tool calls can be completed or
+        denied, and the record starts from it. An ai 4 request gets ``sdk_version=4``.
+
+        Args:
+            chat_request: The parsed request.
+            custom_information: As for the constructor.
+            **options: Any other constructor argument.
+        """
+        options.setdefault("chat_id", chat_request.id)
+        if chat_request.protocol == "data-stream":
+            options.setdefault("sdk_version", 4)
+        last = chat_request.last_message
+        if chat_request.is_continuation and last is not None:
+            options.setdefault("continue_message", last.to_dict())
+        return cls(custom_information, **options)
+
     # --- read-only state -----------------------------------------------------------------------
+
+    @property
+    def chat_id(self) -> str | None:
+        """The chat this stream answers, if known."""
+        return self._chat_id
 
     @property
     def info(self) -> InfoT | None:
@@ -246,7 +307,7 @@ class StreamContext(Generic[InfoT]):
         """Encode and queue ``chunks``; return whether the writer must wait for the reader."""
         fit, encode = self._target.fit, self._encoder.encode
         fitted = [fit(chunk) for chunk in chunks]
-        frames = [encode(chunk) for chunk in fitted]
+        frames = [frame for chunk in fitted if (frame := encode(chunk))]
         if self._disconnected:
             raise ClientDisconnectedError()
         record = self._record
@@ -276,11 +337,11 @@ class StreamContext(Generic[InfoT]):
             joined = _MARK.join(run)
             if joined.count(_MARK) == len(run) - 1:
                 body = _encode_basestring(joined).replace(_MARK, self._run_sep)
-                self._pending.append((head + body + "}\n\n").encode())
+                self._pending.append((head + body + self._run_tail).encode())
             else:  # a lone surrogate in the text: escape it as JavaScript does
-                prefix = head.encode()
+                prefix, suffix = head.encode(), self._run_tail.encode()
                 self._pending.append(
-                    b"".join([prefix + encode_json_string(d) + b"}\n\n" for d in run])
+                    b"".join([prefix + encode_json_string(d) + suffix for d in run])
                 )
 
     def _take_pending(self) -> list[bytes]:
@@ -331,8 +392,9 @@ class StreamContext(Generic[InfoT]):
 
     def _fast_path(self, kind: str, part_id: str) -> None:
         """Deltas for ``part_id`` may now skip the lifecycle (the part is open)."""
-        self._run_head = self._encoder.delta_affixes(kind, part_id)[0].decode()
-        self._run_sep = '"}\n\n' + self._run_head + '"'
+        prefix, suffix = self._encoder.delta_affixes(kind, part_id)
+        self._run_head, self._run_tail = prefix.decode(), suffix.decode()
+        self._run_sep = '"' + self._run_tail + self._run_head + '"'
         self._run_kind, self._run_id = kind, part_id
         if self._record is None:  # with a record, every delta is also recorded
             self._text_fast = kind == "text-delta"
@@ -449,9 +511,13 @@ class StreamContext(Generic[InfoT]):
             chunks[-1]["providerMetadata"] = provider_metadata
         await self._emit(chunks)
 
-    def _tool_prelude(self) -> list[dict[str, Any]]:
+    def _tool_prelude(self, tool_call_id: str | None = None) -> list[dict[str, Any]]:
         chunks: list[dict[str, Any]] = []
-        self._lifecycle.ensure_step(chunks)
+        tool = self._lifecycle.tools.get(tool_call_id) if tool_call_id else None
+        if tool is not None and tool.step < 0:  # a call of the message being continued
+            self._lifecycle.begin(chunks)
+        else:
+            self._lifecycle.ensure_step(chunks)
         self._lifecycle.close_parts(chunks)
         self._slow_path()
         return chunks
@@ -630,7 +696,7 @@ class StreamContext(Generic[InfoT]):
             chunk["dynamic"] = True
         _put(chunk, "preliminary", preliminary)
         _put(chunk, "toolMetadata", tool_metadata)
-        chunks = self._tool_prelude()
+        chunks = self._tool_prelude(tool_call_id)
         self._lifecycle.prepare(chunk, chunks)
         chunks.append(chunk)
         await self._emit(chunks)
@@ -656,9 +722,104 @@ class StreamContext(Generic[InfoT]):
         if tool.dynamic:
             chunk["dynamic"] = True
         _put(chunk, "toolMetadata", tool_metadata)
-        chunks = self._tool_prelude()
+        chunks = self._tool_prelude(tool_call_id)
         self._lifecycle.prepare(chunk, chunks)
         chunks.append(chunk)
+        await self._emit(chunks)
+
+    async def request_tool_approval(self, tool_call_id: str, *, reason: str | None = None) -> str:
+        """Ask the user to approve a tool call (``tool-approval-request``, ai 6+).
+
+        The approval id is signed (HMAC with ``approval_secret``) over the chat id, the call id,
+        the tool name and the input, so that :meth:`ChatRequest.tool_approvals` can verify the
+        decision the client sends back. Finish the stream afterwards (``finish()`` sends
+        ``finishReason: "tool-calls"``).
+
+        Args:
+            tool_call_id: A call announced with :meth:`begin_tool_call` / :meth:`finish_tool_input`.
+            reason: Why approval is needed (sent to ai 7.0.82+ clients).
+
+        Returns:
+            The approval id.
+
+        Raises:
+            UnsupportedByClientError: The target is ai 5.
+            StreamStateError: Unknown call, its input is not complete, or no ``chat_id``.
+            ValueError: No approval secret is configured.
+        """
+        self._target.check_chunk("tool-approval-request")
+        tool = self._lifecycle.tool(tool_call_id)
+        if tool.state != "input-available":
+            raise StreamStateError(
+                f"Tool call {tool_call_id!r} cannot be approved now: its input must be complete "
+                "(input-available) and it must have no result yet."
+            )
+        if self._chat_id is None:
+            raise StreamStateError(
+                "Tool approvals need the chat id: build the context with "
+                "StreamContext.for_request(chat_request) or pass chat_id=."
+            )
+        approval_id = sign_approval_id(
+            self._approval_secret,
+            chat_id=self._chat_id,
+            tool_call_id=tool_call_id,
+            tool_name=tool.tool_name,
+            input=tool.input,
+        )
+        chunk: dict[str, Any] = {
+            "type": "tool-approval-request",
+            "approvalId": approval_id,
+            "toolCallId": tool_call_id,
+        }
+        _put(chunk, "reason", reason)
+        chunks = self._tool_prelude(tool_call_id)
+        self._lifecycle.prepare(chunk, chunks)
+        chunks.append(chunk)
+        await self._emit(chunks)
+        return approval_id
+
+    async def deny_tool_call(self, tool_call_id: str) -> None:
+        """Tell the client the call was denied and will not run (``tool-output-denied``, ai 6+)."""
+        self._target.check_chunk("tool-output-denied")
+        self._lifecycle.tool(tool_call_id)
+        chunk = {"type": "tool-output-denied", "toolCallId": tool_call_id}
+        chunks = self._tool_prelude(tool_call_id)
+        self._lifecycle.prepare(chunk, chunks)
+        chunks.append(chunk)
+        await self._emit(chunks)
+
+    async def decide_tool_approval(
+        self, tool_call_id: str, approved: bool, *, reason: str | None = None
+    ) -> None:
+        """Let the server decide an approval itself (ai 7: automatic approvals).
+
+        Sends ``tool-approval-request`` with ``isAutomatic``, then ``tool-approval-response``,
+        then, when denied, ``tool-output-denied``. An approved call is then completed with
+        :meth:`complete_tool_call` or :meth:`fail_tool_call`.
+        """
+        self._target.check_chunk("tool-approval-response")
+        self._lifecycle.tool(tool_call_id)
+        approval_id = f"auto_{self._id_generator()}"
+        request: dict[str, Any] = {
+            "type": "tool-approval-request",
+            "approvalId": approval_id,
+            "toolCallId": tool_call_id,
+            "isAutomatic": True,
+        }
+        response: dict[str, Any] = {
+            "type": "tool-approval-response",
+            "approvalId": approval_id,
+            "approved": bool(approved),
+        }
+        _put(response, "reason", reason)
+        chunks = self._tool_prelude(tool_call_id)
+        for chunk in (request, response):
+            self._lifecycle.prepare(chunk, chunks)
+            chunks.append(chunk)
+        if not approved:
+            denied = {"type": "tool-output-denied", "toolCallId": tool_call_id}
+            self._lifecycle.prepare(denied, chunks)
+            chunks.append(denied)
         await self._emit(chunks)
 
     async def write_source(

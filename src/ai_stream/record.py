@@ -76,9 +76,9 @@ class StreamRecord:
     ) -> None:
         self._target = target
         self._base_message = message
-        self._reducer = UIMessageReducer(
-            target, message=message, message_id=message_id, mode="chat"
-        )
+        # ai 4 clients keep another message shape; the record keeps the ai 5 UIMessage.
+        shape = target if target.major >= 5 else ClientTarget.parse(5)
+        self._reducer = UIMessageReducer(shape, message=message, message_id=message_id, mode="chat")
         # Every chunk, kept to rebuild the message for a given release (adjacent deltas of one
         # part are merged: the client appends them all the same).
         self._chunks: list[dict[str, Any]] = []

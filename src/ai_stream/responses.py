@@ -17,17 +17,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import anyio
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
+
+from ai_stream.exceptions import RequestParseError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from starlette.background import BackgroundTask
+    from starlette.requests import Request
     from starlette.types import Receive, Scope, Send
 
     from ai_stream.context import StreamContext
 
-__all__ = ("UIMessageStreamResponse",)
+__all__ = ("UIMessageStreamResponse", "request_error_response", "request_parse_error_handler")
 
 
 class UIMessageStreamResponse(Response):
@@ -95,3 +98,26 @@ class UIMessageStreamResponse(Response):
                 await body.aclose()
         if self.background is not None:
             await self.background()
+
+
+def request_error_response(error: RequestParseError) -> JSONResponse:
+    """Answer a bad chat request: its 4xx status and ``{"error": {"type", "message", "path"}}``.
+
+    Example::
+
+        try:
+            chat = await ChatRequest.from_request(request)
+        except RequestParseError as error:
+            return request_error_response(error)
+    """
+    return JSONResponse(error.to_dict(), status_code=error.status_code)
+
+
+async def request_parse_error_handler(request: Request, exc: Exception) -> Response:
+    """A Starlette/FastAPI exception handler for :class:`RequestParseError`.
+
+    ``app.add_exception_handler(RequestParseError, request_parse_error_handler)``
+    """
+    if not isinstance(exc, RequestParseError):  # pragma: no cover - registered for that type
+        raise exc
+    return request_error_response(exc)

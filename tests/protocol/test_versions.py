@@ -18,7 +18,7 @@ def test_parse_majors_and_releases() -> None:
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        (4, "not supported"),
+        (3, "not supported"),
         (8, "not supported"),
         ("6.x", "not a release"),
         ("six", "not a release"),

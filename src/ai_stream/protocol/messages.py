@@ -17,6 +17,7 @@ converted to the same models, so one code path serves every client generation.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import (
@@ -33,6 +34,7 @@ from pydantic.alias_generators import to_camel
 
 from ai_stream.exceptions import RequestParseError
 from ai_stream.protocol._base import JSONValue, ProviderMetadata
+from ai_stream.protocol.approvals import verify_approval_id
 
 __all__ = (
     "DEFAULT_MAX_BODY_SIZE",
@@ -49,6 +51,8 @@ __all__ = (
     "SteeringMessageUIPart",
     "TextUIPart",
     "ToolApproval",
+    "ToolApprovalDecision",
+    "ToolResult",
     "ToolUIPart",
     "UIMessage",
     "UIMessagePart",
@@ -333,6 +337,36 @@ class UIMessage(InboundModel):
 # --- the request -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ToolApprovalDecision:
+    """A verified decision of the user on a tool call that needed approval."""
+
+    tool_call_id: str
+    tool_name: str
+    input: Any
+    approved: bool
+    reason: str | None
+    approval_id: str
+    dynamic: bool = False
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """The result of a tool call as the client sent it back (e.g. a client-side tool)."""
+
+    tool_call_id: str
+    tool_name: str
+    input: Any
+    output: Any
+    error_text: str | None
+    dynamic: bool = False
+
+    @property
+    def is_error(self) -> bool:
+        """Whether the tool failed (``output-error``)."""
+        return self.error_text is not None
+
+
 class ChatRequest(InboundModel):
     """The body ``useChat`` POSTs (``DefaultChatTransport``), ai 4 to 7.
 
@@ -369,6 +403,85 @@ class ChatRequest(InboundModel):
         """The request continues the last (assistant) message: tool results or approvals."""
         last = self.last_message
         return self.trigger == "submit-message" and last is not None and last.role == "assistant"
+
+    def _continued_tool_parts(self) -> list[ToolUIPart | DynamicToolUIPart]:
+        last = self.last_message
+        if last is None or last.role != "assistant":
+            return []
+        return last.tool_parts
+
+    def tool_approvals(
+        self, secret: str | bytes | None = None, *, max_age: float | None = None
+    ) -> list[ToolApprovalDecision]:
+        """The user's verified decisions on the approvals the server requested (ai 6+).
+
+        Looks at the assistant message being continued: every tool part whose approval was
+        answered (``approval-responded``) and that has no result yet. Each approval id is checked
+        against the chat id, the tool call, the tool name and the input the client sent back
+        (see :mod:`ai_stream.protocol.approvals`).
+
+        Args:
+            secret: The server secret (default: the ``AI_STREAM_SECRET`` environment variable).
+            max_age: Refuse approvals issued more than this many seconds ago.
+
+        Raises:
+            ApprovalVerificationError: An approval is forged, tampered with, replayed from
+                another chat, or expired. Nothing is returned then: never run any of the calls.
+            ValueError: No secret is configured.
+        """
+        decisions = []
+        for part in self._continued_tool_parts():
+            approval = part.approval
+            if approval is None or approval.approved is None or part.has_output:
+                continue
+            verify_approval_id(
+                approval.id,
+                secret,
+                chat_id=self.id,
+                tool_call_id=part.tool_call_id,
+                tool_name=part.tool_name,
+                input=part.input,
+                max_age=max_age,
+            )
+            decisions.append(
+                ToolApprovalDecision(
+                    tool_call_id=part.tool_call_id,
+                    tool_name=part.tool_name,
+                    input=part.input,
+                    approved=approval.approved,
+                    reason=approval.reason,
+                    approval_id=approval.id,
+                    dynamic=isinstance(part, DynamicToolUIPart),
+                )
+            )
+        return decisions
+
+    def tool_results(self) -> list[ToolResult]:
+        """The tool results in the last step of the assistant message being continued.
+
+        After a client-side tool ran (``addToolOutput``), ``useChat`` sends the message back with
+        the tool part in ``output-available`` or ``output-error``; these are those parts (calls
+        the provider executed are left out).
+        """
+        last = self.last_message
+        if last is None or last.role != "assistant":
+            return []
+        results = []
+        for part in last.last_step():
+            if not isinstance(part, ToolUIPart | DynamicToolUIPart) or part.provider_executed:
+                continue
+            if part.state in ("output-available", "output-error"):
+                results.append(
+                    ToolResult(
+                        tool_call_id=part.tool_call_id,
+                        tool_name=part.tool_name,
+                        input=part.input,
+                        output=part.output,
+                        error_text=part.error_text,
+                        dynamic=isinstance(part, DynamicToolUIPart),
+                    )
+                )
+        return results
 
     @classmethod
     def parse(

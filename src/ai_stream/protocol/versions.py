@@ -85,8 +85,12 @@ class ClientTarget:
     _drops: dict[str, frozenset[str] | None] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.major == 4:
+            object.__setattr__(self, "_features", _V4_FEATURES)
+            object.__setattr__(self, "_drops", {})
+            return
         if self.major not in FEATURES:
-            supported = ", ".join(str(m) for m in sorted(FEATURES))
+            supported = ", ".join(str(m) for m in sorted({4, *FEATURES}))
             raise ValueError(
                 f"sdk_version major {self.major} is not supported; use one of {supported}."
             )
@@ -124,6 +128,8 @@ class ClientTarget:
     @property
     def label(self) -> str:
         """Human-readable name, e.g. ``"ai 6.x"`` or ``"ai 6.0.0"``."""
+        if self.major == 4:
+            return "ai 4 (data stream)"
         if self.release is None:
             return f"ai {self.major}.x ({FIRST[self.major]} … {LATEST[self.major]})"
         return "ai {}.{}.{}".format(*self.release)
@@ -191,6 +197,39 @@ class ClientTarget:
             self._drops[kind] = drops
         return drops
 
+
+_V4_CHUNKS: Final = (
+    "start",
+    "finish",
+    "abort",
+    "error",
+    "message-metadata",
+    "start-step",
+    "finish-step",
+    "text-start",
+    "text-delta",
+    "text-end",
+    "reasoning-start",
+    "reasoning-delta",
+    "reasoning-end",
+    "tool-input-start",
+    "tool-input-delta",
+    "tool-input-available",
+    "tool-output-available",
+    "tool-output-error",
+    "source-url",
+    "file",
+    "data-*",
+)
+# ai 4 (data stream): the encoder reads what it can express from every accepted chunk.
+_V4_FEATURES: Final = frozenset(
+    {f"chunk:{kind}" for kind in _V4_CHUNKS}
+    | {name for name in _OPTIONAL_FIELDS if name.split(".")[0][6:] in _V4_CHUNKS}
+    | {
+        f"finishReason:{r}"
+        for r in ("stop", "length", "content-filter", "tool-calls", "error", "other", "unknown")
+    }
+)
 
 _HINTS: Final = {
     "tool-approval-request": "Tool approval needs ai 6 or newer (sdk_version=6).",

@@ -54,11 +54,14 @@ export async function load(url, context, nextLoad) {
 register('data:text/javascript,' + encodeURIComponent(HOOK_SOURCE), import.meta.url);
 
 // ---------------------------------------------------------------------------
-// Installed releases: every dependency "ai-<version>" in package.json.
+// Installed releases: every dependency "ai-<version>" in package.json whose
+// major version is >= 5 (ai 4.x speaks the older data stream protocol and is
+// handled by replay_v4.mjs, not here).
 const pkg = JSON.parse(readFileSync(join(HERE, 'package.json'), 'utf8'));
 const INSTALLED = Object.keys(pkg.dependencies ?? {})
   .filter((name) => name.startsWith('ai-'))
-  .map((name) => name.slice(3));
+  .map((name) => name.slice(3))
+  .filter((version) => Number.parseInt(version, 10) >= 5);
 
 const releaseCache = new Map();
 
