@@ -1,0 +1,309 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ai_stream import (
+    ChatRequest,
+    DynamicToolUIPart,
+    FileUIPart,
+    RequestParseError,
+    TextUIPart,
+    ToolUIPart,
+    UnknownUIPart,
+    request_error_response,
+)
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "requests"
+
+USER = {"id": "u1", "role": "user", "parts": [{"type": "text", "text": "hi"}]}
+
+
+def body(**fields: Any) -> dict[str, Any]:
+    return {"id": "chat-1", "messages": [USER], "trigger": "submit-message", **fields}
+
+
+def test_reference_body_parses_with_extra_fields() -> None:
+    raw = (
+        '{"sessionId":"s1","temperature":0.2,"id":"chat-1","messages":[{"parts":[{"type":"text",'
+        '"text":"Hello"}],"id":"id1","role":"user","metadata":{"sentAt":1}}],"trigger":"submit-message"}'
+    )
+    request = ChatRequest.parse(raw)
+    assert (request.id, request.trigger, request.message_id) == ("chat-1", "submit-message", None)
+    assert request.extra == {"sessionId": "s1", "temperature": 0.2}
+    assert request.get("sessionId") == "s1" and request.get("missing", 3) == 3
+    assert request.messages[0].metadata == {"sentAt": 1}
+    assert request.to_dict() == json.loads(raw)  # nothing lost
+
+
+def test_every_part_type_and_tool_state() -> None:
+    states = [
+        {"state": "input-streaming", "input": {"par": 1}},
+        {"state": "input-available", "input": {}},
+        {"state": "approval-requested", "input": {}, "approval": {"id": "a"}},
+        {"state": "approval-responded", "input": {}, "approval": {"id": "a", "approved": True}},
+        {"state": "output-available", "input": {}, "output": None, "preliminary": True},
+        {"state": "output-error", "input": {}, "errorText": "x", "rawInput": "{"},
+        {"state": "output-denied", "input": {}, "approval": {"id": "a", "approved": False}},
+    ]
+    parts: list[dict[str, Any]] = [
+        {"type": "step-start"},
+        {"type": "text", "text": "t", "state": "done", "providerMetadata": {"p": {"a": 1}}},
+        {"type": "reasoning", "text": "r", "id": "r1", "state": "streaming"},
+        {"type": "source-url", "sourceId": "s", "url": "https://x", "title": "X"},
+        {"type": "source-document", "sourceId": "d", "mediaType": "application/pdf", "title": "D"},
+        {
+            "type": "file",
+            "mediaType": "image/png",
+            "url": "data:image/png;base64,AA==",
+            "filename": "a.png",
+        },
+        {"type": "data-weather", "id": "w", "data": {"t": 1}},
+        {"type": "custom", "kind": "openai.x"},
+        {"type": "reasoning-file", "mediaType": "image/png", "url": "https://x/a.png"},
+        {"type": "steering-message", "id": "s1", "parts": [{"type": "text", "text": "go"}]},
+        *({"type": "tool-getWeather", "toolCallId": f"c{i}", **s} for i, s in enumerate(states)),
+        {
+            "type": "dynamic-tool",
+            "toolName": "mcp",
+            "toolCallId": "d1",
+            "state": "input-available",
+            "input": 1,
+        },
+        {"type": "from-the-future", "anything": [1]},
+    ]
+    message = {"id": "a1", "role": "assistant", "parts": parts}
+    request = ChatRequest.parse(body(messages=[USER, message]))
+    parsed = request.messages[1]
+    assert parsed.to_dict() == message
+    assert len(parsed.tool_parts) == 8
+    assert isinstance(parsed.parts[-1], UnknownUIPart)
+    assert isinstance(parsed.parts[-2], DynamicToolUIPart) and parsed.parts[-2].tool_name == "mcp"
+    assert isinstance(parsed.parts[-3], ToolUIPart) and parsed.parts[-3].tool_name == "getWeather"
+    assert request.is_continuation
+
+
+def test_lenient_where_the_client_is() -> None:
+    # no trigger (custom prepareSendMessagesRequest), null optional fields, empty assistant
+    request = ChatRequest.parse(
+        {
+            "id": "c",
+            "messages": [
+                {
+                    "id": "u",
+                    "role": "user",
+                    "parts": [{"type": "text", "text": "a", "state": None}],
+                },
+                {"id": "a", "role": "assistant", "parts": []},
+            ],
+        }
+    )
+    assert request.trigger == "submit-message"
+
+
+def test_ai4_bodies_are_converted() -> None:
+    request = ChatRequest.parse(
+        {
+            "id": "c",
+            "messages": [
+                {
+                    "id": "m1",
+                    "role": "user",
+                    "content": "what is this?",
+                    "experimental_attachments": [
+                        {
+                            "name": "a.png",
+                            "contentType": "image/png",
+                            "url": "data:image/png;base64,AA==",
+                        }
+                    ],
+                },
+                {
+                    "id": "m2",
+                    "role": "assistant",
+                    "content": "",
+                    "toolInvocations": [
+                        {
+                            "state": "result",
+                            "toolCallId": "t",
+                            "toolName": "w",
+                            "args": {"c": 1},
+                            "result": 2,
+                        }
+                    ],
+                },
+                {"id": "m3", "role": "data", "content": "ignored"},
+            ],
+            "data": {"extra": 1},
+        }
+    )
+    assert request.protocol == "data-stream"
+    user, assistant = request.messages
+    assert isinstance(user.parts[0], FileUIPart) and isinstance(user.parts[1], TextUIPart)
+    assert assistant.tool_parts[0].state == "output-available"
+    assert assistant.tool_parts[0].output == 2
+
+
+MALFORMED: list[tuple[bytes | str, str]] = [
+    ("", "not valid JSON"),
+    ("{", "not valid JSON"),
+    ("nope", "not valid JSON"),
+    ("null", "must be a JSON object"),
+    ("[]", "must be a JSON object"),
+    ("42", "must be a JSON object"),
+    ('"text"', "must be a JSON object"),
+    ("{}", "at id"),
+    ('{"id":"c"}', "at messages"),
+    ('{"messages":[]}', "at id"),
+    ('{"id":1,"messages":[]}', "at id"),
+    ('{"id":"c","messages":{}}', "at messages"),
+    ('{"id":"c","messages":[1]}', r"at messages\[0\]"),
+    ('{"id":"c","messages":[{}]}', r"at messages\[0\]\.id"),
+    ('{"id":"c","messages":[{"id":"m","role":"robot","parts":[]}]}', r"messages\[0\]\.role"),
+    ('{"id":"c","messages":[{"id":"m","role":"user","parts":{}}]}', r"messages\[0\]\.parts"),
+    ('{"id":"c","messages":[{"id":"m","role":"user","parts":[1]}]}', r"messages\[0\]\.parts\[0\]"),
+    (
+        '{"id":"c","messages":[{"id":"m","role":"user","parts":[{"type":"text"}]}]}',
+        r"parts\[0\]\.text",
+    ),
+    (
+        '{"id":"c","messages":[{"id":"m","role":"user","parts":[{"type":"text","text":5}]}]}',
+        r"parts\[0\]\.text",
+    ),
+    (
+        '{"id":"c","messages":[{"id":"m","role":"user","parts":[{"type":"file","url":"x"}]}]}',
+        "mediaType",
+    ),
+    (
+        '{"id":"c","messages":[{"id":"m","role":"user","parts":[{"type":"source-url","url":"x"}]}]}',
+        "sourceId",
+    ),
+    (
+        '{"id":"c","messages":[{"id":"m","role":"assistant","parts":[{"type":"tool-x","state":"input-available"}]}]}',
+        "toolCallId",
+    ),
+    (
+        '{"id":"c","messages":[{"id":"m","role":"assistant","parts":[{"type":"tool-x","toolCallId":"t","state":"done"}]}]}',
+        "state",
+    ),
+    (
+        '{"id":"c","messages":[{"id":"m","role":"assistant","parts":[{"type":"tool-","toolCallId":"t","state":"input-available"}]}]}',
+        "type",
+    ),
+    (
+        '{"id":"c","messages":[{"id":"m","role":"assistant","parts":[{"type":"dynamic-tool","toolCallId":"t","state":"input-available"}]}]}',
+        "toolName",
+    ),
+    (
+        '{"id":"c","messages":[{"id":"m","role":"assistant","parts":[{"type":"tool-x","toolCallId":"t","state":"approval-responded","approval":{"id":"a","approved":"true"}}]}]}',
+        "approval.approved",
+    ),
+    (
+        '{"id":"c","messages":[{"id":"m","role":"assistant","parts":[{"type":"tool-x","toolCallId":"t","state":"approval-responded","approval":{"approved":true}}]}]}',
+        "approval.id",
+    ),
+    (
+        '{"id":"c","messages":[{"id":"m","role":"assistant","parts":[{"type":"reasoning"}]}]}',
+        "text",
+    ),
+    (
+        '{"id":"c","messages":[{"id":"m","role":"assistant","parts":[{"type":"data-x","id":5,"data":1}]}]}',
+        r"parts\[0\]\.id",
+    ),
+    ('{"id":"c","messages":[{"id":"m","role":"user","parts":[]}],"trigger":"resend"}', "trigger"),
+    ('{"id":"c","messages":[{"id":"m","role":"user","parts":[]}],"messageId":7}', "messageId"),
+    (
+        '{"id":"c","messages":[{"id":"m","role":"user","parts":[{"type":"text","text":"a","providerMetadata":{"x":1}}]}]}',
+        "providerMetadata",
+    ),
+    ("[" * 100_000 + "]" * 100_000, "not valid JSON|nested too deeply|must be a JSON object"),
+    (
+        '{"id":"c","messages":['
+        + '{"id":"m","role":"user","parts":' * 300
+        + "[]"
+        + "}" * 300
+        + "]}",
+        "messages",
+    ),
+    (b"\xff\xfe{}", "not valid JSON"),
+]
+
+
+@pytest.mark.parametrize(("raw", "message"), MALFORMED)
+def test_malformed_bodies_raise_a_clear_error(raw: bytes | str, message: str) -> None:
+    with pytest.raises(RequestParseError, match=message) as info:
+        ChatRequest.parse(raw)
+    assert info.value.status_code == 422
+    assert str(info.value).endswith(".")
+
+
+def test_size_limit() -> None:
+    with pytest.raises(RequestParseError, match="larger than 10 bytes") as info:
+        ChatRequest.parse(json.dumps(body()), max_size=10)
+    assert info.value.status_code == 413
+
+
+async def _endpoint(request: Request) -> Response:
+    try:
+        chat = await ChatRequest.from_request(request, max_size=2048)
+    except RequestParseError as error:
+        return request_error_response(error)
+    return JSONResponse({"id": chat.id, "messages": len(chat.messages)})
+
+
+APP = Starlette(routes=[Route("/api/chat", _endpoint, methods=["POST"])])
+
+
+async def _post(content: bytes, headers: dict[str, str]) -> httpx.Response:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=APP), base_url="http://t") as c:
+        return await c.post("/api/chat", content=content, headers=headers)
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@pytest.mark.parametrize(("raw", "message"), MALFORMED[:33])
+async def test_http_answers_422_with_a_json_error(
+    anyio_backend: str, raw: bytes | str, message: str
+) -> None:
+    content = raw.encode() if isinstance(raw, str) else raw
+    if len(content) > 2048:
+        return
+    response = await _post(content, {"content-type": "application/json"})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["type"] == "invalid_request" and error["message"]
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_http_415_413_and_success(anyio_backend: str) -> None:
+    ok = json.dumps(body()).encode()
+    assert (await _post(ok, {"content-type": "text/plain"})).status_code == 415
+    assert (await _post(ok, {})).status_code == 415
+    big = json.dumps(body(padding="x" * 5000)).encode()
+    response = await _post(big, {"content-type": "application/json"})
+    assert (
+        response.status_code == 413
+        and "larger than 2048 bytes" in response.json()["error"]["message"]
+    )
+    response = await _post(ok, {"content-type": "application/json; charset=utf-8"})
+    assert response.status_code == 200 and response.json() == {"id": "chat-1", "messages": 1}
+
+
+def _recorded() -> list[Path]:
+    return sorted(p for p in FIXTURES.glob("*/*.json") if p.name != "index.json")
+
+
+@pytest.mark.skipif(not FIXTURES.is_dir(), reason="recorded request fixtures not generated yet")
+@pytest.mark.parametrize("path", _recorded(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_body_the_real_client_sends_parses(path: Path) -> None:
+    raw = json.loads(path.read_text())
+    request = ChatRequest.parse(path.read_bytes())
+    if request.protocol == "ui-message-stream":
+        assert request.to_dict() == raw  # parsed losslessly
