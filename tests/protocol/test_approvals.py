@@ -13,7 +13,7 @@ from ai_stream.protocol.approvals import (
 )
 
 SECRET = "s3cret-s3cret-s3cret"
-CALL = {"chat_id": "chat-1", "tool_call_id": "call-1", "tool_name": "deleteFile"}
+CALL: dict[str, Any] = {"chat_id": "chat-1", "tool_call_id": "call-1", "tool_name": "deleteFile"}
 INPUT = {"path": "/tmp/x", "force": True, "size": 1.0}
 
 

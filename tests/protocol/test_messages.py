@@ -45,7 +45,7 @@ def test_reference_body_parses_with_extra_fields() -> None:
 
 
 def test_every_part_type_and_tool_state() -> None:
-    states = [
+    states: list[dict[str, Any]] = [
         {"state": "input-streaming", "input": {"par": 1}},
         {"state": "input-available", "input": {}},
         {"state": "approval-requested", "input": {}, "approval": {"id": "a"}},
