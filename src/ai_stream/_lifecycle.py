@@ -265,7 +265,7 @@ class Lifecycle:
             tool_call_id
             for tool_call_id, tool in self.tools.items()
             if tool.step == self.step_index
-            and tool.state == "input-available"
+            and tool.state in ("input-available", "approval-requested")
             and not tool.provider_executed
         ]
 

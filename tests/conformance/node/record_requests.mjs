@@ -149,6 +149,7 @@ const S = {
 const FLOWS = [
   {
     name: 'submit',
+    description: 'sendMessage({text})',
     responses: (v) => [S.text(v, { messageId: 'msg-a1' })],
     run: async ({ chat }) => {
       await chat.sendMessage({ text: 'Hello' });
