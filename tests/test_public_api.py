@@ -43,6 +43,7 @@ LAYERS = {
     "ai_stream._lifecycle": 2,
     "ai_stream.reducer": 2,
     "ai_stream.state": 2,
+    "ai_stream.convert": 2,
     "ai_stream.record": 3,
     "ai_stream.context": 4,
     "ai_stream.responses": 5,

@@ -300,7 +300,16 @@ def _recorded() -> list[Path]:
     return sorted(p for p in FIXTURES.glob("*/*.json") if p.name != "index.json")
 
 
-@pytest.mark.skipif(not FIXTURES.is_dir(), reason="recorded request fixtures not generated yet")
+def test_fixtures_cover_every_release_and_flow() -> None:
+    releases = {p.parent.name for p in _recorded()}
+    assert releases >= {"4.3.19", "5.0.0", "5.0.277", "6.0.0", "6.0.326", "7.0.0", "7.0.173"}
+    flows = {p.stem for p in _recorded() if p.parent.name == "6.0.326"}
+    assert flows >= {
+        "submit", "submit-files-metadata", "edit", "regenerate", "client-tool-output",
+        "client-tool-error", "approval-approved", "approval-denied",
+    }  # fmt: skip
+
+
 @pytest.mark.parametrize("path", _recorded(), ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_every_body_the_real_client_sends_parses(path: Path) -> None:
     raw = json.loads(path.read_text())

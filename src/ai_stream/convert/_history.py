@@ -84,16 +84,13 @@ class ToolCall:
     tool_call_id: str
     tool_name: str
     input: JSONValue
-    """The parsed input; ``None`` when absent."""
-    raw_input: str | None
-    """The unparsed input text of a call that failed to parse (``output-error`` only)."""
+    """The input; ``None`` when absent. For a call whose input did not parse (``output-error``),
+    the raw input text, as the AI SDK does."""
 
     @property
     def arguments(self) -> str:
-        """The input as a JSON string (the raw text of a call whose input did not parse)."""
-        if self.input is None:
-            return self.raw_input if self.raw_input is not None else "{}"
-        return to_json(self.input)
+        """The input as a JSON string (``"{}"`` when absent)."""
+        return "{}" if self.input is None else to_json(self.input)
 
     @property
     def input_object(self) -> dict[str, JSONValue]:
@@ -203,7 +200,9 @@ def to_turns(
     return turns
 
 
-def _add_user_part(content: list[Text | FileUIPart], part: object, data: DataPartConverter | None) -> None:
+def _add_user_part(
+    content: list[Text | FileUIPart], part: object, data: DataPartConverter | None
+) -> None:
     if isinstance(part, TextUIPart):
         if part.text:
             content.append(Text(part.text))
@@ -289,15 +288,10 @@ def _flush_step(turns: list[Turn], block: list[object], data: DataPartConverter 
         elif isinstance(part, ToolUIPart | DynamicToolUIPart):
             if not _is_complete(part):
                 continue
-            raw = part.raw_input if part.state == "output-error" else None
-            content.append(
-                ToolCall(
-                    part.tool_call_id,
-                    part.tool_name,
-                    part.input,
-                    raw if isinstance(raw, str) else None,
-                )
-            )
+            call_input = part.input
+            if call_input is None and part.state == "output-error":
+                call_input = part.raw_input
+            content.append(ToolCall(part.tool_call_id, part.tool_name, call_input))
             results.append(_result(part))
         elif isinstance(part, DataUIPart):
             text = data(part) if data is not None else None
@@ -347,6 +341,8 @@ def _parse_data_url(url: str) -> tuple[str, str] | None:
     params = header.split(";")
     media_type = params[0].strip().lower()
     if any(p.strip().lower() == "base64" for p in params[1:]):
+        payload = "".join(payload.split())
+        payload += "=" * (-len(payload) % 4)  # browsers pad; be lenient with those that do not
         try:
             raw = base64.b64decode(payload, validate=False)
         except (binascii.Error, ValueError):

@@ -580,17 +580,19 @@ def _parse_error(exc: ValidationError) -> RequestParseError:
 
 
 def _looks_like_v4(messages: list[Any], body: dict[str, Any]) -> bool:
+    """Whether the messages are ai 4's: they carry ``content`` and no ``trigger`` is sent."""
     if "trigger" in body:
         return False
-    return any(
-        isinstance(m, dict) and "content" in m and ("parts" not in m or "toolInvocations" in m)
-        for m in messages
-    ) or any(
-        isinstance(m, dict)
-        and isinstance(m.get("parts"), list)
-        and any(isinstance(p, dict) and p.get("type") == "tool-invocation" for p in m["parts"])
-        for m in messages
-    )
+    for message in messages:
+        if not isinstance(message, dict):
+            continue
+        parts = message.get("parts")
+        if "content" in message or (
+            isinstance(parts, list)
+            and any(isinstance(p, dict) and p.get("type") == "tool-invocation" for p in parts)
+        ):
+            return True
+    return False
 
 
 _V4_STATES = {

@@ -297,3 +297,27 @@ export async function withFileListPolyfill(fn) {
     }
   }
 }
+
+// ---------------------------------------------------------------------------
+export const FIXED_TIME = Date.UTC(2025, 0, 1, 0, 0, 0);
+
+// ai 4 puts `createdAt: new Date()` into messages (sent with sendExtraMessageFields).
+// Pin the clock while recording so that the recorded bodies are deterministic.
+export async function withFixedClock(fn) {
+  const RealDate = globalThis.Date;
+  class FixedDate extends RealDate {
+    constructor(...args) {
+      if (args.length === 0) super(FIXED_TIME);
+      else super(...args);
+    }
+    static now() {
+      return FIXED_TIME;
+    }
+  }
+  globalThis.Date = FixedDate;
+  try {
+    return await fn();
+  } finally {
+    globalThis.Date = RealDate;
+  }
+}

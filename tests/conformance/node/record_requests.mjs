@@ -38,6 +38,7 @@ import {
   sleep,
   waitForIdle,
   withFileListPolyfill,
+  withFixedClock,
 } from './harness_common.mjs';
 
 for (const level of ['log', 'info', 'debug']) {
@@ -634,29 +635,6 @@ const D = {
       ['d', { finishReason: 'stop', usage: USAGE }],
     ]),
 };
-
-const FIXED_TIME = Date.UTC(2025, 0, 1, 0, 0, 0);
-
-// ai 4 puts `createdAt: new Date()` into messages (sent with sendExtraMessageFields).
-// Pin the clock while recording so that the recorded bodies are deterministic.
-async function withFixedClock(fn) {
-  const RealDate = globalThis.Date;
-  class FixedDate extends RealDate {
-    constructor(...args) {
-      if (args.length === 0) super(FIXED_TIME);
-      else super(...args);
-    }
-    static now() {
-      return FIXED_TIME;
-    }
-  }
-  globalThis.Date = FixedDate;
-  try {
-    return await fn();
-  } finally {
-    globalThis.Date = RealDate;
-  }
-}
 
 const ATTACHMENTS_V4 = [
   { name: 'dot.png', contentType: 'image/png', url: PNG_DATA_URL },
