@@ -74,10 +74,14 @@ class DataStreamEncoder:
     def encode(self, chunk: dict[str, Any]) -> bytes:
         """Encode one chunk object as zero or more data stream lines."""
         kind: str = chunk["type"]
-        if kind == "text-delta":
-            return b"0:" + encode_json_string(chunk["delta"]) + b"\n"
-        if kind == "reasoning-delta":
-            return b"g:" + encode_json_string(chunk["delta"]) + b"\n"
+        if kind == "text-delta" or kind == "reasoning-delta":
+            if not chunk["delta"]:
+                return b""  # an empty v4 reasoning part would show an empty detail
+            return (
+                (b"0:" if kind == "text-delta" else b"g:")
+                + encode_json_string(chunk["delta"])
+                + b"\n"
+            )
         if kind == "start":
             self._message_id = chunk.get("messageId", "")
             metadata = chunk.get("messageMetadata")
