@@ -114,9 +114,16 @@ from ai_stream.record import SourceRecord as SourceRecord
 from ai_stream.record import StreamRecord as StreamRecord
 from ai_stream.record import ToolCallRecord as ToolCallRecord
 from ai_stream.reducer import UIMessageReducer as UIMessageReducer
+from ai_stream.responses import FollowStreamResponse as FollowStreamResponse
 from ai_stream.responses import UIMessageStreamResponse as UIMessageStreamResponse
+from ai_stream.responses import chat_routes as chat_routes
 from ai_stream.responses import request_error_response as request_error_response
 from ai_stream.responses import request_parse_error_handler as request_parse_error_handler
+from ai_stream.responses import resumable_response as resumable_response
+from ai_stream.responses import resume_response as resume_response
+from ai_stream.resume import MemoryStreamStore as MemoryStreamStore
+from ai_stream.resume import ResumableStreams as ResumableStreams
+from ai_stream.resume import StreamStore as StreamStore
 from ai_stream.state import StateStore as StateStore
 
 __version__ = "0.1.0"
@@ -153,7 +160,9 @@ __all__ = (
     "FinishReason",
     "FinishStepChunk",
     "FinishStepEvent",
+    "FollowStreamResponse",
     "JSONValue",
+    "MemoryStreamStore",
     "MessageMetadataChunk",
     "PROTOCOL_FINISH_REASONS",
     "ProviderMetadata",
@@ -168,6 +177,7 @@ __all__ = (
     "ReasoningUIPart",
     "RequestParseError",
     "ResetStepChunk",
+    "ResumableStreams",
     "SdkVersion",
     "SourceDocumentChunk",
     "SourceDocumentUIPart",
@@ -189,6 +199,7 @@ __all__ = (
     "StreamContext",
     "StreamRecord",
     "StreamStateError",
+    "StreamStore",
     "TextDeltaChunk",
     "TextDeltaEvent",
     "TextEndChunk",
@@ -228,10 +239,13 @@ __all__ = (
     "UnsupportedByClientError",
     "UrlCitationSource",
     "WireModel",
+    "chat_routes",
     "encode_sse",
     "generate_id",
     "normalize_finish_reason",
     "parse_chunk",
     "request_error_response",
     "request_parse_error_handler",
+    "resumable_response",
+    "resume_response",
 )

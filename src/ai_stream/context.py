@@ -29,7 +29,12 @@ from anyio import BrokenResourceError, ClosedResourceError, EndOfStream, WouldBl
 
 from ai_stream._lifecycle import Lifecycle, Phase
 from ai_stream.encoding.data_stream import DataStreamEncoder
-from ai_stream.encoding.sse import SSEEncoder, encode_json_string
+from ai_stream.encoding.sse import (
+    KEEP_ALIVE_FRAME,
+    STREAM_OPEN_FRAME,
+    SSEEncoder,
+    encode_json_string,
+)
 from ai_stream.exceptions import (
     ClientDisconnectedError,
     StreamStateError,
@@ -1148,12 +1153,18 @@ class StreamContext(Generic[InfoT]):
 
     # --- reading ---------------------------------------------------------------------------------
 
-    async def stream(self) -> AsyncGenerator[bytes, None]:
+    async def stream(self, *, keep_alive: float | None = None) -> AsyncGenerator[bytes, None]:
         """Yield the response body: SSE frames, coalesced, ending with ``data: [DONE]``.
 
         Work given to :meth:`run` starts on the first iteration if no response hosts it. When
         the iteration stops early (the client went away), the work is cancelled and the record
         finalised as aborted.
+
+        Args:
+            keep_alive: Seconds of producer silence after which an SSE comment
+                (``: keep-alive``) is sent, so that proxies keep the connection open; the
+                stream then starts with ``: stream-open``, as the AI SDK server does. The
+                client ignores both. ``None`` (the default) sends none. Ignored for ai 4.
 
         Raises:
             StreamStateError: The stream is already being read.
@@ -1164,7 +1175,11 @@ class StreamContext(Generic[InfoT]):
         self._start_detached()
         receive = self._channel_ends()[1]
         completed = False
+        if self._target.major < 5 or (keep_alive is not None and keep_alive <= 0):
+            keep_alive = None
         try:
+            if keep_alive is not None:
+                yield STREAM_OPEN_FRAME
             while True:
                 try:
                     batch = receive.receive_nowait()
@@ -1174,7 +1189,14 @@ class StreamContext(Generic[InfoT]):
                         self._reader_waiting = True
                         self._room = 0
                         try:
-                            batch = await receive.receive()
+                            if keep_alive is None:
+                                batch = await receive.receive()
+                            else:
+                                with anyio.move_on_after(keep_alive):
+                                    batch = await receive.receive()
+                                if not batch:  # the producer was idle: keep the line warm
+                                    yield KEEP_ALIVE_FRAME
+                                    continue
                         finally:
                             self._reader_waiting = False
                 while True:  # coalesce whatever else is ready
@@ -1194,10 +1216,9 @@ class StreamContext(Generic[InfoT]):
             if not completed and self._work is None:
                 await self._finalize(aborted=True, reason="client-disconnected")
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+    def __aiter__(self) -> AsyncIterator[bytes]:
         """Iterate the body, as :meth:`stream`."""
-        async for body in self.stream():
-            yield body
+        return self.stream()
 
 
 def _current_library() -> str:

@@ -14,23 +14,36 @@ header is left out on HTTP/2 and HTTP/3, where it is forbidden.
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import anyio
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
+from ai_stream.encoding.sse import UI_MESSAGE_STREAM_HEADERS
 from ai_stream.exceptions import RequestParseError
+from ai_stream.protocol.messages import ChatRequest
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from starlette.background import BackgroundTask
-    from starlette.requests import Request
     from starlette.types import Receive, Scope, Send
 
     from ai_stream.context import StreamContext
+    from ai_stream.resume import ResumableStreams
 
-__all__ = ("UIMessageStreamResponse", "request_error_response", "request_parse_error_handler")
+__all__ = (
+    "FollowStreamResponse",
+    "UIMessageStreamResponse",
+    "chat_routes",
+    "request_error_response",
+    "request_parse_error_handler",
+    "resumable_response",
+    "resume_response",
+)
 
 
 class UIMessageStreamResponse(Response):
@@ -42,6 +55,8 @@ class UIMessageStreamResponse(Response):
         status_code: HTTP status (200).
         headers: Extra headers; they win over the protocol headers of the same name.
         background: A Starlette background task run after the body was sent.
+        keep_alive: Send an SSE comment after this many idle seconds (``None``: never); see
+            :meth:`StreamContext.stream`.
     """
 
     def __init__(
@@ -50,8 +65,11 @@ class UIMessageStreamResponse(Response):
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
         background: BackgroundTask | None = None,
+        *,
+        keep_alive: float | None = None,
     ) -> None:
         self.context = context
+        self.keep_alive = keep_alive
         self.status_code = status_code
         self.background = background
         self.init_headers({**context.response_headers, **(headers or {})})
@@ -59,45 +77,142 @@ class UIMessageStreamResponse(Response):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Send the response over ASGI."""
         context = self.context
-        headers = self.raw_headers
-        if scope.get("http_version") in ("2", "3"):
-            headers = [(k, v) for k, v in headers if k != b"connection"]
-        body = context.stream()
+        await _serve(
+            self,
+            scope,
+            receive,
+            send,
+            context.stream(keep_alive=self.keep_alive),
+            supervise=context._claim_work(),
+            on_disconnect=context._client_gone,
+        )
+
+
+async def _serve(
+    response: Response,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    body: AsyncGenerator[bytes, None],
+    *,
+    supervise: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    on_disconnect: Callable[[], None] | None = None,
+) -> None:
+    """Stream ``body``, with ``supervise`` beside it, stopping both when the client leaves."""
+    headers = response.raw_headers
+    if scope.get("http_version") in ("2", "3"):
+        headers = [(k, v) for k, v in headers if k != b"connection"]
+    try:
+        async with anyio.create_task_group() as group:
+            listener = anyio.CancelScope()
+
+            async def client_gone() -> None:
+                if on_disconnect is not None:
+                    on_disconnect()
+                group.cancel_scope.cancel()
+
+            async def listen_for_disconnect() -> None:
+                with listener:
+                    while (await receive())["type"] != "http.disconnect":
+                        pass
+                    await client_gone()
+
+            group.start_soon(listen_for_disconnect)
+            if supervise is not None:
+                group.start_soon(supervise)
+            try:
+                start = {"type": "http.response.start", "status": response.status_code}
+                await send({**start, "headers": headers})
+                async for chunk in body:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            except OSError:  # ASGI ≥ 2.4 servers raise it when the client is gone
+                await client_gone()
+            listener.cancel()
+    finally:
+        with anyio.CancelScope(shield=True):
+            await body.aclose()
+    if response.background is not None:
+        await response.background()
+
+
+class FollowStreamResponse(Response):
+    """Serves a resumable stream to one reader (replay from the start, then live).
+
+    Args:
+        streams: The manager.
+        stream_id: The stream to follow.
+        headers: Extra headers.
+    """
+
+    def __init__(
+        self,
+        streams: ResumableStreams,
+        stream_id: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.streams = streams
+        self.stream_id = stream_id
+        self.status_code = 200
+        self.background = None
+        self.init_headers({**UI_MESSAGE_STREAM_HEADERS, **(headers or {})})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send the response over ASGI."""
+        await _serve(self, scope, receive, send, _generator(self.streams.follow(self.stream_id)))
+
+
+async def _generator(source: AsyncIterator[bytes]) -> AsyncGenerator[bytes, None]:
+    async for data in source:
+        yield data
+
+
+async def resumable_response(
+    streams: ResumableStreams, chat_id: str, context: StreamContext[Any]
+) -> FollowStreamResponse:
+    """Start ``context`` as the chat's resumable stream and follow it in this response."""
+    stream_id = await streams.start(chat_id, context)
+    return FollowStreamResponse(streams, stream_id, headers=context.response_headers)
+
+
+async def resume_response(streams: ResumableStreams, chat_id: str) -> Response:
+    """Answer ``GET {api}/{chatId}/stream``: 204 without an active stream, else follow it."""
+    stream_id = await streams.active_stream(chat_id)
+    if stream_id is None:
+        return Response(status_code=204)
+    return FollowStreamResponse(streams, stream_id)
+
+
+ChatHandler = Callable[[ChatRequest, Request], Awaitable["StreamContext[Any]"]]
+
+
+def chat_routes(
+    handler: ChatHandler, *, streams: ResumableStreams, path: str = "/api/chat"
+) -> list[Route]:
+    """The POST and resume GET routes of a chat endpoint with resumable streams.
+
+    ``handler(chat_request, request)`` returns the :class:`StreamContext` that answers (after
+    ``ctx.run(work)``). Bad bodies get their 4xx JSON error. Example::
+
+        streams = ResumableStreams()
+        app = Starlette(routes=chat_routes(answer, streams=streams), lifespan=streams.lifespan)
+    """
+
+    async def post(request: Request) -> Response:
         try:
-            async with anyio.create_task_group() as group:
-                listener = anyio.CancelScope()
+            chat = await ChatRequest.from_request(request)
+        except RequestParseError as error:
+            return request_error_response(error)
+        context = await handler(chat, request)
+        return await resumable_response(streams, chat.id, context)
 
-                async def listen_for_disconnect() -> None:
-                    with listener:
-                        while (await receive())["type"] != "http.disconnect":
-                            pass
-                        context._client_gone()
-                        group.cancel_scope.cancel()
+    async def get(request: Request) -> Response:
+        return await resume_response(streams, request.path_params["chat_id"])
 
-                group.start_soon(listen_for_disconnect)
-                supervise = context._claim_work()
-                if supervise is not None:
-                    group.start_soon(supervise)
-                try:
-                    await send(
-                        {
-                            "type": "http.response.start",
-                            "status": self.status_code,
-                            "headers": headers,
-                        }
-                    )
-                    async for chunk in body:
-                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                    await send({"type": "http.response.body", "body": b"", "more_body": False})
-                except OSError:  # ASGI ≥ 2.4 servers raise it when the client is gone
-                    context._client_gone()
-                    group.cancel_scope.cancel()
-                listener.cancel()
-        finally:
-            with anyio.CancelScope(shield=True):
-                await body.aclose()
-        if self.background is not None:
-            await self.background()
+    return [
+        Route(path, post, methods=["POST"]),
+        Route(path.rstrip("/") + "/{chat_id}/stream", get, methods=["GET"]),
+    ]
 
 
 def request_error_response(error: RequestParseError) -> JSONResponse:

@@ -1,9 +1,10 @@
-// Shared helpers for record_requests.mjs and roundtrip.mjs.
+// Shared helpers for replay.mjs, replay_v4.mjs, record_requests.mjs and roundtrip.mjs.
 //
 // Nothing here implements protocol logic: it only loads the installed `ai`
-// releases, provides the minimal ChatState that AbstractChat needs (same as
-// replay.mjs), and offers small utilities (JSON-safe copies, request tracking,
-// waiting until a chat is idle, a FileList/FileReader stand-in for Node).
+// releases, provides the minimal ChatState that AbstractChat needs, and offers
+// small utilities (stdio set-up, JSON-safe copies, chunked response bodies,
+// timeouts, request tracking, waiting until a chat is idle, a
+// FileList/FileReader stand-in for Node).
 
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -35,8 +36,46 @@ export function major(version) {
 }
 
 // ---------------------------------------------------------------------------
-// Minimal ChatState (identical to the one in replay.mjs; modelled on
-// @ai-sdk/react's ReactChatState minus the React callbacks).
+// stdout must carry exactly one JSON document: route any library console
+// output to stderr.
+export function routeConsoleToStderr() {
+  for (const level of ['log', 'info', 'debug']) {
+    console[level] = (...args) => console.error(...args);
+  }
+}
+
+/** Log unhandled rejections (and, with `exceptions`, uncaught exceptions) as `[tag] ...` instead of dying. */
+export function logUnhandled(tag, { exceptions = false } = {}) {
+  process.on('unhandledRejection', (reason) => {
+    console.error(`[${tag}] unhandled rejection:`, reason);
+  });
+  if (exceptions) {
+    process.on('uncaughtException', (err) => {
+      console.error(`[${tag}] uncaught exception:`, err);
+    });
+  }
+}
+
+export async function readStdin() {
+  const parts = [];
+  for await (const part of process.stdin) parts.push(part);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** Write `doc` as one JSON line to stdout, then exit with `code`. */
+export async function emitJson(doc, code) {
+  const text = JSON.stringify(doc) + '\n';
+  await new Promise((resolve) => process.stdout.write(text, resolve));
+  process.exit(code);
+}
+
+// ---------------------------------------------------------------------------
+// Minimal ChatState, modelled on @ai-sdk/react's ReactChatState (minus the
+// React callbacks). The interface is the same in v5, v6 and v7:
+//   status, error, messages (get/set), pushMessage, popMessage,
+//   replaceMessage, snapshot   (+ optional experimental_queuedMessages in v7,
+//   which we deliberately do not implement: AbstractChat then keeps the queue
+//   itself, as documented in v7's ChatState).
 export class TestChatState {
   #messages;
 
@@ -127,6 +166,34 @@ export function errorText(err) {
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Settle with {timedOut: false, value} when `promise` fulfils first, {timedOut: true} after `ms`; rejects as `promise` does. */
+export function withTimeout(promise, ms) {
+  let timer;
+  const timeout = new Promise((resolve) => {
+    timer = setTimeout(() => resolve({ timedOut: true }), ms);
+  });
+  return Promise.race([
+    promise.then((value) => ({ timedOut: false, value })),
+    timeout,
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** A response body that delivers `bytes` in pieces of `splitBytes` (all at once when not a positive integer). */
+export function bodyStream(bytes, splitBytes) {
+  const size = Number.isInteger(splitBytes) && splitBytes > 0 ? splitBytes : bytes.length || 1;
+  let offset = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= bytes.length) {
+        controller.close();
+        return;
+      }
+      controller.enqueue(bytes.slice(offset, offset + size));
+      offset += size;
+    },
+  });
+}
 
 /** Headers (object, array or Headers) → plain object with lower-case names, in the order given. */
 export function headersToObject(headers) {

@@ -35,15 +35,14 @@ import {
   major,
   parseRequestBody,
   plain,
-  sleep,
+  routeConsoleToStderr,
   waitForIdle,
   withFileListPolyfill,
   withFixedClock,
+  withTimeout,
 } from './harness_common.mjs';
 
-for (const level of ['log', 'info', 'debug']) {
-  console[level] = (...args) => console.error(...args);
-}
+routeConsoleToStderr();
 
 const API = 'http://test/api/chat';
 const CHAT_ID = 'chat-1';
@@ -141,11 +140,75 @@ const S = {
 };
 
 // ---------------------------------------------------------------------------
+// Recording one flow: a fake fetch that records every request and answers with
+// the scripted bodies, a time limit, and the result.
+
+/**
+ * A fake fetch for one flow (`rec` = {requests, responses, errors}): records every
+ * request in `rec.requests` and answers with the next body of `rec.responses`
+ * (status 200, `headers`). A request with no body left gets a 500 and an entry in
+ * `rec.errors`. `answer(method)` may answer a request before the script does.
+ */
+function scriptedFetch(rec, headers, answer = () => null) {
+  return async (input, init = {}) => {
+    const method = init.method ?? 'GET';
+    rec.requests.push({
+      url: String(input),
+      method,
+      headers: headersToObject(init.headers),
+      credentials: init.credentials ?? null,
+      body: parseRequestBody(init.body),
+    });
+    const answered = answer(method);
+    if (answered != null) return answered;
+    const body = rec.responses.shift();
+    if (body == null) {
+      rec.errors.push(`unscripted request #${rec.requests.length}`);
+      return new Response('no scripted response', { status: 500 });
+    }
+    return new Response(body, { status: 200, headers });
+  };
+}
+
+/** Run `work()` within FLOW_TIMEOUT_MS; a throw or the timeout goes to `rec.errors`. Returns its value. */
+async function runFlowWork(rec, work) {
+  try {
+    const r = await withTimeout(work(), FLOW_TIMEOUT_MS);
+    if (r.timedOut) throw new Error('flow timeout');
+    return r.value;
+  } catch (err) {
+    rec.errors.push(`exception: ${errorText(err)}`);
+    return undefined;
+  }
+}
+
+function flowResult(rec, chat) {
+  if (rec.responses.length > 0) rec.errors.push(`${rec.responses.length} scripted response(s) not requested`);
+  if (chat.status === 'error') rec.errors.push(`chat ended in error: ${errorText(chat.error)}`);
+  return { requests: rec.requests, errors: rec.errors, messages: plain(chat.messages), status: chat.status };
+}
+
+// ---------------------------------------------------------------------------
 // ai >= 5 flows.
 //
 // Each flow: {responses(version) → [SSE body per POST, in order], chatOptions(ai)?,
 // run(ctx), keyRequest?: index of the request written as <flow>.json (default: last),
 // unsupported?(rel) → reason | null}. ctx = {chat, rel, ai, until, idle, note}.
+
+// Chat options of the client tool flows: onToolCall answers with addToolOutput
+// (addToolResult before 5.0.x had addToolOutput) and `payload` added to
+// {tool, toolCallId}; sendAutomaticallyWhen sends the follow-up.
+function clientToolChatOptions(payload) {
+  return (ai, chatRef) => ({
+    sendAutomaticallyWhen: ai.lastAssistantMessageIsCompleteWithToolCalls,
+    onToolCall: ({ toolCall }) => {
+      const chat = chatRef.current;
+      const add = chat.addToolOutput ?? chat.addToolResult;
+      // do not await inside onToolCall (documented pattern)
+      void add.call(chat, { tool: toolCall.toolName, toolCallId: toolCall.toolCallId, ...payload });
+    },
+  });
+}
 
 const FLOWS = [
   {
@@ -245,15 +308,7 @@ const FLOWS = [
       S.toolCall(v, { messageId: 'msg-a1', toolCallId: 'call-1', toolName: 'getLocation', input: { precise: true } }),
       S.text(v, { messageId: 'msg-a1', text: 'You are in Berlin.' }),
     ],
-    chatOptions: (ai, chatRef) => ({
-      sendAutomaticallyWhen: ai.lastAssistantMessageIsCompleteWithToolCalls,
-      onToolCall: ({ toolCall }) => {
-        const chat = chatRef.current;
-        const add = chat.addToolOutput ?? chat.addToolResult;
-        // do not await inside onToolCall (documented pattern)
-        void add.call(chat, { tool: toolCall.toolName, toolCallId: toolCall.toolCallId, output: { city: 'Berlin' } });
-      },
-    }),
+    chatOptions: clientToolChatOptions({ output: { city: 'Berlin' } }),
     unsupported: ({ ai }) =>
       typeof ai.lastAssistantMessageIsCompleteWithToolCalls === 'function' ? null : 'no lastAssistantMessageIsCompleteWithToolCalls export',
     run: async ({ chat, idle }) => {
@@ -268,19 +323,7 @@ const FLOWS = [
       S.toolCall(v, { messageId: 'msg-a1', toolCallId: 'call-1', toolName: 'getLocation', input: { precise: true } }),
       S.text(v, { messageId: 'msg-a1', text: 'I could not get your location.' }),
     ],
-    chatOptions: (ai, chatRef) => ({
-      sendAutomaticallyWhen: ai.lastAssistantMessageIsCompleteWithToolCalls,
-      onToolCall: ({ toolCall }) => {
-        const chat = chatRef.current;
-        const add = chat.addToolOutput ?? chat.addToolResult;
-        void add.call(chat, {
-          tool: toolCall.toolName,
-          toolCallId: toolCall.toolCallId,
-          state: 'output-error',
-          errorText: 'Location permission denied',
-        });
-      },
-    }),
+    chatOptions: clientToolChatOptions({ state: 'output-error', errorText: 'Location permission denied' }),
     run: async ({ chat, idle }) => {
       await chat.sendMessage({ text: 'where am I' });
       await idle();
@@ -356,34 +399,14 @@ const FLOWS = [
 
 async function runFlowV5(rel, flow) {
   const version = rel.version;
-  const requests = [];
-  const responses = flow.responses(version);
-  const errors = [];
+  const rec = { requests: [], responses: flow.responses(version), errors: [] };
   let counter = 0;
 
-  const fakeFetch = async (input, init = {}) => {
-    const method = init.method ?? 'GET';
-    const headers = headersToObject(init.headers);
-    requests.push({
-      url: String(input),
-      method,
-      headers,
-      credentials: init.credentials ?? null,
-      body: parseRequestBody(init.body),
-    });
-    if (method === 'GET') {
-      return new Response(null, { status: 204 });
-    }
-    const sseBody = responses.shift();
-    if (sseBody == null) {
-      errors.push(`unscripted request #${requests.length}`);
-      return new Response('no scripted response', { status: 500 });
-    }
-    return new Response(sseBody, {
-      status: 200,
-      headers: { 'content-type': 'text/event-stream', 'x-vercel-ai-ui-message-stream': 'v1' },
-    });
-  };
+  const fakeFetch = scriptedFetch(
+    rec,
+    { 'content-type': 'text/event-stream', 'x-vercel-ai-ui-message-stream': 'v1' },
+    (method) => (method === 'GET' ? new Response(null, { status: 204 }) : null),
+  );
 
   const tracker = new InFlightTracker();
   const chatRef = { current: null };
@@ -392,7 +415,7 @@ async function runFlowV5(rel, flow) {
     id: CHAT_ID,
     generateId: () => `id-${++counter}`,
     transport,
-    onError: (error) => errors.push(`onError: ${errorText(error)}`),
+    onError: (error) => rec.errors.push(`onError: ${errorText(error)}`),
     ...(flow.chatOptions?.(rel.ai, chatRef) ?? {}),
   });
   chatRef.current = chat;
@@ -404,26 +427,14 @@ async function runFlowV5(rel, flow) {
   const idle = async () => {
     if (!(await waitForIdle(chat, tracker, { deadline }))) throw new Error(`timeout waiting for the chat to settle (status ${chat.status})`);
   };
-  let outcome;
-  try {
-    outcome = await Promise.race([
-      (async () => {
-        const r = await flow.run({ chat, rel, ai: rel.ai, idle });
-        // resume on 5.0.0 stays "submitted" after a 204 (real behaviour): do not wait for it
-        if (flow.name !== 'resume') await idle();
-        return r;
-      })(),
-      sleep(FLOW_TIMEOUT_MS).then(() => {
-        throw new Error('flow timeout');
-      }),
-    ]);
-  } catch (err) {
-    errors.push(`exception: ${errorText(err)}`);
-  }
+  const outcome = await runFlowWork(rec, async () => {
+    const r = await flow.run({ chat, rel, ai: rel.ai, idle });
+    // resume on 5.0.0 stays "submitted" after a 204 (real behaviour): do not wait for it
+    if (flow.name !== 'resume') await idle();
+    return r;
+  });
   if (outcome?.unsupported) return { unsupported: outcome.unsupported };
-  if (responses.length > 0) errors.push(`${responses.length} scripted response(s) not requested`);
-  if (chat.status === 'error') errors.push(`chat ended in error: ${errorText(chat.error)}`);
-  return { requests, errors, messages: plain(chat.messages), status: chat.status };
+  return flowResult(rec, chat);
 }
 
 // ---------------------------------------------------------------------------
@@ -736,28 +747,9 @@ const FLOWS_V4 = [
 ];
 
 async function runFlowV4(ui, flow) {
-  const requests = [];
-  const responses = [...flow.responses];
-  const errors = [];
+  const rec = { requests: [], responses: [...flow.responses], errors: [] };
   let counter = 0;
-  const fakeFetch = async (input, init = {}) => {
-    requests.push({
-      url: String(input),
-      method: init.method ?? 'GET',
-      headers: headersToObject(init.headers),
-      credentials: init.credentials ?? null,
-      body: parseRequestBody(init.body),
-    });
-    const body = responses.shift();
-    if (body == null) {
-      errors.push(`unscripted request #${requests.length}`);
-      return new Response('no scripted response', { status: 500 });
-    }
-    return new Response(body, {
-      status: 200,
-      headers: { 'content-type': 'text/plain; charset=utf-8', 'x-vercel-ai-data-stream': 'v1' },
-    });
-  };
+  const fakeFetch = scriptedFetch(rec, { 'content-type': 'text/plain; charset=utf-8', 'x-vercel-ai-data-stream': 'v1' });
   let chat;
   await withFixedClock(async () => {
     chat = new UseChatV4(ui, {
@@ -768,20 +760,9 @@ async function runFlowV4(ui, flow) {
       fetch: fakeFetch,
       ...(flow.options ?? {}),
     });
-    try {
-      await Promise.race([
-        flow.run(chat),
-        sleep(FLOW_TIMEOUT_MS).then(() => {
-          throw new Error('flow timeout');
-        }),
-      ]);
-    } catch (err) {
-      errors.push(`exception: ${errorText(err)}`);
-    }
+    await runFlowWork(rec, () => flow.run(chat));
   });
-  if (responses.length > 0) errors.push(`${responses.length} scripted response(s) not requested`);
-  if (chat.status === 'error') errors.push(`chat ended in error: ${errorText(chat.error)}`);
-  return { requests, errors, messages: plain(chat.messages), status: chat.status };
+  return flowResult(rec, chat);
 }
 
 // ---------------------------------------------------------------------------

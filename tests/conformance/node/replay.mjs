@@ -12,25 +12,28 @@
 import { readFileSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import {
+  HERE,
+  INSTALLED,
+  bodyStream,
+  emitJson,
+  errorText,
+  loadRelease as loadChatRelease,
+  logUnhandled,
+  plain,
+  readStdin,
+  routeConsoleToStderr,
+  sleep,
+  withTimeout,
+} from './harness_common.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
 const API = 'http://test/api/chat';
 const DEFAULT_TIMEOUT_MS = 5000;
 const SETTLE_GRACE_MS = 100;
 
-// ---------------------------------------------------------------------------
-// stdout must carry exactly one JSON document: route any library console
-// output to stderr.
-for (const level of ['log', 'info', 'debug']) {
-  console[level] = (...args) => console.error(...args);
-}
-process.on('unhandledRejection', (reason) => {
-  console.error('[replay] unhandled rejection:', reason);
-});
-process.on('uncaughtException', (err) => {
-  console.error('[replay] uncaught exception:', err);
-});
+routeConsoleToStderr();
+logUnhandled('replay', { exceptions: true });
 
 // ---------------------------------------------------------------------------
 // Early ai 5.0.x releases (e.g. 5.0.0) do not export `uiMessageChunkSchema`,
@@ -56,13 +59,9 @@ register('data:text/javascript,' + encodeURIComponent(HOOK_SOURCE), import.meta.
 // ---------------------------------------------------------------------------
 // Installed releases: every dependency "ai-<version>" in package.json whose
 // major version is >= 5 (ai 4.x speaks the older data stream protocol and is
-// handled by replay_v4.mjs, not here).
-const pkg = JSON.parse(readFileSync(join(HERE, 'package.json'), 'utf8'));
-const INSTALLED = Object.keys(pkg.dependencies ?? {})
-  .filter((name) => name.startsWith('ai-'))
-  .map((name) => name.slice(3))
-  .filter((version) => Number.parseInt(version, 10) >= 5);
-
+// handled by replay_v4.mjs, not here). harness_common.mjs loads a release and
+// gives its Chat (AbstractChat + minimal ChatState); this adds what the chunk
+// and read runs need.
 const releaseCache = new Map();
 
 function loadRelease(version) {
@@ -73,11 +72,8 @@ function loadRelease(version) {
 }
 
 async function doLoadRelease(version) {
-  if (!INSTALLED.includes(version)) {
-    throw new Error(`ai release ${version} is not installed (installed: ${INSTALLED.join(', ')})`);
-  }
+  const { ai, Chat, DefaultChatTransport } = await loadChatRelease(version);
   const alias = `ai-${version}`;
-  const ai = await import(alias);
 
   const schema = ai.uiMessageChunkSchema ?? ai.__harness_uiMessageChunkSchema;
   if (schema == null) throw new Error(`${alias}: cannot find uiMessageChunkSchema`);
@@ -97,70 +93,15 @@ async function doLoadRelease(version) {
     throw new Error(`${alias}: cannot find parseJsonEventStream`);
   }
 
-  for (const name of ['readUIMessageStream', 'AbstractChat', 'DefaultChatTransport']) {
-    if (typeof ai[name] !== 'function') throw new Error(`${alias}: missing export ${name}`);
-  }
+  if (typeof ai.readUIMessageStream !== 'function') throw new Error(`${alias}: missing export readUIMessageStream`);
 
   return {
     version,
     schema,
     parseJsonEventStream,
     readUIMessageStream: ai.readUIMessageStream,
-    AbstractChat: ai.AbstractChat,
-    DefaultChatTransport: ai.DefaultChatTransport,
-    Chat: makeChatClass(ai.AbstractChat),
-  };
-}
-
-// ---------------------------------------------------------------------------
-// Minimal ChatState, modelled on @ai-sdk/react's ReactChatState (minus the
-// React callbacks). The interface is the same in v5, v6 and v7:
-//   status, error, messages (get/set), pushMessage, popMessage,
-//   replaceMessage, snapshot   (+ optional experimental_queuedMessages in v7,
-//   which we deliberately do not implement: AbstractChat then keeps the queue
-//   itself, as documented in v7's ChatState).
-class TestChatState {
-  #messages;
-
-  constructor(messages = []) {
-    this.status = 'ready';
-    this.error = undefined;
-    this.#messages = [...messages];
-  }
-
-  get messages() {
-    return this.#messages;
-  }
-
-  set messages(messages) {
-    this.#messages = [...messages];
-  }
-
-  pushMessage = (message) => {
-    this.#messages = this.#messages.concat(message);
-  };
-
-  popMessage = () => {
-    this.#messages = this.#messages.slice(0, -1);
-  };
-
-  replaceMessage = (index, message) => {
-    this.#messages = [
-      ...this.#messages.slice(0, index),
-      this.snapshot(message),
-      ...this.#messages.slice(index + 1),
-    ];
-  };
-
-  snapshot = (thing) => structuredClone(thing);
-}
-
-function makeChatClass(AbstractChat) {
-  return class TestChat extends AbstractChat {
-    constructor({ messages, ...init }) {
-      const state = new TestChatState(messages);
-      super({ ...init, state });
-    }
+    DefaultChatTransport,
+    Chat,
   };
 }
 
@@ -169,56 +110,9 @@ function makeChatClass(AbstractChat) {
 
 const encoder = new TextEncoder();
 
-function bodyStream(bytes, splitBytes) {
-  const size = Number.isInteger(splitBytes) && splitBytes > 0 ? splitBytes : bytes.length || 1;
-  let offset = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.length) {
-        controller.close();
-        return;
-      }
-      controller.enqueue(bytes.slice(offset, offset + size));
-      offset += size;
-    },
-  });
-}
-
-function plain(value) {
-  if (value === undefined) return null;
-  try {
-    return JSON.parse(JSON.stringify(value));
-  } catch (err) {
-    return `<unserialisable: ${errorText(err)}>`;
-  }
-}
-
-function errorText(err) {
-  if (err instanceof Error) return err.message;
-  if (typeof err === 'string') return err;
-  try {
-    return JSON.stringify(err);
-  } catch {
-    return String(err);
-  }
-}
-
 function errorName(err) {
   return err instanceof Error ? err.name : typeof err;
 }
-
-function withTimeout(promise, ms) {
-  let timer;
-  const timeout = new Promise((resolve) => {
-    timer = setTimeout(() => resolve({ timedOut: true }), ms);
-  });
-  return Promise.race([
-    promise.then((value) => ({ timedOut: false, value })),
-    timeout,
-  ]).finally(() => clearTimeout(timer));
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------
 // 1. chunks / chunkErrors: parseJsonEventStream({stream, schema: uiMessageChunkSchema})
@@ -287,8 +181,8 @@ async function runRead(release, bytes, c, timeoutMs) {
 }
 
 // 3. chat: AbstractChat subclass + DefaultChatTransport with a fake fetch.
-async function runChat(release, bytes, c, timeoutMs) {
-  const out = {
+function emptyChatResult() {
+  return {
     status: null,
     error: null,
     errorName: null,
@@ -299,6 +193,10 @@ async function runChat(release, bytes, c, timeoutMs) {
     requests: [],
     exception: null,
   };
+}
+
+async function runChat(release, bytes, c, timeoutMs) {
+  const out = emptyChatResult();
   let chat;
   try {
     const mode = c.mode ?? 'send';
@@ -402,7 +300,7 @@ async function runCaseVersion(c, version, defaultTimeoutMs) {
       chunks: [],
       chunkErrors: [{ index: -1, name: 'HarnessException', message: msg }],
       read: { message: null, errors: [msg] },
-      chat: { status: 'exception', error: msg, errorName: null, messages: [], finish: null, finishCount: 0, onError: [], requests: [], exception: msg },
+      chat: { ...emptyChatResult(), status: 'exception', error: msg, exception: msg },
     };
   }
   const bytes = encoder.encode(typeof c.body === 'string' ? c.body : '');
@@ -413,12 +311,6 @@ async function runCaseVersion(c, version, defaultTimeoutMs) {
 }
 
 // ---------------------------------------------------------------------------
-
-async function readStdin() {
-  const parts = [];
-  for await (const part of process.stdin) parts.push(part);
-  return Buffer.concat(parts).toString('utf8');
-}
 
 async function main() {
   const input = JSON.parse(await readStdin());
@@ -438,9 +330,7 @@ async function main() {
     }
     results[name] = perVersion;
   }
-  const text = JSON.stringify({ results }) + '\n';
-  await new Promise((resolve) => process.stdout.write(text, resolve));
-  process.exit(0);
+  await emitJson({ results }, 0);
 }
 
 main().catch((err) => {

@@ -9,33 +9,24 @@
 //
 // See README.md ("replay_v4.mjs") for the contract.
 
-import { errorText, plain, withFixedClock } from './harness_common.mjs';
+import {
+  bodyStream,
+  emitJson,
+  errorText,
+  logUnhandled,
+  plain,
+  readStdin,
+  routeConsoleToStderr,
+  withFixedClock,
+  withTimeout,
+} from './harness_common.mjs';
 
-for (const level of ['log', 'info', 'debug']) {
-  console[level] = (...args) => console.error(...args);
-}
-process.on('unhandledRejection', (reason) => {
-  console.error('[replay_v4] unhandled rejection:', reason);
-});
+routeConsoleToStderr();
+logUnhandled('replay_v4');
 
 const API = 'http://test/api/chat';
 const DEFAULT_TIMEOUT_MS = 5000;
 const encoder = new TextEncoder();
-
-function bodyStream(bytes, splitBytes) {
-  const size = Number.isInteger(splitBytes) && splitBytes > 0 ? splitBytes : bytes.length || 1;
-  let offset = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.length) {
-        controller.close();
-        return;
-      }
-      controller.enqueue(bytes.slice(offset, offset + size));
-      offset += size;
-    },
-  });
-}
 
 function stripRevisionId(message) {
   if (message == null || typeof message !== 'object') return message;
@@ -43,17 +34,21 @@ function stripRevisionId(message) {
   return rest;
 }
 
-async function runCase(ui, c, defaultTimeoutMs) {
-  const out = {
+function emptyResult(errors = []) {
+  return {
     message: null,
     messages: [],
     data: [],
-    errors: [],
+    errors,
     finish: null,
     toolCalls: [],
     updates: 0,
     request: null,
   };
+}
+
+async function runCase(ui, c, defaultTimeoutMs) {
+  const out = emptyResult();
   const timeoutMs = Number.isFinite(c.timeoutMs) ? c.timeoutMs : defaultTimeoutMs;
   const keepRevisionId = c.keepRevisionId === true;
   const clean = (m) => plain(keepRevisionId ? m : stripRevisionId(m));
@@ -108,31 +103,17 @@ async function runCase(ui, c, defaultTimeoutMs) {
       requestType: 'generate',
     });
 
-  let timer;
   try {
-    const r = await Promise.race([
-      work.then(() => ({ timedOut: false })),
-      new Promise((resolve) => {
-        timer = setTimeout(() => resolve({ timedOut: true }), timeoutMs);
-      }),
-    ]);
+    const r = await withTimeout(work, timeoutMs);
     if (r.timedOut) out.errors.push(`harness timeout after ${timeoutMs} ms`);
   } catch (err) {
     out.errors.push(errorText(err));
-  } finally {
-    clearTimeout(timer);
   }
   const last = chatMessages[chatMessages.length - 1];
   out.message = chatMessages === history || last?.role !== 'assistant' ? null : clean(last);
   out.messages = chatMessages.map(clean);
   out.data = plain(streamData) ?? [];
   return out;
-}
-
-async function readStdin() {
-  const parts = [];
-  for await (const part of process.stdin) parts.push(part);
-  return Buffer.concat(parts).toString('utf8');
 }
 
 async function main() {
@@ -148,22 +129,11 @@ async function main() {
       try {
         results[String(c.name)] = await runCase(ui, c, defaultTimeoutMs);
       } catch (err) {
-        results[String(c.name)] = {
-          message: null,
-          messages: [],
-          data: [],
-          errors: [`harness exception: ${errorText(err)}`],
-          finish: null,
-          toolCalls: [],
-          updates: 0,
-          request: null,
-        };
+        results[String(c.name)] = emptyResult([`harness exception: ${errorText(err)}`]);
       }
     }
   });
-  const text = JSON.stringify({ results }) + '\n';
-  await new Promise((resolve) => process.stdout.write(text, resolve));
-  process.exit(0);
+  await emitJson({ results }, 0);
 }
 
 main().catch((err) => {

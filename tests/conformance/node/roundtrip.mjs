@@ -14,21 +14,21 @@
 import {
   INSTALLED,
   InFlightTracker,
+  emitJson,
   errorText,
   loadRelease,
+  logUnhandled,
   parseRequestBody,
   plain,
+  routeConsoleToStderr,
   waitForIdle,
+  withTimeout,
 } from './harness_common.mjs';
 
-for (const level of ['log', 'info', 'debug']) {
-  console[level] = (...args) => console.error(...args);
-}
-process.on('unhandledRejection', (reason) => {
-  console.error('[roundtrip] unhandled rejection:', reason);
-});
+routeConsoleToStderr();
+logUnhandled('roundtrip');
 
-const FLOWS = ['submit', 'regenerate', 'approve', 'deny', 'client-tool-output', 'client-tool-error'];
+const FLOWS = ['submit', 'regenerate', 'approve', 'deny', 'client-tool-output', 'client-tool-error', 'resume'];
 
 const DEFAULTS = {
   timeoutMs: 20000,
@@ -55,6 +55,7 @@ const USAGE = `usage: node roundtrip.mjs --url URL --version VERSION --flow FLOW
   --flow F             ${FLOWS.join(' | ')}
   --timeout-ms N       overall time limit (default ${DEFAULTS.timeoutMs})
   --chat-id ID         chat id sent as body.id (default ${DEFAULTS.chatId})
+  --messages JSON      initial messages of the chat (e.g. for --flow resume)
   --text T             text of the user message (default per flow: "hi", "delete the file", "where am I")
   --output JSON        client tool output for client-tool-output (default ${JSON.stringify(DEFAULTS.output)})
   --error-text T       errorText for client-tool-error (default "${DEFAULTS.errorText}")
@@ -92,6 +93,7 @@ function parseArgs(argv) {
       case '--reason': args.reason = need(++i); break;
       case '--body': args.body = parseJson('--body', need(++i)); break;
       case '--headers': args.headers = parseJson('--headers', need(++i)); break;
+      case '--messages': args.messages = parseJson('--messages', need(++i)); break;
       case '-h':
       case '--help':
         console.error(USAGE);
@@ -166,6 +168,7 @@ async function run(args) {
   const answeredToolCalls = new Set();
   const chatOptions = {
     id: args.chatId,
+    ...(args.messages != null ? { messages: args.messages } : {}),
     generateId: () => `gen-${++counter}`,
     transport: new rel.DefaultChatTransport({
       api: args.url,
@@ -223,23 +226,13 @@ async function run(args) {
       out.timedOut = true;
       return false;
     }
-    let timer;
-    const r = await Promise.race([
-      Promise.resolve()
-        .then(fn)
-        .then(
-          () => 'done',
-          (err) => {
-            out.notes.push(`call threw: ${errorText(err)}`);
-            return 'threw';
-          },
-        ),
-      new Promise((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), remaining);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (r === 'timeout') {
+    const settled = Promise.resolve()
+      .then(fn)
+      .catch((err) => {
+        out.notes.push(`call threw: ${errorText(err)}`);
+      });
+    const r = await withTimeout(settled, remaining);
+    if (r.timedOut) {
       out.timedOut = true;
       return false;
     }
@@ -247,7 +240,11 @@ async function run(args) {
   };
 
   // --- flows
-  let ok = await call(() => chat.sendMessage({ text: args.text }));
+  // resume: GET {api}/{chatId}/stream, as useChat({resume: true}) does on mount
+  let ok =
+    args.flow === 'resume'
+      ? await call(() => chat.resumeStream())
+      : await call(() => chat.sendMessage({ text: args.text }));
   if (ok && args.flow === 'regenerate') {
     ok = await call(() => chat.regenerate());
   }
@@ -282,18 +279,12 @@ async function run(args) {
   return out;
 }
 
-async function emit(doc, code) {
-  const text = JSON.stringify(doc) + '\n';
-  await new Promise((resolve) => process.stdout.write(text, resolve));
-  process.exit(code);
-}
-
 async function main() {
   let args;
   try {
     args = parseArgs(process.argv.slice(2));
     const out = await run(args);
-    await emit(out, 0);
+    await emitJson(out, 0);
   } catch (err) {
     const usage = err instanceof UsageError;
     const unsupported = err instanceof UnsupportedError;
@@ -301,7 +292,7 @@ async function main() {
     console.error(`[roundtrip] ${kind}: ${errorText(err)}`);
     if (usage) console.error(USAGE);
     else if (!unsupported) console.error(err);
-    await emit({ harnessError: errorText(err), unsupported, version: args?.version ?? null, flow: args?.flow ?? null }, 2);
+    await emitJson({ harnessError: errorText(err), unsupported, version: args?.version ?? null, flow: args?.flow ?? null }, 2);
   }
 }
 

@@ -1,0 +1,339 @@
+"""Resumable streams: ``useChat({resume: true})`` picks an answer up where it was left.
+
+A resumable answer is not streamed to its client directly. :class:`ResumableStreams` drains the
+:class:`~ai_stream.StreamContext` into a :class:`StreamStore` (a *pump*), and every reader — the
+client that posted, or a client that reconnected with ``GET {api}/{chatId}/stream`` — replays the
+stored body from its first byte and then follows it live until it ends. So:
+
+* the producer never waits for a slow or absent reader (the store takes everything);
+* the answer keeps running when its client goes away (``keep_running=True``, the default), so a
+  reload gets the whole answer; with ``keep_running=False`` the last reader leaving cancels it;
+* several readers may follow one stream at once, on any worker that shares the store.
+
+Stores: :class:`MemoryStreamStore` (one process; the default) and
+:class:`ai_stream.integrations.redis.RedisStreamStore` (Redis Streams; several workers). Entries
+expire ``ttl`` seconds after the answer ended.
+
+When a producer dies without finishing (its worker was killed), the store notices that its lease
+expired; the first reader to notice closes the stream for everybody: it ends the parts that were
+open, sends ``abort`` and ``[DONE]``, and the chat has no active stream any more.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import secrets
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+import anyio
+
+from ai_stream.encoding.sse import DONE_FRAME, KEEP_ALIVE_FRAME, STREAM_OPEN_FRAME
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable, Coroutine
+
+    from ai_stream.context import StreamContext
+
+__all__ = (
+    "MemoryStreamStore",
+    "ProducerLostError",
+    "ResumableStreams",
+    "StreamStore",
+    "closing_frames",
+)
+
+logger = logging.getLogger("ai_stream")
+
+
+class ProducerLostError(Exception):
+    """Raised by :meth:`StreamStore.read` when the stream's producer stopped without finishing."""
+
+
+class StreamStore(Protocol):
+    """Where resumable streams keep their bytes. All methods are safe to call concurrently."""
+
+    async def start(self, chat_id: str, stream_id: str) -> None:
+        """Make ``stream_id`` the active stream of ``chat_id`` (replacing any earlier one)."""
+        ...
+
+    async def append(self, stream_id: str, data: bytes) -> None:
+        """Append body bytes; also renews the producer's lease."""
+        ...
+
+    async def finish(self, stream_id: str) -> None:
+        """Mark the stream complete; its chat has no active stream any more."""
+        ...
+
+    async def active_stream(self, chat_id: str) -> str | None:
+        """The chat's active stream id, or ``None`` when no answer is running."""
+        ...
+
+    def read(self, stream_id: str, *, idle: float | None = None) -> AsyncIterator[bytes]:
+        """Yield the stream's bytes from the start, then live until it is finished.
+
+        Yields ``b""`` after ``idle`` seconds without data (``None``: never). Raises
+        :class:`ProducerLostError` when the producer's lease expired before the stream finished.
+        """
+        ...
+
+    async def claim_abandoned(self, stream_id: str) -> bool:
+        """Atomically claim the right to close an abandoned stream (``True`` for one caller)."""
+        ...
+
+    async def renew(self, stream_id: str) -> None:
+        """Renew the producer's lease: it is alive even if it has nothing to append."""
+        ...
+
+
+@dataclass
+class _MemoryEntry:
+    chat_id: str
+    chunks: list[bytes] = field(default_factory=list)
+    done: bool = False
+    changed: anyio.Event = field(default_factory=anyio.Event)
+    expires_at: float = math.inf
+
+
+class MemoryStreamStore:
+    """A :class:`StreamStore` in this process's memory (one worker).
+
+    Args:
+        ttl: Seconds a finished stream stays readable.
+    """
+
+    def __init__(self, *, ttl: float = 300.0) -> None:
+        self.ttl = ttl
+        self._streams: dict[str, _MemoryEntry] = {}
+        self._active: dict[str, str] = {}
+
+    def _expire(self) -> None:
+        now = anyio.current_time()
+        for stream_id in [s for s, e in self._streams.items() if e.expires_at <= now]:
+            del self._streams[stream_id]
+
+    def _notify(self, entry: _MemoryEntry) -> None:
+        entry.changed.set()
+        entry.changed = anyio.Event()
+
+    async def start(self, chat_id: str, stream_id: str) -> None:
+        """Make ``stream_id`` the active stream of ``chat_id``."""
+        self._expire()
+        self._streams[stream_id] = _MemoryEntry(chat_id)
+        self._active[chat_id] = stream_id
+
+    async def append(self, stream_id: str, data: bytes) -> None:
+        """Append body bytes."""
+        entry = self._streams[stream_id]
+        entry.chunks.append(data)
+        self._notify(entry)
+
+    async def finish(self, stream_id: str) -> None:
+        """Mark the stream complete and start its expiry."""
+        entry = self._streams.get(stream_id)
+        if entry is None:
+            return
+        entry.done = True
+        entry.expires_at = anyio.current_time() + self.ttl
+        if self._active.get(entry.chat_id) == stream_id:
+            del self._active[entry.chat_id]
+        self._notify(entry)
+
+    async def active_stream(self, chat_id: str) -> str | None:
+        """The chat's active stream id, if any."""
+        return self._active.get(chat_id)
+
+    async def read(self, stream_id: str, *, idle: float | None = None) -> AsyncIterator[bytes]:
+        """Yield the stream's bytes from the start, then live until it is finished."""
+        entry = self._streams.get(stream_id)
+        if entry is None:
+            return
+        index = 0
+        while True:
+            while index < len(entry.chunks):
+                index += 1
+                yield entry.chunks[index - 1]
+            if entry.done:
+                return
+            changed = entry.changed
+            if idle is None:
+                await changed.wait()
+            else:
+                with anyio.move_on_after(idle) as scope:
+                    await changed.wait()
+                if scope.cancelled_caught:
+                    yield b""
+
+    async def claim_abandoned(self, stream_id: str) -> bool:
+        """Producers live in this process: a memory stream is never abandoned."""
+        return False
+
+    async def renew(self, stream_id: str) -> None:
+        """Producers live in this process: nothing to renew."""
+
+
+def closing_frames(body: bytes) -> bytes:
+    """The frames that cleanly end a stream cut after ``body``.
+
+    Ends the text and reasoning parts ``body`` left open, then sends ``abort`` and ``[DONE]``;
+    an unterminated last event is dropped by the client anyway, so it is completed with a blank
+    line first.
+    """
+    opened: dict[str, str] = {}
+    prefix = b"" if body.endswith(b"\n\n") or not body else b"\n\n"
+    for line in body.split(b"\n"):
+        if not line.startswith(b"data: {"):
+            continue
+        try:
+            chunk = json.loads(line[6:])
+        except ValueError:
+            continue
+        kind = chunk.get("type", "") if isinstance(chunk, dict) else ""
+        if kind in ("text-start", "reasoning-start"):
+            opened[chunk.get("id", "")] = kind[:-6]
+        elif kind in ("text-end", "reasoning-end"):
+            opened.pop(chunk.get("id", ""), None)
+        elif kind == "finish-step":  # ai 5/6 clients forget open parts here
+            opened.clear()
+    frames = [
+        b"data: " + json.dumps({"type": f"{family}-end", "id": part_id}).encode() + b"\n\n"
+        for part_id, family in opened.items()
+    ]
+    return prefix + b"".join(frames) + b'data: {"type":"abort"}\n\n' + DONE_FRAME
+
+
+class ResumableStreams:
+    """Runs answers into a :class:`StreamStore` and serves them to any number of readers.
+
+    Use it as an async context manager around the app's lifetime (it owns the tasks that pump
+    the answers), e.g. ``Starlette(lifespan=streams.lifespan)``.
+
+    Args:
+        store: Where the bytes go (default: a :class:`MemoryStreamStore`).
+        keep_running: Keep producing when every reader has gone (so a reload gets the answer).
+        keep_alive: Seconds of silence after which readers get an SSE comment (``None``: never).
+        lease: How often (seconds) a producer proves to the store that it is alive.
+    """
+
+    def __init__(
+        self,
+        store: StreamStore | None = None,
+        *,
+        keep_running: bool = True,
+        keep_alive: float | None = None,
+        lease: float = 2.0,
+    ) -> None:
+        self.store: StreamStore = store if store is not None else MemoryStreamStore()
+        self.keep_running = keep_running
+        self.keep_alive = keep_alive
+        self.lease = lease
+        self._group: anyio.abc.TaskGroup | None = None
+        self._readers: dict[str, int] = {}
+        self._scopes: dict[str, anyio.CancelScope] = {}
+
+    async def __aenter__(self) -> ResumableStreams:
+        self._group = await anyio.create_task_group().__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> bool | None:
+        group, self._group = self._group, None
+        assert group is not None
+        group.cancel_scope.cancel()
+        return await group.__aexit__(*exc_info)
+
+    @asynccontextmanager
+    async def lifespan(self, app: Any) -> AsyncIterator[None]:
+        """A Starlette ``lifespan`` that runs the manager for the app's lifetime."""
+        async with self:
+            yield
+
+    async def start(self, chat_id: str, context: StreamContext[Any]) -> str:
+        """Start pumping ``context`` (and the work given to its ``run``) into the store.
+
+        Returns:
+            The new stream's id; the chat's active stream from now on.
+
+        Raises:
+            RuntimeError: The manager is not running (``async with streams:`` / lifespan).
+        """
+        if self._group is None:
+            raise RuntimeError(
+                "ResumableStreams is not running: use it as the app's lifespan or enter "
+                "'async with streams:' first."
+            )
+        stream_id = f"{chat_id}:{secrets.token_hex(8)}"
+        await self.store.start(chat_id, stream_id)
+        scope = anyio.CancelScope()
+        self._scopes[stream_id] = scope
+        self._group.start_soon(self._pump, stream_id, context, scope)
+        return stream_id
+
+    async def _pump(
+        self, stream_id: str, context: StreamContext[Any], scope: anyio.CancelScope
+    ) -> None:
+        store = self.store
+        body = context.stream()
+        try:
+            with scope:
+                async with anyio.create_task_group() as group:
+                    supervise: Callable[[], Coroutine[Any, Any, None]] | None = (
+                        context._claim_work()
+                    )
+                    if supervise is not None:
+                        group.start_soon(supervise)
+                    group.start_soon(self._renew_lease, stream_id)
+                    async for data in body:
+                        await store.append(stream_id, data)
+                    group.cancel_scope.cancel()
+        except Exception:
+            logger.exception("A resumable stream could not be stored")
+        finally:
+            with anyio.CancelScope(shield=True):
+                await body.aclose()
+                if scope.cancelled_caught or scope.cancel_called:
+                    await store.append(stream_id, closing_frames(b""))
+                await store.finish(stream_id)
+                self._scopes.pop(stream_id, None)
+
+    async def _renew_lease(self, stream_id: str) -> None:
+        while True:
+            await anyio.sleep(self.lease / 3)
+            await self.store.renew(stream_id)
+
+    async def active_stream(self, chat_id: str) -> str | None:
+        """The chat's running stream, if any."""
+        return await self.store.active_stream(chat_id)
+
+    async def follow(self, stream_id: str) -> AsyncIterator[bytes]:
+        """Yield the stream's body from its start, then live until it ends.
+
+        With ``keep_alive``, an SSE comment goes out during silences. When the producer died,
+        the stream is closed cleanly (open parts ended, ``abort``, ``[DONE]``).
+        """
+        self._readers[stream_id] = self._readers.get(stream_id, 0) + 1
+        relayed: list[bytes] = []
+        try:
+            if self.keep_alive is not None:
+                yield STREAM_OPEN_FRAME
+            try:
+                async for data in self.store.read(stream_id, idle=self.keep_alive):
+                    if data:
+                        relayed.append(data)
+                        yield data
+                    elif self.keep_alive is not None:
+                        yield KEEP_ALIVE_FRAME
+            except ProducerLostError:
+                closing = closing_frames(b"".join(relayed))
+                if await self.store.claim_abandoned(stream_id):
+                    await self.store.append(stream_id, closing)
+                    await self.store.finish(stream_id)
+                yield closing
+        finally:
+            self._readers[stream_id] -= 1
+            if not self._readers[stream_id]:
+                del self._readers[stream_id]
+                if not self.keep_running and stream_id in self._scopes:
+                    self._scopes[stream_id].cancel()

@@ -1,0 +1,224 @@
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+
+from ai_stream import ChatRequest, StreamContext, StreamRecord
+from ai_stream.responses import chat_routes
+from ai_stream.resume import MemoryStreamStore, ResumableStreams, closing_frames
+from ai_stream.testing import parse_sse_json
+from tests.conformance.client import NODE_DIR
+
+
+async def test_memory_store_replays_then_follows() -> None:
+    store = MemoryStreamStore(ttl=0.05)
+    await store.start("chat", "s1")
+    await store.append("s1", b"a")
+    seen: list[bytes] = []
+
+    async def reader() -> None:
+        seen.extend([data async for data in store.read("s1")])
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(reader)
+        await anyio.sleep(0.01)
+        await store.append("s1", b"b")
+        assert await store.active_stream("chat") == "s1"
+        await store.finish("s1")
+    assert seen == [b"a", b"b"]
+    assert await store.active_stream("chat") is None
+    assert [d async for d in store.read("s1")] == [b"a", b"b"]  # still readable
+    await anyio.sleep(0.06)
+    await store.start("other", "s2")  # expiry runs on the next start
+    assert [d async for d in store.read("s1")] == []
+
+
+async def test_memory_store_idle_ticks() -> None:
+    store = MemoryStreamStore()
+    await store.start("chat", "s1")
+    reader = store.read("s1", idle=0.01)
+    assert await reader.__anext__() == b""
+    await reader.aclose()  # type: ignore[attr-defined]
+
+
+def test_closing_frames_end_open_parts() -> None:
+    body = (
+        b'data: {"type":"start"}\n\ndata: {"type":"text-start","id":"t1"}\n\n'
+        b'data: {"type":"reasoning-start","id":"r1"}\n\n'
+        b'data: {"type":"reasoning-end","id":"r1"}\n\n'
+        b'data: {"type":"text-delta","id":"t1","delta":"par'
+    )
+    assert closing_frames(body) == (
+        b'\n\ndata: {"type": "text-end", "id": "t1"}\n\ndata: {"type":"abort"}\n\ndata: [DONE]\n\n'
+    )
+
+
+def build_app(streams: ResumableStreams, records: list[StreamRecord]) -> Starlette:
+    async def answer(ctx: StreamContext[Any], body: ChatRequest) -> None:
+        await ctx.write_reasoning("Counting.")
+        for i in range(20):
+            await ctx.write_text(f"{i} ")
+            await anyio.sleep(0.02)
+
+    async def handler(body: ChatRequest, request: Request) -> StreamContext[Any]:
+        ctx: StreamContext[None] = StreamContext.for_request(
+            body, sdk_version=request.query_params.get("sdk", "6"), on_finish=records.append
+        )
+        await ctx.run(answer, body)
+        return ctx
+
+    return Starlette(routes=chat_routes(handler, streams=streams), lifespan=streams.lifespan)
+
+
+@pytest.fixture
+async def server(
+    anyio_backend: str,
+) -> AsyncIterator[tuple[str, list[StreamRecord], ResumableStreams]]:
+    records: list[StreamRecord] = []
+    streams = ResumableStreams(MemoryStreamStore())
+    app = build_app(streams, records)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    uv = uvicorn.Server(uvicorn.Config(app, log_level="error"))
+    async with anyio.create_task_group() as group:
+        group.start_soon(uv.serve, [sock])
+        while not uv.started:
+            await anyio.sleep(0.01)
+        yield f"http://127.0.0.1:{port}/api/chat", records, streams
+        uv.should_exit = True
+
+
+BODY = {
+    "id": "chat-r",
+    "trigger": "submit-message",
+    "messages": [{"id": "u1", "role": "user", "parts": [{"type": "text", "text": "count"}]}],
+}
+
+
+async def post_and_drop(url: str, chat_id: str, keep: int = 2) -> bytes:
+    """POST, read a few body pieces, then drop the connection."""
+    received = b""
+    async with httpx.AsyncClient() as client:
+        async with client.stream("POST", url, json={**BODY, "id": chat_id}) as response:
+            assert response.status_code == 200
+            async for piece in response.aiter_raw():
+                received += piece
+                keep -= 1
+                if keep <= 0:
+                    break
+    return received
+
+
+pytestmark_asyncio = pytest.mark.parametrize("anyio_backend", ["asyncio"])
+
+
+@pytestmark_asyncio
+async def test_resume_after_the_client_dropped(
+    server: tuple[str, list[StreamRecord], ResumableStreams],
+) -> None:
+    url, records, _ = server
+    partial = await post_and_drop(url, "chat-a")
+    async with httpx.AsyncClient() as client:
+        resumed, second = await _two_readers(client, f"{url}/chat-a/stream")
+        after = await client.get(f"{url}/chat-a/stream")
+    assert resumed.startswith(partial) and resumed == second
+    text = "".join(c.get("delta", "") for c in parse_sse_json(resumed) if c["type"] == "text-delta")
+    assert text == "".join(f"{i} " for i in range(20))  # the whole answer, though nobody read it
+    assert after.status_code == 204
+    assert len(records) == 1 and not records[0].aborted
+
+
+async def _two_readers(client: httpx.AsyncClient, url: str) -> tuple[bytes, bytes]:
+    results: list[bytes] = [b"", b""]
+
+    async def read(index: int) -> None:
+        response = await client.get(url)
+        assert response.status_code == 200
+        results[index] = response.content
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as group:
+            group.start_soon(read, 0)
+            group.start_soon(read, 1)
+    return results[0], results[1]
+
+
+@pytestmark_asyncio
+async def test_no_active_stream_answers_204(
+    server: tuple[str, list[StreamRecord], ResumableStreams],
+) -> None:
+    url, _, _ = server
+    async with httpx.AsyncClient() as client:
+        assert (await client.get(f"{url}/never-started/stream")).status_code == 204
+
+
+@pytestmark_asyncio
+async def test_without_keep_running_the_last_reader_leaving_cancels(anyio_backend: str) -> None:
+    records: list[StreamRecord] = []
+    streams = ResumableStreams(keep_running=False)
+    async with streams:
+        stream_id = await streams.start("chat-c", await _context(records))
+        follower = streams.follow(stream_id)
+        await follower.__anext__()
+        await follower.aclose()  # type: ignore[attr-defined]
+        with anyio.fail_after(2):
+            while not records:
+                await anyio.sleep(0.01)
+        assert await streams.active_stream("chat-c") is None
+    assert records[0].aborted
+
+
+async def _context(records: list[StreamRecord]) -> StreamContext[Any]:
+    ctx: StreamContext[None] = StreamContext(on_finish=records.append)
+
+    async def slow(ctx: StreamContext[Any]) -> None:
+        for i in range(100):
+            await ctx.write_text(f"{i}")
+            await anyio.sleep(0.01)
+
+    await ctx.run(slow)
+    return ctx
+
+
+async def node_resume(url: str, release: str, chat_id: str) -> dict[str, Any]:
+    node = shutil.which("node")
+    assert node is not None
+    messages = json.dumps(BODY["messages"])
+    result = await anyio.run_process(
+        [node, "roundtrip.mjs", "--url", url, "--version", release, "--flow", "resume",
+         "--chat-id", chat_id, "--messages", messages],
+        cwd=NODE_DIR,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    outcome: dict[str, Any] = json.loads(result.stdout)
+    return outcome
+
+
+@pytestmark_asyncio
+@pytest.mark.parametrize("release", ["6.0.326", "7.0.173"])
+async def test_real_client_resumes_during_and_after_a_stream(
+    server: tuple[str, list[StreamRecord], ResumableStreams], release: str
+) -> None:
+    url, records, _ = server
+    chat_id = f"chat-{release}"
+    await post_and_drop(f"{url}?sdk={release}", chat_id)
+    during = await node_resume(url, release, chat_id)  # replay + live tail
+    assistants = [m for m in during["messages"] if m["role"] == "assistant"]
+    assert during["status"] == "ready" and len(assistants) == 1
+    assert records and assistants[0] == records[-1].to_ui_message(release)
+    after = await node_resume(url, release, chat_id)  # the answer ended: 204
+    assert after["status"] == "ready"
+    assert after["requests"][-1]["responseStatus"] == 204
+    assert [m["role"] for m in after["messages"]] == ["user"]
