@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
+from ai_stream.protocol.messages import DataUIPart, UIMessage
+
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n").decode()
 PDF = base64.b64encode(b"%PDF-1.4\n").decode()
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -285,6 +287,61 @@ TOOL_EDGES: list[dict[str, Any]] = [
         ],
     },
 ]
+
+
+#: Data parts: with text, dropped by the callback, and alone in a message (left out without
+#: ``data``), in user and assistant messages, after a system message.
+DATA_PARTS: list[dict[str, Any]] = [
+    {"id": "s1", "role": "system", "parts": [{"type": "text", "text": "Be kind."}]},
+    {
+        "id": "u1",
+        "role": "user",
+        "parts": [
+            {"type": "text", "text": "Hi"},
+            {"type": "data-page", "data": "/home"},
+            {"type": "data-skip", "data": 0},
+        ],
+    },
+    {
+        "id": "a1",
+        "role": "assistant",
+        "parts": [
+            {"type": "data-status", "data": "ok"},
+            {"type": "text", "text": "Hello"},
+            {"type": "data-skip", "data": 0},
+        ],
+    },
+    {"id": "u2", "role": "user", "parts": [{"type": "data-page", "data": "/about"}]},
+    {"id": "a2", "role": "assistant", "parts": [{"type": "data-status", "data": "done"}]},
+]
+
+
+def data_text(part: DataUIPart) -> str | None:
+    """The ``data`` callback for :data:`DATA_PARTS`: ``[name: data]``, ``data-skip`` left out."""
+    return None if part.name == "skip" else f"[{part.name}: {part.data}]"
+
+
+#: Files no target takes: a named CSV (``data:`` URL) and an unnamed WAV (http URL).
+UNSUPPORTED_FILES: list[dict[str, Any]] = [
+    {
+        "id": "u1",
+        "role": "user",
+        "parts": [
+            {
+                "type": "file",
+                "mediaType": "text/csv",
+                "url": "data:text/csv,a%2Cb",
+                "filename": "t.csv",
+            },
+            {"type": "file", "mediaType": "audio/wav", "url": "https://example.com/a.wav"},
+        ],
+    }
+]
+
+
+def as_models(history: list[dict[str, Any]]) -> list[UIMessage]:
+    """``history`` as validated :class:`UIMessage` models."""
+    return [UIMessage.model_validate(message) for message in history]
 
 
 def _materialize(value: Any) -> Any:

@@ -8,8 +8,8 @@ from pydantic import ValidationError
 from typing_extensions import TypedDict
 
 from ai_stream.convert import to_anthropic
-from ai_stream.protocol.messages import DataUIPart, UIMessage
 from tests.convert.cases import (
+    DATA_PARTS,
     DOCX,
     EVERY_PART,
     FILES,
@@ -17,6 +17,8 @@ from tests.convert.cases import (
     PNG,
     REASONING,
     TOOL_EDGES,
+    as_models,
+    data_text,
     validate_strict,
 )
 
@@ -330,38 +332,36 @@ def test_a_blank_final_text_is_dropped() -> None:
 
 
 def test_data_parts_become_text_through_the_callback() -> None:
-    def data(part: DataUIPart) -> str | None:
-        return f"[{part.name}={part.data}]"
+    system, messages = to_anthropic(DATA_PARTS, system="Be brief.", data=data_text)
 
-    history: list[dict[str, Any]] = [
-        {"id": "u1", "role": "user", "parts": [{"type": "data-page", "data": "/home"}]},
-        {
-            "id": "a1",
-            "role": "assistant",
-            "parts": [{"type": "data-status", "data": "ok"}, {"type": "text", "text": "Hi"}],
-        },
-    ]
-
-    _, messages = to_anthropic(history, data=data)
-
+    assert system == "Be brief.\n\nBe kind."
     assert messages == [
-        {"role": "user", "content": [{"type": "text", "text": "[page=/home]"}]},
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": "Hi"}, {"type": "text", "text": "[page: /home]"}],
+        },
         {
             "role": "assistant",
-            "content": [{"type": "text", "text": "[status=ok]"}, {"type": "text", "text": "Hi"}],
+            "content": [
+                {"type": "text", "text": "[status: ok]"},
+                {"type": "text", "text": "Hello"},
+            ],
         },
+        {"role": "user", "content": [{"type": "text", "text": "[page: /about]"}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "[status: done]"}]},
     ]
     check(messages)
-    assert to_anthropic(history) == (
-        None,
-        [{"role": "assistant", "content": [{"type": "text", "text": "Hi"}]}],
+    assert to_anthropic(DATA_PARTS) == (
+        "Be kind.",
+        [
+            {"role": "user", "content": [{"type": "text", "text": "Hi"}]},
+            {"role": "assistant", "content": [{"type": "text", "text": "Hello"}]},
+        ],
     )
 
 
 def test_models_and_dicts_convert_the_same() -> None:
-    models = [UIMessage.model_validate(message) for message in EVERY_PART]
-
-    assert to_anthropic(models) == to_anthropic(EVERY_PART)
+    assert to_anthropic(as_models(EVERY_PART)) == to_anthropic(EVERY_PART)
 
 
 def test_the_sdk_check_catches_wrong_keys() -> None:

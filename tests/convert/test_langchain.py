@@ -16,8 +16,19 @@ from langchain_core.messages import (
 from langchain_core.messages.utils import convert_to_openai_messages
 
 from ai_stream.convert import to_langchain, to_openai_chat
-from ai_stream.protocol.messages import DataUIPart, UIMessage
-from tests.convert.cases import DOCX, EVERY_PART, FILES, PDF, PNG, REASONING, TOOL_EDGES
+from tests.convert.cases import (
+    DATA_PARTS,
+    DOCX,
+    EVERY_PART,
+    FILES,
+    PDF,
+    PNG,
+    REASONING,
+    TOOL_EDGES,
+    UNSUPPORTED_FILES,
+    as_models,
+    data_text,
+)
 
 
 def test_every_part_type_and_tool_state() -> None:
@@ -205,37 +216,36 @@ def test_tool_edge_cases() -> None:
     ]
 
 
-def test_data_parts_system_prompt_and_unsupported_files() -> None:
-    def data(part: DataUIPart) -> str | None:
-        return f"[{part.name}]" if part.name == "page" else None
-
-    history: list[dict[str, Any]] = [
-        {
-            "id": "u1",
-            "role": "user",
-            "parts": [
-                {"type": "data-page", "data": "/home"},
-                {"type": "data-skip", "data": 0},
-                {
-                    "type": "file",
-                    "mediaType": "text/csv",
-                    "url": "data:text/csv,a",
-                    "filename": "t.csv",
-                },
-            ],
-        },
-        {"id": "a1", "role": "assistant", "parts": [{"type": "data-skip", "data": 0}]},
+def test_data_parts_and_system_prompt() -> None:
+    assert to_langchain(DATA_PARTS, system="Be brief.", data=data_text) == [
+        SystemMessage(content="Be brief."),
+        SystemMessage(content="Be kind."),
+        HumanMessage(
+            content=[{"type": "text", "text": "Hi"}, {"type": "text", "text": "[page: /home]"}]
+        ),
+        AIMessage(content="[status: ok]Hello"),
+        HumanMessage(content="[page: /about]"),
+        AIMessage(content="[status: done]"),
+    ]
+    assert to_langchain(DATA_PARTS) == [
+        SystemMessage(content="Be kind."),
+        HumanMessage(content="Hi"),
+        AIMessage(content="Hello"),
     ]
 
-    messages = to_langchain(history, system="Be brief.", data=data, unsupported_file=lambda p: None)
 
-    assert messages == [SystemMessage(content="Be brief."), HumanMessage(content="[page]")]
+def test_unsupported_files_go_through_the_fallback() -> None:
+    def fallback(part: Any) -> str | None:
+        return f"<{part.filename}>" if part.filename else None
+
+    assert to_langchain(UNSUPPORTED_FILES, unsupported_file=fallback) == [
+        HumanMessage(content="<t.csv>")
+    ]
+    assert to_langchain(UNSUPPORTED_FILES, unsupported_file=lambda part: None) == []
 
 
 def test_models_and_dicts_convert_the_same() -> None:
-    models = [UIMessage.model_validate(message) for message in EVERY_PART]
-
-    converted: list[BaseMessage] = to_langchain(models)
+    converted: list[BaseMessage] = to_langchain(as_models(EVERY_PART))
     assert converted == to_langchain(EVERY_PART)
 
 

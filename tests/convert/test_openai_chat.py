@@ -7,8 +7,8 @@ from openai.types.chat import ChatCompletionMessageParam
 from pydantic import ValidationError
 
 from ai_stream.convert import to_openai_chat
-from ai_stream.protocol.messages import DataUIPart, UIMessage
 from tests.convert.cases import (
+    DATA_PARTS,
     DOCX,
     EVERY_PART,
     FILES,
@@ -16,6 +16,9 @@ from tests.convert.cases import (
     PNG,
     REASONING,
     TOOL_EDGES,
+    UNSUPPORTED_FILES,
+    as_models,
+    data_text,
     validate_strict,
 )
 
@@ -115,33 +118,17 @@ def test_files() -> None:
 
 
 def test_unsupported_files_go_through_the_fallback() -> None:
-    history: list[dict[str, Any]] = [
-        {
-            "id": "u1",
-            "role": "user",
-            "parts": [
-                {
-                    "type": "file",
-                    "mediaType": "text/csv",
-                    "url": "data:text/csv,a%2Cb",
-                    "filename": "t.csv",
-                },
-                {"type": "file", "mediaType": "audio/wav", "url": "https://example.com/a.wav"},
-            ],
-        }
-    ]
-
     seen: list[str] = []
 
     def fallback(part: Any) -> str | None:
         seen.append(part.media_type)
         return f"<{part.filename}>" if part.filename else None
 
-    assert to_openai_chat(history, unsupported_file=fallback) == [
+    assert to_openai_chat(UNSUPPORTED_FILES, unsupported_file=fallback) == [
         {"role": "user", "content": "<t.csv>"}
     ]
     assert seen == ["text/csv", "audio/wav"]
-    assert to_openai_chat(history, unsupported_file=lambda part: None) == []
+    assert to_openai_chat(UNSUPPORTED_FILES, unsupported_file=lambda part: None) == []
 
 
 def test_reasoning_is_dropped_by_default() -> None:
@@ -234,42 +221,28 @@ def test_tool_edge_cases() -> None:
 
 
 def test_data_parts_become_text_through_the_callback() -> None:
-    def data(part: DataUIPart) -> str | None:
-        return f"[{part.name}: {part.data}]" if part.name == "context" else None
-
-    history: list[dict[str, Any]] = [
-        {
-            "id": "u1",
-            "role": "user",
-            "parts": [
-                {"type": "text", "text": "Hi"},
-                {"type": "data-context", "data": {"page": "/home"}},
-                {"type": "data-ignored", "data": 1},
-            ],
-        },
-        {
-            "id": "a1",
-            "role": "assistant",
-            "parts": [
-                {"type": "text", "text": "Hello"},
-                {"type": "data-context", "data": "x"},
-            ],
-        },
-    ]
-
-    messages = to_openai_chat(history, data=data)
+    messages = to_openai_chat(DATA_PARTS, system="Be brief.", data=data_text)
 
     assert messages == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "system", "content": "Be kind."},
         {
             "role": "user",
             "content": [
                 {"type": "text", "text": "Hi"},
-                {"type": "text", "text": "[context: {'page': '/home'}]"},
+                {"type": "text", "text": "[page: /home]"},
             ],
         },
-        {"role": "assistant", "content": "Hello[context: x]"},
+        {"role": "assistant", "content": "[status: ok]Hello"},
+        {"role": "user", "content": "[page: /about]"},
+        {"role": "assistant", "content": "[status: done]"},
     ]
     check(messages)
+    assert to_openai_chat(DATA_PARTS) == [
+        {"role": "system", "content": "Be kind."},
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello"},
+    ]
 
 
 def test_system_prompt_goes_first_and_system_messages_stay_in_place() -> None:
@@ -294,9 +267,7 @@ def test_system_prompt_goes_first_and_system_messages_stay_in_place() -> None:
 
 
 def test_models_and_dicts_convert_the_same() -> None:
-    models = [UIMessage.model_validate(message) for message in EVERY_PART]
-
-    assert to_openai_chat(models) == to_openai_chat(EVERY_PART)
+    assert to_openai_chat(as_models(EVERY_PART)) == to_openai_chat(EVERY_PART)
 
 
 def test_invalid_messages_are_refused() -> None:

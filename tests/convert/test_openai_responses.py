@@ -7,8 +7,8 @@ from openai.types.responses import ResponseInputItemParam
 from pydantic import ValidationError
 
 from ai_stream.convert import to_openai_responses
-from ai_stream.protocol.messages import DataUIPart, UIMessage
 from tests.convert.cases import (
+    DATA_PARTS,
     DOCX,
     EVERY_PART,
     FILES,
@@ -16,6 +16,8 @@ from tests.convert.cases import (
     PNG,
     REASONING,
     TOOL_EDGES,
+    as_models,
+    data_text,
     validate_strict,
 )
 
@@ -255,31 +257,32 @@ def test_tool_edge_cases() -> None:
 
 
 def test_data_parts_and_system_prompt() -> None:
-    def data(part: DataUIPart) -> str:
-        return f"[{part.name}]"
-
-    history: list[dict[str, Any]] = [
-        {"id": "s1", "role": "system", "parts": [{"type": "text", "text": "Be kind."}]},
-        {"id": "u1", "role": "user", "parts": [{"type": "data-page", "data": "/home"}]},
-        {"id": "a1", "role": "assistant", "parts": [{"type": "data-status", "data": "ok"}]},
-    ]
-
-    items = to_openai_responses(history, system="Be brief.", data=data)
+    items = to_openai_responses(DATA_PARTS, system="Be brief.", data=data_text)
 
     assert items == [
         {"role": "system", "content": "Be brief."},
         {"role": "system", "content": "Be kind."},
-        {"role": "user", "content": [{"type": "input_text", "text": "[page]"}]},
-        {"role": "assistant", "content": "[status]"},
+        {
+            "role": "user",
+            "content": [
+                {"type": "input_text", "text": "Hi"},
+                {"type": "input_text", "text": "[page: /home]"},
+            ],
+        },
+        {"role": "assistant", "content": "[status: ok]Hello"},
+        {"role": "user", "content": [{"type": "input_text", "text": "[page: /about]"}]},
+        {"role": "assistant", "content": "[status: done]"},
     ]
     check(items)
-    assert to_openai_responses(history) == [{"role": "system", "content": "Be kind."}]
+    assert to_openai_responses(DATA_PARTS) == [
+        {"role": "system", "content": "Be kind."},
+        {"role": "user", "content": [{"type": "input_text", "text": "Hi"}]},
+        {"role": "assistant", "content": "Hello"},
+    ]
 
 
 def test_models_and_dicts_convert_the_same() -> None:
-    models = [UIMessage.model_validate(message) for message in EVERY_PART]
-
-    assert to_openai_responses(models) == to_openai_responses(EVERY_PART)
+    assert to_openai_responses(as_models(EVERY_PART)) == to_openai_responses(EVERY_PART)
 
 
 def test_the_sdk_check_catches_wrong_keys() -> None:

@@ -21,9 +21,9 @@ from ai_stream.convert._history import (
     Text,
     ToolTurn,
     UserTurn,
-    fallback_text,
     file_source,
     to_turns,
+    user_blocks,
 )
 
 if TYPE_CHECKING:
@@ -61,17 +61,12 @@ def _file_block(part: FileUIPart) -> dict[str, Any] | None:
     return block
 
 
+def _text_block(text: str) -> dict[str, Any] | None:
+    return {"type": "text", "text": text} if text.strip() else None  # the API refuses blank text
+
+
 def _user_blocks(turn: UserTurn, fallback: FileFallback | None) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = []
-    for item in turn.content:
-        if isinstance(item, Text):
-            if item.text.strip():  # the API refuses blank text blocks
-                blocks.append({"type": "text", "text": item.text})
-        elif (block := _file_block(item)) is not None:
-            blocks.append(block)
-        elif (text := fallback_text(item, fallback)) and text.strip():
-            blocks.append({"type": "text", "text": text})
-    return blocks
+    return user_blocks(turn, fallback, text=_text_block, file=lambda part, _: _file_block(part))
 
 
 def _reasoning_block(part: Reasoning) -> dict[str, Any] | None:
@@ -89,8 +84,8 @@ def _assistant_blocks(turn: AssistantTurn, include_reasoning: bool) -> list[dict
     blocks: list[dict[str, Any]] = []
     for part in turn.content:
         if isinstance(part, Text):
-            if part.text.strip():
-                blocks.append({"type": "text", "text": part.text})
+            if (block := _text_block(part.text)) is not None:
+                blocks.append(block)
         elif isinstance(part, Reasoning):
             block = _reasoning_block(part) if include_reasoning else None
             if block is not None:

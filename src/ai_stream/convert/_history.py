@@ -1,8 +1,9 @@
 """``UIMessage`` history → a provider-neutral list of turns (a port of ``convertToModelMessages``).
 
 This is the step every target shares; ``_openai``, ``_anthropic`` and ``_langchain`` only render
-the turns. It follows ``convertToModelMessages`` of ai 6.0.326 / 7.0.173
-(``packages/ai/src/ui/convert-to-model-messages.ts``) with these differences, all deliberate:
+the turns (with the helpers at the end of this module). It follows ``convertToModelMessages`` of
+ai 6.0.326 / 7.0.173 (``packages/ai/src/ui/convert-to-model-messages.ts``) with these
+differences, all deliberate:
 
 * Pending tool calls are dropped, call and all: ``input-streaming``, ``input-available``,
   ``approval-requested``, ``approval-responded`` with ``approved: true`` (the app runs the tool
@@ -24,7 +25,7 @@ import binascii
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 from urllib.parse import unquote_to_bytes
 
 from pydantic import ValidationError
@@ -387,3 +388,73 @@ def file_note(part: FileUIPart) -> str:
 def fallback_text(part: FileUIPart, fallback: FileFallback | None) -> str | None:
     """The text standing in for a file the target cannot take (``None``: leave it out)."""
     return (fallback or file_note)(part)
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+_M = TypeVar("_M")
+_B = TypeVar("_B")
+
+
+def render_turns(
+    messages: Iterable[UIMessage | Mapping[str, Any]],
+    *,
+    system: str | None,
+    data: DataPartConverter | None,
+    system_message: Callable[[str], _M],
+    user_message: Callable[[UserTurn], _M | None],
+    assistant_messages: Callable[[AssistantTurn], Iterable[_M]],
+    tool_message: Callable[[ToolResult], _M],
+) -> list[_M]:
+    """Convert a history to turns and render them, in order, as a target's messages.
+
+    ``system`` (when given) comes first as ``system_message(system)``, then each system turn as
+    ``system_message(text)``, each user turn as ``user_message(turn)`` (``None`` leaves it out),
+    each assistant step as ``assistant_messages(turn)`` and each tool result as
+    ``tool_message(result)``.
+    """
+    out: list[_M] = []
+    if system:
+        out.append(system_message(system))
+    for turn in to_turns(messages, data=data):
+        if isinstance(turn, SystemTurn):
+            out.append(system_message(turn.text))
+        elif isinstance(turn, UserTurn):
+            if (message := user_message(turn)) is not None:
+                out.append(message)
+        elif isinstance(turn, AssistantTurn):
+            out.extend(assistant_messages(turn))
+        elif isinstance(turn, ToolTurn):
+            out.extend(tool_message(result) for result in turn.results)
+    return out
+
+
+def user_blocks(
+    turn: UserTurn,
+    fallback: FileFallback | None,
+    *,
+    text: Callable[[str], _B | None],
+    file: Callable[[FileUIPart, int], _B | None],
+) -> list[_B]:
+    """Render the content of a user turn as a target's blocks, in order.
+
+    Text becomes ``text(text)``; a file becomes ``file(part, index)`` (``index``: its position in
+    the turn) or, when that is ``None``, ``text`` of its :func:`fallback_text` (if any). A
+    ``None`` block is left out.
+    """
+    blocks: list[_B] = []
+    for index, item in enumerate(turn.content):
+        if isinstance(item, Text):
+            block = text(item.text)
+        elif (block := file(item, index)) is None and (note := fallback_text(item, fallback)):
+            block = text(note)
+        if block is not None:
+            blocks.append(block)
+    return blocks
+
+
+def text_or_blocks(blocks: list[_B]) -> str | list[_B]:
+    """A lone text block as its text (the short form of a message's content), else the blocks."""
+    if len(blocks) == 1 and isinstance(block := blocks[0], dict) and block["type"] == "text":
+        return str(block["text"])
+    return blocks

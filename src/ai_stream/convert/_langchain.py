@@ -13,13 +13,13 @@ from ai_stream.convert._history import (
     DataPartConverter,
     FileFallback,
     Reasoning,
-    SystemTurn,
     Text,
-    ToolTurn,
+    ToolResult,
     UserTurn,
-    fallback_text,
     file_source,
-    to_turns,
+    render_turns,
+    text_or_blocks,
+    user_blocks,
 )
 
 if TYPE_CHECKING:
@@ -49,20 +49,17 @@ def _file_block(part: FileUIPart) -> dict[str, Any] | None:
     return block
 
 
+def _text_block(text: str) -> dict[str, Any]:
+    return {"type": "text", "text": text}
+
+
 def _user_content(
     turn: UserTurn, fallback: FileFallback | None
 ) -> str | list[str | dict[Any, Any]]:
-    content: list[str | dict[Any, Any]] = []
-    for item in turn.content:
-        if isinstance(item, Text):
-            content.append({"type": "text", "text": item.text})
-        elif (block := _file_block(item)) is not None:
-            content.append(block)
-        elif text := fallback_text(item, fallback):
-            content.append({"type": "text", "text": text})
-    if len(content) == 1 and isinstance(content[0], dict) and content[0]["type"] == "text":
-        return str(content[0]["text"])
-    return content
+    content: list[str | dict[Any, Any]] = user_blocks(
+        turn, fallback, text=_text_block, file=lambda part, _: _file_block(part)
+    )
+    return text_or_blocks(content)
 
 
 def _reasoning_block(part: Reasoning) -> dict[str, Any]:
@@ -84,7 +81,7 @@ def _assistant_content(
             if part.text:  # redacted reasoning has no text and no standard block
                 content.append(_reasoning_block(part))
         elif isinstance(part, Text):
-            content.append({"type": "text", "text": part.text})
+            content.append(_text_block(part.text))
     return content
 
 
@@ -133,43 +130,44 @@ def to_langchain(
             "to_langchain needs langchain-core: pip install 'ai-stream[langchain]'"
         ) from exc
 
-    out: list[BaseMessage] = []
-    if system:
-        out.append(SystemMessage(content=system))
-    for turn in to_turns(messages, data=data):
-        if isinstance(turn, SystemTurn):
-            out.append(SystemMessage(content=turn.text))
-        elif isinstance(turn, UserTurn):
-            content = _user_content(turn, unsupported_file)
-            if content:
-                out.append(HumanMessage(content=content))
-        elif isinstance(turn, AssistantTurn):
-            calls = turn.tool_calls
-            ai_content = _assistant_content(turn, include_reasoning)
-            if not (ai_content or calls):
-                continue
-            out.append(
-                AIMessage(
-                    content=ai_content,
-                    tool_calls=[
-                        {
-                            "type": "tool_call",
-                            "id": call.tool_call_id,
-                            "name": call.tool_name,
-                            "args": call.input_object,
-                        }
-                        for call in calls
-                    ],
-                )
+    def user_message(turn: UserTurn) -> BaseMessage | None:
+        content = _user_content(turn, unsupported_file)
+        return HumanMessage(content=content) if content else None
+
+    def assistant_messages(turn: AssistantTurn) -> list[BaseMessage]:
+        calls = turn.tool_calls
+        ai_content = _assistant_content(turn, include_reasoning)
+        if not (ai_content or calls):
+            return []
+        return [
+            AIMessage(
+                content=ai_content,
+                tool_calls=[
+                    {
+                        "type": "tool_call",
+                        "id": call.tool_call_id,
+                        "name": call.tool_name,
+                        "args": call.input_object,
+                    }
+                    for call in calls
+                ],
             )
-        elif isinstance(turn, ToolTurn):
-            out.extend(
-                ToolMessage(
-                    content=result.content,
-                    tool_call_id=result.tool_call_id,
-                    name=result.tool_name,
-                    status="error" if result.is_error else "success",
-                )
-                for result in turn.results
-            )
-    return out
+        ]
+
+    def tool_message(result: ToolResult) -> BaseMessage:
+        return ToolMessage(
+            content=result.content,
+            tool_call_id=result.tool_call_id,
+            name=result.tool_name,
+            status="error" if result.is_error else "success",
+        )
+
+    return render_turns(
+        messages,
+        system=system,
+        data=data,
+        system_message=lambda text: SystemMessage(content=text),
+        user_message=user_message,
+        assistant_messages=assistant_messages,
+        tool_message=tool_message,
+    )

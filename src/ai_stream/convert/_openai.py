@@ -14,14 +14,14 @@ from ai_stream.convert._history import (
     DataPartConverter,
     FileFallback,
     Reasoning,
-    SystemTurn,
     Text,
     ToolCall,
-    ToolTurn,
+    ToolResult,
     UserTurn,
-    fallback_text,
     file_source,
-    to_turns,
+    render_turns,
+    text_or_blocks,
+    user_blocks,
 )
 
 if TYPE_CHECKING:
@@ -42,6 +42,14 @@ def _image_detail(part: FileUIPart) -> str | None:
 
 def _reference(part: FileUIPart) -> str | None:
     return (part.provider_reference or {}).get("openai")
+
+
+def _system_message(text: str) -> dict[str, Any]:
+    return {"role": "system", "content": text}
+
+
+def _user_message(content: str | list[dict[str, Any]]) -> dict[str, Any] | None:
+    return {"role": "user", "content": content} if content else None
 
 
 # --- Chat Completions ------------------------------------------------------------------------
@@ -66,18 +74,12 @@ def _chat_file(part: FileUIPart, index: int) -> dict[str, Any] | None:
     return None  # Chat Completions takes no file URLs and no other file types
 
 
+def _chat_text(text: str) -> dict[str, Any]:
+    return {"type": "text", "text": text}
+
+
 def _chat_user(turn: UserTurn, fallback: FileFallback | None) -> str | list[dict[str, Any]]:
-    content: list[dict[str, Any]] = []
-    for index, item in enumerate(turn.content):
-        if isinstance(item, Text):
-            content.append({"type": "text", "text": item.text})
-        elif (block := _chat_file(item, index)) is not None:
-            content.append(block)
-        elif text := fallback_text(item, fallback):
-            content.append({"type": "text", "text": text})
-    if len(content) == 1 and content[0]["type"] == "text":
-        return str(content[0]["text"])
-    return content
+    return text_or_blocks(user_blocks(turn, fallback, text=_chat_text, file=_chat_file))
 
 
 def _chat_tool_call(call: ToolCall) -> dict[str, Any]:
@@ -86,6 +88,25 @@ def _chat_tool_call(call: ToolCall) -> dict[str, Any]:
         "type": "function",
         "function": {"name": call.tool_name, "arguments": call.arguments},
     }
+
+
+def _chat_assistant(turn: AssistantTurn, include_reasoning: bool) -> list[dict[str, Any]]:
+    calls = turn.tool_calls
+    reasoning = "\n\n".join(r.text for r in turn.reasoning if r.text)
+    if not include_reasoning:
+        reasoning = ""
+    if not (turn.text or calls or reasoning):
+        return []
+    message: dict[str, Any] = {"role": "assistant", "content": turn.text}
+    if calls:
+        message["tool_calls"] = [_chat_tool_call(call) for call in calls]
+    if reasoning:
+        message["reasoning_content"] = reasoning
+    return [message]
+
+
+def _chat_tool_result(result: ToolResult) -> dict[str, Any]:
+    return {"role": "tool", "tool_call_id": result.tool_call_id, "content": result.content}
 
 
 def to_openai_chat(
@@ -127,34 +148,15 @@ def to_openai_chat(
     Raises:
         pydantic.ValidationError: A message is not a valid ``UIMessage``.
     """
-    out: list[dict[str, Any]] = []
-    if system:
-        out.append({"role": "system", "content": system})
-    for turn in to_turns(messages, data=data):
-        if isinstance(turn, SystemTurn):
-            out.append({"role": "system", "content": turn.text})
-        elif isinstance(turn, UserTurn):
-            content = _chat_user(turn, unsupported_file)
-            if content:
-                out.append({"role": "user", "content": content})
-        elif isinstance(turn, AssistantTurn):
-            calls = turn.tool_calls
-            reasoning = "\n\n".join(r.text for r in turn.reasoning if r.text)
-            if not include_reasoning:
-                reasoning = ""
-            if not (turn.text or calls or reasoning):
-                continue
-            message: dict[str, Any] = {"role": "assistant", "content": turn.text}
-            if calls:
-                message["tool_calls"] = [_chat_tool_call(call) for call in calls]
-            if reasoning:
-                message["reasoning_content"] = reasoning
-            out.append(message)
-        elif isinstance(turn, ToolTurn):
-            out.extend(
-                {"role": "tool", "tool_call_id": result.tool_call_id, "content": result.content}
-                for result in turn.results
-            )
+    out = render_turns(
+        messages,
+        system=system,
+        data=data,
+        system_message=_system_message,
+        user_message=lambda turn: _user_message(_chat_user(turn, unsupported_file)),
+        assistant_messages=lambda turn: _chat_assistant(turn, include_reasoning),
+        tool_message=_chat_tool_result,
+    )
     return cast("list[ChatCompletionMessageParam]", out)
 
 
@@ -186,16 +188,12 @@ def _responses_file(part: FileUIPart, index: int) -> dict[str, Any] | None:
     return None
 
 
+def _responses_text(text: str) -> dict[str, Any]:
+    return {"type": "input_text", "text": text}
+
+
 def _responses_user(turn: UserTurn, fallback: FileFallback | None) -> list[dict[str, Any]]:
-    content: list[dict[str, Any]] = []
-    for index, item in enumerate(turn.content):
-        if isinstance(item, Text):
-            content.append({"type": "input_text", "text": item.text})
-        elif (block := _responses_file(item, index)) is not None:
-            content.append(block)
-        elif text := fallback_text(item, fallback):
-            content.append({"type": "input_text", "text": text})
-    return content
+    return user_blocks(turn, fallback, text=_responses_text, file=_responses_file)
 
 
 def _responses_assistant(turn: AssistantTurn, include_reasoning: bool) -> list[dict[str, Any]]:
@@ -252,6 +250,14 @@ def _reasoning_item(part: Reasoning, seen: dict[str, dict[str, Any]]) -> dict[st
     return item
 
 
+def _responses_tool_result(result: ToolResult) -> dict[str, Any]:
+    return {
+        "type": "function_call_output",
+        "call_id": result.tool_call_id,
+        "output": result.content,
+    }
+
+
 def to_openai_responses(
     messages: Iterable[UIMessage | Mapping[str, Any]],
     *,
@@ -291,25 +297,13 @@ def to_openai_responses(
     Raises:
         pydantic.ValidationError: A message is not a valid ``UIMessage``.
     """
-    out: list[dict[str, Any]] = []
-    if system:
-        out.append({"role": "system", "content": system})
-    for turn in to_turns(messages, data=data):
-        if isinstance(turn, SystemTurn):
-            out.append({"role": "system", "content": turn.text})
-        elif isinstance(turn, UserTurn):
-            content = _responses_user(turn, unsupported_file)
-            if content:
-                out.append({"role": "user", "content": content})
-        elif isinstance(turn, AssistantTurn):
-            out.extend(_responses_assistant(turn, include_reasoning))
-        elif isinstance(turn, ToolTurn):
-            out.extend(
-                {
-                    "type": "function_call_output",
-                    "call_id": result.tool_call_id,
-                    "output": result.content,
-                }
-                for result in turn.results
-            )
+    out = render_turns(
+        messages,
+        system=system,
+        data=data,
+        system_message=_system_message,
+        user_message=lambda turn: _user_message(_responses_user(turn, unsupported_file)),
+        assistant_messages=lambda turn: _responses_assistant(turn, include_reasoning),
+        tool_message=_responses_tool_result,
+    )
     return cast("list[ResponseInputItemParam]", out)
