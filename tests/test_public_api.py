@@ -48,7 +48,10 @@ LAYERS = {
     "ai_stream.context": 4,
     "ai_stream.resume": 4,
     "ai_stream.responses": 5,
-    "ai_stream.testing": 6,
+    "ai_stream.django": 5,
+    "ai_stream.flask": 5,
+    "ai_stream.integrations": 6,
+    "ai_stream.testing": 7,
 }
 
 

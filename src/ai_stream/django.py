@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.http import StreamingHttpResponse
 
@@ -84,7 +84,8 @@ class UIMessageStreamingHttpResponse(StreamingHttpResponse):
         context's stream here is what cancels the work at once.
         """
         try:
-            async with aclosing(super().__aiter__()) as parts:
+            parts = cast("AsyncGenerator[bytes, None]", super().__aiter__())
+            async with aclosing(parts):
                 async for part in parts:
                     yield part
         finally:
@@ -122,7 +123,9 @@ def streaming_response(
         asyncio.get_running_loop()
     except RuntimeError:
         raise RuntimeError(_NOT_ASGI.format("made in a sync view")) from None
-    return UIMessageStreamingHttpResponse(ctx, keep_alive=keep_alive, status=status, headers=headers)
+    return UIMessageStreamingHttpResponse(
+        ctx, keep_alive=keep_alive, status=status, headers=headers
+    )
 
 
 def _headers(context: StreamContext[Any], extra: Mapping[str, str] | None) -> dict[str, str]:
