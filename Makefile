@@ -12,10 +12,11 @@ PY := $(VENV)/bin/python
 NODE_DIR := tests/conformance/node
 NODE_STAMP := $(NODE_DIR)/node_modules/.package-lock.json
 
-.PHONY: help bootstrap install lock test lint typecheck pytest bench demo format clean
+.PHONY: help bootstrap install lock test lint typecheck pytest test-reliability bench demo format clean
 
 help:
 	@echo "make test   - install (uv, Python env, node conformance clients) and run ruff, mypy, pytest"
+	@echo "make test-reliability - run only the reliability suite (tests/reliability)"
 	@echo "make bench  - run the benchmarks and write bench/RESULTS.md"
 	@echo "make demo   - run the example chat app"
 
@@ -44,6 +45,11 @@ typecheck: install
 
 pytest: install
 	$(VENV)/bin/pytest -q
+
+# Only the reliability suite (tests/reliability: real servers, storms, fuzzing; ~1 minute).
+# `make test` runs it too, with everything else.
+test-reliability: install
+	$(VENV)/bin/pytest -q -m reliability tests/reliability
 
 test: lint typecheck pytest
 

@@ -514,11 +514,14 @@ class ChatRequest(InboundModel):
         if isinstance(messages, list) and _looks_like_v4(messages, body):
             body = {**body, "messages": _v4_messages(messages), "protocol": "data-stream"}
         try:
-            return _REQUEST.validate_python(body)
+            request = _REQUEST.validate_python(body)
         except ValidationError as exc:
             raise _parse_error(exc) from exc
         except RecursionError as exc:
             raise RequestParseError("The request body is nested too deeply.") from exc
+        if _too_deep(body, 128):  # pydantic cannot serialise it back (to_dict) past ~250
+            raise RequestParseError("The request body is nested too deeply.")
+        return request
 
     @classmethod
     async def from_request(
@@ -557,6 +560,18 @@ class ChatRequest(InboundModel):
 
 
 _REQUEST: TypeAdapter[ChatRequest] = TypeAdapter(ChatRequest)
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _parse_error(exc: ValidationError) -> RequestParseError:
@@ -603,7 +618,8 @@ _V4_STATES = {
 
 
 def _v4_tool(invocation: dict[str, Any]) -> dict[str, Any]:
-    state = _V4_STATES.get(invocation.get("state", ""), "input-available")
+    raw_state = invocation.get("state")
+    state = _V4_STATES.get(raw_state if isinstance(raw_state, str) else "", "input-available")
     part: dict[str, Any] = {
         "type": f"tool-{invocation.get('toolName', '')}",
         "toolCallId": invocation.get("toolCallId"),
@@ -622,9 +638,12 @@ def _v4_part(part: Any) -> dict[str, Any] | None:
     if kind == "reasoning":
         return {"type": "reasoning", "text": part.get("reasoning", part.get("text", ""))}
     if kind == "tool-invocation":
-        return _v4_tool(part.get("toolInvocation") or {})
+        invocation = part.get("toolInvocation")
+        return _v4_tool(invocation) if isinstance(invocation, dict) else part
     if kind == "source":
         source = part.get("source") or {}
+        if not isinstance(source, dict):
+            return part
         converted = {"type": "source-url", "sourceId": source.get("id"), "url": source.get("url")}
         if source.get("title") is not None:
             converted["title"] = source["title"]
@@ -650,7 +669,8 @@ def _v4_messages(messages: list[Any]) -> list[Any]:
         if message.get("role") == "data":
             continue  # ai 4 "data" messages carry no conversation content
         parts: list[Any] = []
-        for attachment in message.get("experimental_attachments") or []:
+        attachments = message.get("experimental_attachments")
+        for attachment in attachments if isinstance(attachments, list) else []:
             if isinstance(attachment, dict):
                 file_part = {
                     "type": "file",
@@ -666,7 +686,8 @@ def _v4_messages(messages: list[Any]) -> list[Any]:
             content = message.get("content")
             if isinstance(content, str) and content:
                 parts.append({"type": "text", "text": content})
-            invocations = message.get("toolInvocations") or []
+            invocations = message.get("toolInvocations")
+            invocations = invocations if isinstance(invocations, list) else []
             parts.extend(_v4_tool(i) for i in invocations if isinstance(i, dict))
         item = {"id": message.get("id", ""), "role": message.get("role"), "parts": parts}
         if message.get("annotations") is not None:

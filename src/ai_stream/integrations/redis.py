@@ -1,0 +1,232 @@
+"""Resumable streams in Redis: :class:`RedisStreamStore` lets several workers share answers.
+
+Install with ``pip install 'ai-stream[redis]'`` (redis-py's asyncio client). Example::
+
+    from ai_stream.integrations.redis import RedisStreamStore
+    from ai_stream.resume import ResumableStreams
+
+    store = RedisStreamStore("redis://127.0.0.1:6379/0", ttl=300, lease=2.0)
+    streams = ResumableStreams(store, lease=2.0)
+
+Keys (all under ``prefix``):
+
+* ``stream:{id}`` — a Redis Stream: a first entry ``c`` (the chat id), one entry ``d`` per
+  appended body chunk, and a done marker ``x`` when the answer ended;
+* ``chat:{chat_id}`` — the chat's active stream id;
+* ``lease:{id}`` — exists while the producer is alive (``lease`` seconds after its last sign);
+* ``closed:{id}`` — taken by the one reader that closes an abandoned stream.
+
+Every key expires: ``ttl`` seconds after the answer ended, or after the producer's last sign of
+life when it never ended (renewed while it runs), so nothing is left behind by killed workers.
+
+Readers replay the stream with ``XRANGE`` and wait for more with ``XREAD BLOCK``. When a wait
+times out, the stream is not done and the lease key is gone, the producer is dead: the reader
+raises :class:`~ai_stream.resume.ProducerLostError` (and :class:`~ai_stream.ResumableStreams`
+closes the stream for everybody). A dead producer is noticed at most ``lease`` plus
+``block_ms`` after its last sign of life.
+
+The store runs on asyncio only (redis-py); under trio use the
+:class:`~ai_stream.resume.MemoryStreamStore` or a store built on a trio-capable client.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from ai_stream.resume import ProducerLostError
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from redis.asyncio import Redis
+
+__all__ = ("RedisStreamStore",)
+
+_BATCH = 512  # entries per XRANGE
+
+# KEYS: stream, lease[, chat]; ARGV: stream id, ttl (ms). One atomic step, so a reader that
+# finds the lease gone also finds the done marker when the stream was finished.
+_FINISH = """
+redis.call('DEL', KEYS[2])
+if KEYS[3] and redis.call('GET', KEYS[3]) == ARGV[1] then
+  redis.call('DEL', KEYS[3])
+end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('XADD', KEYS[1], '*', 'x', '1')
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 1
+"""
+
+
+class RedisStreamStore:
+    """A :class:`~ai_stream.resume.StreamStore` in Redis Streams, shared by any number of workers.
+
+    Args:
+        url: The Redis URL, used when no ``client`` is given.
+        client: A ``redis.asyncio.Redis`` client to use instead (not closed by the store); it
+            must return bytes (``decode_responses=False``, the default).
+        prefix: Prefix of every key.
+        ttl: Seconds a finished stream stays readable (and an abandoned one is kept).
+        lease: Seconds the producer's lease lasts after its last append or renewal. Give
+            :class:`~ai_stream.ResumableStreams` the same ``lease`` (it renews every third of
+            it), and keep it above the longest event-loop stall of a worker.
+        block_ms: Longest wait of one ``XREAD BLOCK`` (default: half the lease); a dead
+            producer is noticed within ``lease`` plus this.
+        max_connections: Pool size when the store makes its client. Every reader following a
+            live stream holds one connection while it waits.
+
+    Raises:
+        ImportError: redis-py is not installed.
+        ValueError: ``client`` decodes responses.
+    """
+
+    def __init__(
+        self,
+        url: str = "redis://127.0.0.1:6379/0",
+        *,
+        client: Redis | None = None,
+        prefix: str = "ai_stream:",
+        ttl: float = 300.0,
+        lease: float = 2.0,
+        block_ms: int | None = None,
+        max_connections: int = 1024,
+    ) -> None:
+        self._owns_client = client is None
+        if client is None:
+            try:
+                from redis.asyncio import from_url
+            except ImportError as exc:  # pragma: no cover - redis is a dev dependency
+                raise ImportError(
+                    "RedisStreamStore needs redis-py: pip install 'ai-stream[redis]'"
+                ) from exc
+            client = from_url(url, max_connections=max_connections)
+        elif client.connection_pool.connection_kwargs.get("decode_responses"):
+            raise ValueError("RedisStreamStore needs a client with decode_responses=False.")
+        self.client: Redis = client
+        self.prefix = prefix
+        self.ttl = ttl
+        self.lease = lease
+        self.block_ms = block_ms if block_ms is not None else max(10, round(lease * 500))
+        self._finish = client.register_script(_FINISH)
+        self._chats: dict[str, str] = {}  # chat ids of the streams this store started
+
+    @property
+    def _ttl_ms(self) -> int:
+        return max(1, round(self.ttl * 1000))
+
+    def _key(self, kind: str, name: str) -> str:
+        return f"{self.prefix}{kind}:{name}"
+
+    async def aclose(self) -> None:
+        """Close the client if the store made it."""
+        if self._owns_client:
+            await self.client.aclose()
+
+    async def __aenter__(self) -> RedisStreamStore:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def start(self, chat_id: str, stream_id: str) -> None:
+        """Create the stream, make it the chat's active stream and take the lease."""
+        key, ttl = self._key("stream", stream_id), self._ttl_ms
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.delete(key)
+            pipe.xadd(key, {"c": chat_id})
+            pipe.pexpire(key, ttl)
+            pipe.set(self._key("chat", chat_id), stream_id, px=ttl)
+            pipe.set(self._key("lease", stream_id), b"1", px=round(self.lease * 1000))
+            await pipe.execute()
+        self._chats[stream_id] = chat_id
+
+    async def append(self, stream_id: str, data: bytes) -> None:
+        """Append body bytes (ignored when the stream expired) and renew the lease."""
+        key = self._key("stream", stream_id)
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.xadd(key, {"d": data}, nomkstream=True)
+            pipe.pexpire(key, self._ttl_ms)
+            pipe.set(self._key("lease", stream_id), b"1", px=round(self.lease * 1000))
+            await pipe.execute()
+
+    async def renew(self, stream_id: str) -> None:
+        """Renew the lease, and the expiry of the stream and its chat key."""
+        key, ttl = self._key("stream", stream_id), self._ttl_ms
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.set(self._key("lease", stream_id), b"1", px=round(self.lease * 1000))
+            pipe.pexpire(key, ttl)
+            if (chat_id := self._chats.get(stream_id)) is not None:
+                pipe.pexpire(self._key("chat", chat_id), ttl)
+            await pipe.execute()
+
+    async def finish(self, stream_id: str) -> None:
+        """Add the done marker, drop the lease and the chat key (if still this stream's)."""
+        chat_id = self._chats.pop(stream_id, None) or await self._chat_of(stream_id)
+        keys = [self._key("stream", stream_id), self._key("lease", stream_id)]
+        if chat_id is not None:
+            keys.append(self._key("chat", chat_id))
+        await self._finish(keys=keys, args=[stream_id, self._ttl_ms])
+
+    async def _chat_of(self, stream_id: str) -> str | None:
+        first = await self.client.xrange(self._key("stream", stream_id), "-", "+", count=1)
+        fields = first[0][1] if first else None
+        chat_id = fields.get(b"c") if fields else None
+        return chat_id.decode() if isinstance(chat_id, bytes) else chat_id
+
+    async def active_stream(self, chat_id: str) -> str | None:
+        """The chat's active stream id, if any."""
+        value: Any = await self.client.get(self._key("chat", chat_id))
+        return value.decode() if isinstance(value, bytes) else value
+
+    async def read(self, stream_id: str, *, idle: float | None = None) -> AsyncIterator[bytes]:
+        """Yield the stream's bytes from the start, then live until it is finished.
+
+        Yields ``b""`` after ``idle`` seconds without data. An unknown (or expired) stream
+        yields nothing.
+
+        Raises:
+            ProducerLostError: The producer's lease expired before the stream was finished.
+        """
+        client, key = self.client, self._key("stream", stream_id)
+        lease_key = self._key("lease", stream_id)
+        last_id: bytes | None = None
+        quiet_since = time.monotonic()
+        suspect = False  # the lease was gone at the last check
+        while True:
+            got = False
+            while True:  # everything after last_id (XRANGE: one reply shape on RESP2 and 3)
+                low = b"-" if last_id is None else b"(" + last_id
+                entries = await client.xrange(key, low, b"+", count=_BATCH) or []
+                for entry_id, fields in entries:
+                    last_id, got = entry_id if isinstance(entry_id, bytes) else last_id, True
+                    if not fields:
+                        continue
+                    if b"x" in fields:
+                        return
+                    data = fields.get(b"d")
+                    if isinstance(data, bytes) and data:
+                        quiet_since = time.monotonic()
+                        yield data
+                if len(entries) < _BATCH:
+                    break
+            if last_id is None:
+                return
+            if suspect and not got:
+                raise ProducerLostError(f"The producer of stream {stream_id!r} is gone.")
+            wait = self.block_ms
+            if idle is not None:
+                wait = min(wait, round((quiet_since + idle - time.monotonic()) * 1000))
+            if await client.xread({key: last_id}, count=1, block=max(1, wait)):
+                suspect = False
+                continue
+            if idle is not None and time.monotonic() - quiet_since >= idle:
+                quiet_since = time.monotonic()
+                yield b""
+            suspect = not await client.exists(lease_key)
+
+    async def claim_abandoned(self, stream_id: str) -> bool:
+        """Claim the right to close an abandoned stream: ``True`` for exactly one caller."""
+        closed = self._key("closed", stream_id)
+        return bool(await self.client.set(closed, b"1", nx=True, px=self._ttl_ms))

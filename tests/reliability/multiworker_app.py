@@ -1,0 +1,95 @@
+"""The chat app of the multi-worker test, run as one uvicorn worker process per instance::
+
+    python -m tests.reliability.multiworker_app --redis URL --prefix PREFIX --lease 1.0
+
+It listens on a free 127.0.0.1 port and prints ``port N`` once bound. The answers are
+deterministic per chat id (same ids, same words), so any worker can check a resumed message
+against an uninterrupted one: :func:`make_context` + :func:`answer`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import random
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+
+from ai_stream import ChatRequest, StreamContext
+from ai_stream.integrations.redis import RedisStreamStore
+from ai_stream.responses import chat_routes
+from ai_stream.resume import ResumableStreams
+
+DELTAS = 40
+WORDS = ("alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta", "iota", "kappa")
+
+
+def deltas(chat_id: str) -> list[str]:
+    """The text deltas of the answer to ``chat_id``."""
+    rng = random.Random(chat_id)
+    return [f"{rng.choice(WORDS)}{i} " for i in range(DELTAS)]
+
+
+def pause(chat_id: str) -> float:
+    """Seconds between deltas: ``slow-*`` chats take 2 s, others 0.6 s."""
+    return 0.05 if chat_id.startswith("slow-") else 0.015
+
+
+async def answer(ctx: StreamContext[Any], chat_id: str, seconds: float) -> None:
+    """Reasoning, then the chat's deltas with ``seconds`` between them."""
+    await ctx.write_reasoning(f"Planning the answer to {chat_id}.")
+    for delta in deltas(chat_id):
+        await ctx.write_text(delta)
+        await anyio.sleep(seconds)
+
+
+def make_context(chat: ChatRequest) -> StreamContext[None]:
+    """The context answering ``chat``, with ids that depend on the chat id only."""
+    numbers = itertools.count(1)
+    return StreamContext.for_request(
+        chat, message_id=f"msg-{chat.id}", id_generator=lambda: f"{chat.id}-{next(numbers)}"
+    )
+
+
+def build_app(redis_url: str, prefix: str, lease: float) -> Starlette:
+    """The worker app: ``chat_routes`` over a :class:`RedisStreamStore`."""
+    store = RedisStreamStore(redis_url, prefix=prefix, lease=lease)
+    streams = ResumableStreams(store, lease=lease)
+
+    async def handler(chat: ChatRequest, request: Request) -> StreamContext[Any]:
+        ctx = make_context(chat)
+        await ctx.run(answer, chat.id, pause(chat.id))
+        return ctx
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with store, streams:
+            yield
+
+    return Starlette(routes=chat_routes(handler, streams=streams), lifespan=lifespan)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--redis", required=True)
+    parser.add_argument("--prefix", default="ai_stream:")
+    parser.add_argument("--lease", type=float, default=1.0)
+    args = parser.parse_args(argv)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    print(f"port {sock.getsockname()[1]}", flush=True)
+    app = build_app(args.redis, args.prefix, args.lease)
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+if __name__ == "__main__":
+    main()
