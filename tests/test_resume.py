@@ -63,10 +63,17 @@ def test_closing_frames_end_open_parts() -> None:
     )
 
 
+GATES: dict[str, anyio.Event] = {}
+"""Per chat: the answer pauses halfway until the test opens its gate (a reader is attached)."""
+
+
 def build_app(streams: ResumableStreams, records: list[StreamRecord]) -> Starlette:
     async def answer(ctx: StreamContext[Any], body: ChatRequest) -> None:
         await ctx.write_reasoning("Counting.")
         for i in range(20):
+            if i == 10 and body.id in GATES:
+                with anyio.fail_after(10):
+                    await GATES[body.id].wait()
             await ctx.write_text(f"{i} ")
             await anyio.sleep(0.02)
 
@@ -211,10 +218,29 @@ async def node_resume(url: str, release: str, chat_id: str) -> dict[str, Any]:
 async def test_real_client_resumes_during_and_after_a_stream(
     server: tuple[str, list[StreamRecord], ResumableStreams], release: str
 ) -> None:
-    url, records, _ = server
+    url, records, streams = server
     chat_id = f"chat-{release}"
+    GATES[chat_id] = anyio.Event()
     await post_and_drop(f"{url}?sdk={release}", chat_id)
-    during = await node_resume(url, release, chat_id)  # replay + live tail
+
+    def followers() -> int:
+        return sum(n for s, n in streams._readers.items() if s.startswith(chat_id + ":"))
+
+    with anyio.fail_after(10):  # the dropped POST stops following first
+        while followers():
+            await anyio.sleep(0.01)
+    outcome: dict[str, Any] = {}
+
+    async def resume() -> None:
+        outcome.update(await node_resume(url, release, chat_id))  # replay + live tail
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(resume)
+        with anyio.fail_after(10):  # the answer waits halfway until the client follows it
+            while not followers():
+                await anyio.sleep(0.01)
+        GATES[chat_id].set()
+    during = outcome
     assistants = [m for m in during["messages"] if m["role"] == "assistant"]
     assert during["status"] == "ready" and len(assistants) == 1
     assert records and assistants[0] == records[-1].to_ui_message(release)

@@ -215,7 +215,8 @@ class ResumableStreams:
         store: Where the bytes go (default: a :class:`MemoryStreamStore`).
         keep_running: Keep producing when every reader has gone (so a reload gets the answer).
         keep_alive: Seconds of silence after which readers get an SSE comment (``None``: never).
-        lease: How often (seconds) a producer proves to the store that it is alive.
+        lease: The producer lease in seconds; it is renewed every third of it. By default the
+            store's own ``lease`` (2 s without one).
     """
 
     def __init__(
@@ -224,12 +225,12 @@ class ResumableStreams:
         *,
         keep_running: bool = True,
         keep_alive: float | None = None,
-        lease: float = 2.0,
+        lease: float | None = None,
     ) -> None:
         self.store: StreamStore = store if store is not None else MemoryStreamStore()
         self.keep_running = keep_running
         self.keep_alive = keep_alive
-        self.lease = lease
+        self.lease = lease if lease is not None else float(getattr(self.store, "lease", 2.0))
         self._group: anyio.abc.TaskGroup | None = None
         self._readers: dict[str, int] = {}
         self._scopes: dict[str, anyio.CancelScope] = {}

@@ -151,10 +151,12 @@ async def test_resume_on_the_other_worker(redis_url: str, figures: Figures) -> N
                 else:
                     outcomes[chat_id] = "match"
 
+            phase = time.perf_counter()
             with anyio.fail_after(60):
                 async with anyio.create_task_group() as group:
                     for index in range(RUNS):
                         group.start_soon(one, index)
+            phase = time.perf_counter() - phase
         logs_a, logs_b = a.log_tail(), b.log_tail()
     wall = time.perf_counter() - started
     matches = sum(1 for outcome in outcomes.values() if outcome == "match")
@@ -163,7 +165,8 @@ async def test_resume_on_the_other_worker(redis_url: str, figures: Figures) -> N
         runs=RUNS,
         matches=matches,
         concurrency=CONCURRENCY,
-        wall_s=round(wall, 3),
+        runs_s=round(phase, 3),
+        wall_s_with_worker_start=round(wall, 3),
     )
     failures = {chat: outcome for chat, outcome in outcomes.items() if outcome != "match"}
     assert matches == RUNS, (failures, logs_a, logs_b)
