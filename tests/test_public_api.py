@@ -51,6 +51,7 @@ LAYERS = {
     "ai_stream.django": 5,
     "ai_stream.flask": 5,
     "ai_stream.integrations": 6,
+    "ai_stream.agent": 6,
     "ai_stream.testing": 7,
 }
 

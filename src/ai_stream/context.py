@@ -1124,15 +1124,23 @@ class StreamContext(Generic[InfoT]):
             reason = "client-disconnected" if self._disconnected else "cancelled"
             await self._finalize(aborted=True, reason=reason)
 
-    async def _fail(self, exc: Exception) -> None:
-        logger.error("Stream work failed", exc_info=exc)
-        if self.is_finished or self._disconnected:
-            return
+    def error_text(self, error: BaseException) -> str:
+        """Log ``error`` and return the text the client may see for it (``on_error``).
+
+        Masked by default (``"An error occurred."``). Use it to report a failed tool call
+        without leaking the exception's text: ``await ctx.fail_tool_call(id, ctx.error_text(e))``.
+        """
+        logger.error("Stream work failed", exc_info=error)
         try:
-            text = self._on_error(exc)
+            return self._on_error(error)
         except Exception:
             logger.exception("on_error callback failed")
-            text = DEFAULT_ERROR_TEXT
+            return DEFAULT_ERROR_TEXT
+
+    async def _fail(self, exc: Exception) -> None:
+        text = self.error_text(exc)
+        if self.is_finished or self._disconnected:
+            return
         try:
             await self.error(text)
             await self.finish("error")

@@ -28,7 +28,7 @@ import {
 routeConsoleToStderr();
 logUnhandled('roundtrip');
 
-const FLOWS = ['submit', 'regenerate', 'approve', 'deny', 'client-tool-output', 'client-tool-error', 'resume'];
+const FLOWS = ['submit', 'regenerate', 'approve', 'deny', 'client-tool-output', 'client-tool-error', 'resume', 'agent'];
 
 const DEFAULTS = {
   timeoutMs: 20000,
@@ -45,6 +45,7 @@ const DEFAULTS = {
 
 function defaultText(flow) {
   if (flow === 'approve' || flow === 'deny') return 'delete the file';
+  if (flow === 'agent') return 'plan my day';
   if (flow === 'client-tool-output' || flow === 'client-tool-error') return 'where am I';
   return 'hi';
 }
@@ -134,8 +135,10 @@ async function run(args) {
   };
 
   // --- capability checks (a flow the release cannot do is a harness failure)
-  const isApproval = args.flow === 'approve' || args.flow === 'deny';
-  const isClientTool = args.flow === 'client-tool-output' || args.flow === 'client-tool-error';
+  // agent: approve every approval request AND answer client-side tools, in one conversation
+  const isApproval = args.flow === 'approve' || args.flow === 'deny' || args.flow === 'agent';
+  const isClientTool =
+    args.flow === 'client-tool-output' || args.flow === 'client-tool-error' || args.flow === 'agent';
   if (isApproval && typeof ai.lastAssistantMessageIsCompleteWithApprovalResponses !== 'function') {
     throw new UnsupportedError(`ai ${args.version} has no tool approval (no lastAssistantMessageIsCompleteWithApprovalResponses)`);
   }
@@ -187,7 +190,10 @@ async function run(args) {
     chatOptions.sendAutomaticallyWhen = ai.lastAssistantMessageIsCompleteWithApprovalResponses;
   }
   if (isClientTool) {
-    chatOptions.sendAutomaticallyWhen = ai.lastAssistantMessageIsCompleteWithToolCalls;
+    chatOptions.sendAutomaticallyWhen =
+      args.flow === 'agent'
+        ? (o) => ai.lastAssistantMessageIsCompleteWithApprovalResponses(o) || ai.lastAssistantMessageIsCompleteWithToolCalls(o)
+        : ai.lastAssistantMessageIsCompleteWithToolCalls;
     chatOptions.onToolCall = ({ toolCall }) => {
       out.toolCalls.push(plain(toolCall));
       if (answeredToolCalls.has(toolCall.toolCallId)) return;
@@ -195,7 +201,7 @@ async function run(args) {
       const chat = chatRef.current;
       const add = chat.addToolOutput ?? chat.addToolResult; // addToolResult only on early v5
       const payload =
-        args.flow === 'client-tool-output'
+        args.flow !== 'client-tool-error'
           ? { tool: toolCall.toolName, toolCallId: toolCall.toolCallId, output: args.output }
           : { tool: toolCall.toolName, toolCallId: toolCall.toolCallId, state: 'output-error', errorText: args.errorText };
       // Do not await inside onToolCall (documented pattern: it would deadlock the job queue).
@@ -249,7 +255,7 @@ async function run(args) {
     ok = await call(() => chat.regenerate());
   }
   if (ok && isApproval) {
-    const approved = args.flow === 'approve';
+    const approved = args.flow === 'approve' || args.flow === 'agent';
     const reason = args.reason ?? (approved ? DEFAULTS.approveReason : DEFAULTS.denyReason);
     const answered = new Set();
     // Answer every approval request that shows up, round after round (bounded).
