@@ -1,0 +1,961 @@
+"""OpenAI adapters: recorded Chat Completions / Responses SSE bodies served to the real ``openai``
+SDK through an httpx MockTransport, written into a StreamContext, then replayed through the real
+``ai`` client releases (no network, no API key)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any, cast
+
+import anyio
+import anyio.lowlevel
+import httpx
+import openai
+import pytest
+
+from ai_stream import StreamContext
+from ai_stream.integrations._common import StreamResult, ToolCallInfo
+from ai_stream.integrations.openai import (
+    ProviderError,
+    stream_chat_completions,
+    stream_responses,
+)
+from ai_stream.reducer import UIMessageReducer
+from ai_stream.testing import collect_stream, parse_sse_json
+from tests.conformance.client import replay
+
+RELEASES = {5: "5.0.277", 6: "6.0.326", 7: "7.0.173"}
+SECRET = "upstream exploded: key sk-secret-123"
+
+# --- recorded provider bodies ----------------------------------------------------------------
+
+
+def chat_chunk(
+    delta: dict[str, Any] | None = None,
+    finish: str | None = None,
+    *,
+    usage: dict[str, Any] | None = None,
+    choices: bool = True,
+) -> dict[str, Any]:
+    """One ``chat.completion.chunk`` as the API streams it."""
+    chunk: dict[str, Any] = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 1700000000,
+        "model": "gpt-4o-2024-08-06",
+        "system_fingerprint": "fp_1",
+        "choices": [{"index": 0, "delta": delta or {}, "logprobs": None, "finish_reason": finish}]
+        if choices
+        else [],
+    }
+    if usage is not None or not choices:
+        chunk["usage"] = usage
+    return chunk
+
+
+CHAT_USAGE = {
+    "prompt_tokens": 12,
+    "completion_tokens": 7,
+    "total_tokens": 19,
+    "prompt_tokens_details": {"cached_tokens": 4, "audio_tokens": 0},
+    "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
+}
+
+
+def tool_delta(
+    index: int, *, id: str | None = None, name: str | None = None, args: str = ""
+) -> Any:
+    piece: dict[str, Any] = {"index": index, "function": {"arguments": args}}
+    if id is not None:
+        piece.update(id=id, type="function")
+        piece["function"]["name"] = name
+    return {"tool_calls": [piece]}
+
+
+CHAT_TEXT = [
+    chat_chunk({"role": "assistant", "content": "", "refusal": None}),
+    chat_chunk({"content": "Hello"}),
+    chat_chunk({"content": ", world"}),
+    chat_chunk({"content": "!"}),
+    chat_chunk({}, "stop"),
+    chat_chunk(usage=CHAT_USAGE, choices=False),
+]
+CHAT_REASONING = [
+    chat_chunk({"role": "assistant", "content": None, "reasoning_content": ""}),
+    chat_chunk({"reasoning_content": "The user greets me."}),
+    chat_chunk({"reasoning_content": " Reply briefly."}),
+    chat_chunk({"content": "Hi there."}),
+    chat_chunk({}, "stop"),
+    chat_chunk(
+        usage={
+            "prompt_tokens": 5,
+            "completion_tokens": 20,
+            "total_tokens": 25,
+            "completion_tokens_details": {"reasoning_tokens": 14},
+        },
+        choices=False,
+    ),
+]
+CHAT_ONE_TOOL = [
+    chat_chunk({"role": "assistant", "content": None}),
+    chat_chunk(tool_delta(0, id="call_weather", name="get_weather")),
+    chat_chunk(tool_delta(0, args='{"ci')),
+    chat_chunk(tool_delta(0, args='ty": "Paris"}')),
+    chat_chunk({}, "tool_calls"),
+    chat_chunk(usage=CHAT_USAGE, choices=False),
+]
+CHAT_PARALLEL = [
+    chat_chunk({"role": "assistant", "content": "Checking both."}),
+    chat_chunk(tool_delta(0, id="call_a", name="get_weather")),
+    chat_chunk(tool_delta(1, id="call_b", name="get_time")),
+    chat_chunk(tool_delta(0, args='{"city":')),
+    chat_chunk(tool_delta(1, args='{"tz": "Europe/Paris"}')),
+    chat_chunk(tool_delta(0, args=' "Paris"}')),
+    chat_chunk({}, "tool_calls"),
+]
+CHAT_BAD_JSON = [
+    chat_chunk({"role": "assistant", "content": None}),
+    chat_chunk(tool_delta(0, id="call_bad", name="get_weather")),
+    chat_chunk(tool_delta(0, args='{"city": "Par')),
+    chat_chunk({}, "tool_calls"),
+]
+CHAT_REFUSAL = [
+    chat_chunk({"role": "assistant", "content": None, "refusal": "I can't "}),
+    chat_chunk({"refusal": "help with that."}),
+    chat_chunk({}, "stop"),
+]
+CHAT_LENGTH = [chat_chunk({"content": "Cut"}), chat_chunk({}, "length")]
+CHAT_ERROR_AFTER = [chat_chunk({"content": "Partial"})]  # then an error object
+
+
+def chat_body(chunks: list[dict[str, Any]], *, error: bool = False) -> bytes:
+    frames = [f"data: {json.dumps(c)}\n\n" for c in chunks]
+    if error:
+        frames.append(
+            f"data: {json.dumps({'error': {'message': SECRET, 'type': 'server_error'}})}\n\n"
+        )
+    else:
+        frames.append("data: [DONE]\n\n")
+    return "".join(frames).encode()
+
+
+class Seq:
+    """Responses events with increasing ``sequence_number``."""
+
+    def __init__(self) -> None:
+        self.n = itertools.count()
+
+    def __call__(self, type: str, **fields: Any) -> dict[str, Any]:
+        return {"type": type, "sequence_number": next(self.n), **fields}
+
+
+def response_obj(status: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": "resp_1",
+        "object": "response",
+        "created_at": 1700000000,
+        "model": "o4-mini-2025-04-16",
+        "status": status,
+        "output": [],
+        "parallel_tool_calls": True,
+        "tool_choice": "auto",
+        "tools": [],
+        **extra,
+    }
+
+
+RESPONSES_USAGE = {
+    "input_tokens": 30,
+    "input_tokens_details": {"cached_tokens": 0},
+    "output_tokens": 50,
+    "output_tokens_details": {"reasoning_tokens": 32},
+    "total_tokens": 80,
+}
+
+
+def message_events(e: Seq, item_id: str, *deltas: str, index: int = 0) -> list[dict[str, Any]]:
+    text = "".join(deltas)
+    item = {"id": item_id, "type": "message", "role": "assistant", "status": "in_progress"}
+    part = {"type": "output_text", "text": "", "annotations": []}
+    done_part = {**part, "text": text}
+    return [
+        e("response.output_item.added", output_index=index, item={**item, "content": []}),
+        e("response.content_part.added", item_id=item_id, output_index=index, content_index=0,
+          part=part),
+        *[
+            e("response.output_text.delta", item_id=item_id, output_index=index, content_index=0,
+              delta=d, logprobs=[])
+            for d in deltas
+        ],
+        e("response.output_text.done", item_id=item_id, output_index=index, content_index=0,
+          text=text, logprobs=[]),
+        e("response.content_part.done", item_id=item_id, output_index=index, content_index=0,
+          part=done_part),
+        e("response.output_item.done", output_index=index,
+          item={**item, "status": "completed", "content": [done_part]}),
+    ]  # fmt: skip
+
+
+def function_events(
+    e: Seq, item_id: str, call_id: str, name: str, deltas: list[str], index: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(added + deltas, done events) of one function call."""
+    args = "".join(deltas)
+    item = {"id": item_id, "type": "function_call", "call_id": call_id, "name": name,
+            "arguments": "", "status": "in_progress"}  # fmt: skip
+    start = [e("response.output_item.added", output_index=index, item=item)] + [
+        e("response.function_call_arguments.delta", item_id=item_id, output_index=index, delta=d)
+        for d in deltas
+    ]
+    done = [
+        e("response.function_call_arguments.done", item_id=item_id, output_index=index,
+          arguments=args),
+        e("response.output_item.done", output_index=index,
+          item={**item, "arguments": args, "status": "completed"}),
+    ]  # fmt: skip
+    return start, done
+
+
+def created(e: Seq) -> list[dict[str, Any]]:
+    return [
+        e("response.created", response=response_obj("in_progress")),
+        e("response.in_progress", response=response_obj("in_progress")),
+    ]
+
+
+def completed(e: Seq) -> dict[str, Any]:
+    return e("response.completed", response=response_obj("completed", usage=RESPONSES_USAGE))
+
+
+def r_text() -> list[dict[str, Any]]:
+    e = Seq()
+    return [*created(e), *message_events(e, "msg_1", "Hello", ", world", "!"), completed(e)]
+
+
+def r_reasoning() -> list[dict[str, Any]]:
+    e = Seq()
+    item = {"id": "rs_1", "type": "reasoning", "summary": []}
+    summary = [
+        {"type": "summary_text", "text": "**Plan** Greet back."},
+        {"type": "summary_text", "text": "Keep it short."},
+    ]
+    events = [*created(e), e("response.output_item.added", output_index=0, item=item)]
+    for i, (first, rest) in enumerate([("**Plan**", " Greet back."), ("Keep it", " short.")]):
+        part = {"type": "summary_text", "text": ""}
+        events += [
+            e("response.reasoning_summary_part.added", item_id="rs_1", output_index=0,
+              summary_index=i, part=part),
+            e("response.reasoning_summary_text.delta", item_id="rs_1", output_index=0,
+              summary_index=i, delta=first),
+            e("response.reasoning_summary_text.delta", item_id="rs_1", output_index=0,
+              summary_index=i, delta=rest),
+            e("response.reasoning_summary_text.done", item_id="rs_1", output_index=0,
+              summary_index=i, text=first + rest),
+            e("response.reasoning_summary_part.done", item_id="rs_1", output_index=0,
+              summary_index=i, part=summary[i]),
+        ]  # fmt: skip
+    done_item = {**item, "summary": summary, "encrypted_content": "gAAAA-encrypted"}
+    events.append(e("response.output_item.done", output_index=0, item=done_item))
+    events += message_events(e, "msg_1", "Hi", " there.", index=1)
+    return [*events, completed(e)]
+
+
+def r_one_tool() -> list[dict[str, Any]]:
+    e = Seq()
+    start, done = function_events(
+        e, "fc_1", "call_weather", "get_weather", ['{"ci', 'ty": "Paris"}'], 0
+    )
+    return [*created(e), *start, *done, completed(e)]
+
+
+def r_parallel() -> list[dict[str, Any]]:
+    e = Seq()
+    events = [*created(e), *message_events(e, "msg_1", "Checking both.")]
+    a_start, a_done = function_events(
+        e, "fc_a", "call_a", "get_weather", ['{"city":', ' "Paris"}'], 1
+    )
+    b_start, b_done = function_events(
+        e, "fc_b", "call_b", "get_time", ['{"tz": "Europe/Paris"}'], 2
+    )
+    return [*events, *a_start, *a_done, *b_start, *b_done, completed(e)]
+
+
+def r_bad_json() -> list[dict[str, Any]]:
+    e = Seq()
+    start, done = function_events(e, "fc_1", "call_bad", "get_weather", ['{"city": "Par'], 0)
+    return [*created(e), *start, *done, completed(e)]
+
+
+def r_error() -> list[dict[str, Any]]:
+    e = Seq()
+    events = [*created(e), *message_events(e, "msg_1", "Partial")[:3]]
+    return [*events, e("error", code="server_error", message=SECRET, param=None)]
+
+
+def r_failed() -> list[dict[str, Any]]:
+    e = Seq()
+    error = {"code": "server_error", "message": SECRET}
+    return [*created(e), e("response.failed", response=response_obj("failed", error=error))]
+
+
+def r_incomplete() -> list[dict[str, Any]]:
+    e = Seq()
+    events = [*created(e), *message_events(e, "msg_1", "Cut")]
+    response = response_obj(
+        "incomplete", incomplete_details={"reason": "max_output_tokens"}, usage=RESPONSES_USAGE
+    )
+    return [*events, e("response.incomplete", response=response)]
+
+
+def r_search() -> list[dict[str, Any]]:
+    """Web search + file search (provider-executed) and their citations."""
+    e = Seq()
+    ws = {"id": "ws_1", "type": "web_search_call", "status": "in_progress",
+          "action": {"type": "search", "query": "paris weather"}}  # fmt: skip
+    fs = {"id": "fs_1", "type": "file_search_call", "status": "in_progress", "queries": []}
+    results = [{"file_id": "file_1", "filename": "guide.pdf", "score": 0.9, "text": "Pack light."}]
+    events = [
+        *created(e),
+        e("response.output_item.added", output_index=0, item=ws),
+        e("response.web_search_call.in_progress", item_id="ws_1", output_index=0),
+        e("response.web_search_call.searching", item_id="ws_1", output_index=0),
+        e("response.web_search_call.completed", item_id="ws_1", output_index=0),
+        e("response.output_item.done", output_index=0, item={**ws, "status": "completed"}),
+        e("response.output_item.added", output_index=1, item=fs),
+        e("response.file_search_call.completed", item_id="fs_1", output_index=1),
+        e("response.output_item.done", output_index=1,
+          item={**fs, "status": "completed", "queries": ["packing"], "results": results}),
+    ]  # fmt: skip
+    message = message_events(e, "msg_1", "Sunny, ", "pack light.", index=2)
+    url = {"type": "url_citation", "url": "https://weather.example/paris", "title": "Paris",
+           "start_index": 0, "end_index": 6}  # fmt: skip
+    doc = {"type": "file_citation", "file_id": "file_1", "filename": "guide.pdf", "index": 18}
+    annotations = [
+        e("response.output_text.annotation.added", item_id="msg_1", output_index=2,
+          content_index=0, annotation_index=i, annotation=a)
+        for i, a in enumerate([url, doc])
+    ]  # fmt: skip
+    return [*events, *message[:4], *annotations, *message[4:], completed(e)]
+
+
+def responses_body(events: list[dict[str, Any]]) -> bytes:
+    return "".join(f"event: {ev['type']}\ndata: {json.dumps(ev)}\n\n" for ev in events).encode()
+
+
+# --- the real SDK over a mock transport -------------------------------------------------------
+
+
+class RecordedBody(httpx.AsyncByteStream):
+    """Serves SSE frames one by one; can hang after ``stall_after`` frames; records closing."""
+
+    def __init__(self, body: bytes, stall_after: int | None = None) -> None:
+        self.frames = [f + b"\n\n" for f in body.split(b"\n\n") if f]
+        self.stall_after = stall_after
+        self.sent = 0
+        self.closed = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for frame in self.frames:
+            if self.stall_after is not None and self.sent >= self.stall_after:
+                await anyio.sleep_forever()
+            self.sent += 1
+            yield frame
+            await anyio.lowlevel.checkpoint()
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def sdk_client(body: RecordedBody) -> openai.AsyncOpenAI:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=body)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    # openai >= 3 types the client as httpx2 but accepts an httpx client as well.
+    return openai.AsyncOpenAI(
+        api_key="test", base_url="http://test/v1", http_client=cast(Any, http)
+    )
+
+
+async def sdk_chat_stream(body: RecordedBody) -> Any:
+    return await sdk_client(body).chat.completions.create(
+        model="gpt-4o",
+        messages=[{"role": "user", "content": "Hi"}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+
+
+async def sdk_responses_stream(body: RecordedBody) -> Any:
+    return await sdk_client(body).responses.create(model="o4-mini", input="Hi", stream=True)
+
+
+# --- LiteLLM-like objects (no openai types) -----------------------------------------------------
+
+
+def to_namespace(value: Any) -> Any:
+    if isinstance(value, dict):
+        return SimpleNamespace(**{k: to_namespace(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [to_namespace(v) for v in value]
+    return value
+
+
+class LiteLLMLikeStream:
+    """An async iterator of attribute objects with ``aclose`` (as LiteLLM's stream wrapper)."""
+
+    def __init__(self, chunks: list[dict[str, Any]]) -> None:
+        self._chunks = iter([to_namespace(c) for c in chunks])
+        self.closed = False
+
+    def __aiter__(self) -> LiteLLMLikeStream:
+        return self
+
+    async def __anext__(self) -> Any:
+        await anyio.lowlevel.checkpoint()
+        try:
+            return next(self._chunks)
+        except StopIteration:
+            raise StopAsyncIteration from None
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+# --- cases -------------------------------------------------------------------------------------
+
+Adapter = Callable[[StreamContext[Any], Any], Awaitable[StreamResult]]
+
+
+@dataclass
+class Case:
+    name: str
+    adapter: Adapter
+    make_stream: Callable[[], Awaitable[Any]]
+    expect: str = "ready"
+    majors: tuple[int, ...] = (5, 6, 7)
+
+
+def chat_case(name: str, chunks: list[dict[str, Any]], **kw: Any) -> Case:
+    error = kw.pop("error", False)
+
+    async def make() -> Any:
+        return await sdk_chat_stream(RecordedBody(chat_body(chunks, error=error)))
+
+    return Case(name, stream_chat_completions, make, **kw)
+
+
+def responses_case(name: str, events: list[dict[str, Any]], **kw: Any) -> Case:
+    async def make() -> Any:
+        return await sdk_responses_stream(RecordedBody(responses_body(events)))
+
+    return Case(name, stream_responses, make, **kw)
+
+
+async def _plain_dicts() -> Any:
+    return json.loads(json.dumps(CHAT_PARALLEL))
+
+
+async def _litellm_like() -> Any:
+    return LiteLLMLikeStream(CHAT_REASONING)
+
+
+CASES = [
+    chat_case("chat-text", CHAT_TEXT),
+    chat_case("chat-reasoning", CHAT_REASONING),
+    chat_case("chat-one-tool", CHAT_ONE_TOOL),
+    chat_case("chat-parallel-tools", CHAT_PARALLEL),
+    chat_case("chat-bad-tool-json", CHAT_BAD_JSON),
+    chat_case("chat-refusal", CHAT_REFUSAL),
+    chat_case("chat-length", CHAT_LENGTH),
+    chat_case("chat-provider-error", CHAT_ERROR_AFTER, error=True, expect="error"),
+    Case("chat-plain-dicts", stream_chat_completions, _plain_dicts),
+    Case("chat-litellm-like", stream_chat_completions, _litellm_like),
+    responses_case("responses-text", r_text()),
+    responses_case("responses-reasoning", r_reasoning()),
+    responses_case("responses-one-tool", r_one_tool()),
+    responses_case("responses-parallel-tools", r_parallel()),
+    responses_case("responses-bad-tool-json", r_bad_json()),
+    responses_case("responses-error-event", r_error(), expect="error"),
+    responses_case("responses-failed", r_failed(), expect="error"),
+    responses_case("responses-incomplete", r_incomplete()),
+    responses_case("responses-search-and-citations", r_search()),
+]
+
+
+@dataclass
+class Produced:
+    body: bytes
+    result: StreamResult | None
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def counter_ids() -> Callable[[], str]:
+    numbers = itertools.count(1)
+    return lambda: f"id{next(numbers)}"
+
+
+async def produce(case: Case, major: int) -> Produced:
+    ctx: StreamContext[None] = StreamContext(
+        sdk_version=major, collect=True, message_id="msg", id_generator=counter_ids()
+    )
+    results: list[StreamResult] = []
+
+    async def work(ctx: StreamContext[None]) -> None:
+        result = await case.adapter(ctx, await case.make_stream())
+        results.append(result)
+        await ctx.finish(result.finish_reason)
+
+    await ctx.run(work)
+    body = await collect_stream(ctx)
+    assert ctx.record is not None
+    release = RELEASES[major]
+    return Produced(
+        body, results[0] if results else None, {release: ctx.record.to_ui_message(release)}
+    )
+
+
+@pytest.fixture(scope="module")
+def produced() -> dict[tuple[str, int], Produced]:
+    out: dict[tuple[str, int], Produced] = {}
+    for case in CASES:
+        for major in case.majors:
+            out[case.name, major] = anyio.run(produce, case, major)
+    return out
+
+
+@pytest.fixture(scope="module")
+def replayed(produced: dict[tuple[str, int], Produced]) -> dict[str, dict[str, Any]]:
+    cases = [
+        {"name": f"{name}@{major}", "body": p.body.decode(), "versions": [RELEASES[major]]}
+        for (name, major), p in produced.items()
+    ]
+    return replay(cases)
+
+
+PAIRS = [(c.name, m) for c in CASES for m in c.majors]
+EXPECT = {c.name: c.expect for c in CASES}
+
+
+@pytest.mark.parametrize(("name", "major"), PAIRS, ids=[f"{n}@{m}" for n, m in PAIRS])
+def test_real_client_accepts_stream(
+    produced: dict[tuple[str, int], Produced],
+    replayed: dict[str, dict[str, Any]],
+    name: str,
+    major: int,
+) -> None:
+    release = RELEASES[major]
+    p = produced[name, major]
+    result = replayed[f"{name}@{major}"][release]
+    chat = result["chat"]
+    assert result["chunkErrors"] == []
+    assert chat["status"] == EXPECT[name]
+    assert chat["messages"][-1] == p.messages[release]
+    if EXPECT[name] == "error":
+        assert chat["error"] == "An error occurred."
+        assert b"sk-secret" not in p.body and b"exploded" not in p.body
+
+
+# --- golden transcripts (ai 6) -------------------------------------------------------------------
+
+
+def chunks_of(produced: dict[tuple[str, int], Produced], name: str) -> list[dict[str, Any]]:
+    return parse_sse_json(produced[name, 6].body)
+
+
+START = [{"type": "start", "messageId": "msg"}, {"type": "start-step"}]
+CHAT_UI_USAGE = {
+    "inputTokens": 12,
+    "outputTokens": 7,
+    "totalTokens": 19,
+    "reasoningTokens": 0,
+    "cachedInputTokens": 4,
+}
+CHAT_USAGE_META = {"type": "message-metadata", "messageMetadata": {"usage": CHAT_UI_USAGE}}
+
+
+def test_golden_chat_text(produced: dict[tuple[str, int], Produced]) -> None:
+    assert chunks_of(produced, "chat-text") == [
+        *START,
+        {"type": "text-start", "id": "text-1"},
+        {"type": "text-delta", "id": "text-1", "delta": "Hello"},
+        {"type": "text-delta", "id": "text-1", "delta": ", world"},
+        {"type": "text-delta", "id": "text-1", "delta": "!"},
+        {"type": "text-end", "id": "text-1"},
+        CHAT_USAGE_META,
+        {"type": "finish-step"},
+        {"type": "finish", "finishReason": "stop"},
+    ]
+    result = produced["chat-text", 6].result
+    assert result is not None
+    assert result.finish_reason == "stop"
+    assert result.usage == CHAT_UI_USAGE
+    assert result.tool_calls == []
+    assert result.provider_metadata == {"response_id": "chatcmpl-1", "model": "gpt-4o-2024-08-06"}
+
+
+def test_golden_chat_reasoning(produced: dict[tuple[str, int], Produced]) -> None:
+    usage = {"inputTokens": 5, "outputTokens": 20, "totalTokens": 25, "reasoningTokens": 14}
+    expected = [
+        *START,
+        {"type": "reasoning-start", "id": "reasoning-1"},
+        {"type": "reasoning-delta", "id": "reasoning-1", "delta": "The user greets me."},
+        {"type": "reasoning-delta", "id": "reasoning-1", "delta": " Reply briefly."},
+        {"type": "reasoning-end", "id": "reasoning-1"},
+        {"type": "text-start", "id": "text-2"},
+        {"type": "text-delta", "id": "text-2", "delta": "Hi there."},
+        {"type": "text-end", "id": "text-2"},
+        {"type": "message-metadata", "messageMetadata": {"usage": usage}},
+        {"type": "finish-step"},
+        {"type": "finish", "finishReason": "stop"},
+    ]
+    assert chunks_of(produced, "chat-reasoning") == expected
+    assert chunks_of(produced, "chat-litellm-like") == expected  # same chunks, duck-typed
+
+
+def test_golden_chat_parallel_tools(produced: dict[tuple[str, int], Produced]) -> None:
+    expected = [
+        *START,
+        {"type": "text-start", "id": "text-1"},
+        {"type": "text-delta", "id": "text-1", "delta": "Checking both."},
+        {"type": "text-end", "id": "text-1"},
+        {"type": "tool-input-start", "toolCallId": "call_a", "toolName": "get_weather"},
+        {"type": "tool-input-start", "toolCallId": "call_b", "toolName": "get_time"},
+        {"type": "tool-input-delta", "toolCallId": "call_a", "inputTextDelta": '{"city":'},
+        {"type": "tool-input-delta", "toolCallId": "call_b",
+         "inputTextDelta": '{"tz": "Europe/Paris"}'},
+        {"type": "tool-input-delta", "toolCallId": "call_a", "inputTextDelta": ' "Paris"}'},
+        {"type": "tool-input-available", "toolCallId": "call_a", "toolName": "get_weather",
+         "input": {"city": "Paris"}},
+        {"type": "tool-input-available", "toolCallId": "call_b", "toolName": "get_time",
+         "input": {"tz": "Europe/Paris"}},
+        {"type": "finish-step"},
+        {"type": "finish", "finishReason": "tool-calls"},
+    ]  # fmt: skip
+    assert chunks_of(produced, "chat-parallel-tools") == expected
+    assert chunks_of(produced, "chat-plain-dicts") == expected
+    for name in ("chat-parallel-tools", "chat-plain-dicts"):
+        result = produced[name, 6].result
+        assert result is not None
+        assert result.finish_reason == "tool-calls"
+        assert result.tool_calls == [
+            ToolCallInfo("call_a", "get_weather", {"city": "Paris"}),
+            ToolCallInfo("call_b", "get_time", {"tz": "Europe/Paris"}),
+        ]
+
+
+def test_golden_chat_bad_json(produced: dict[tuple[str, int], Produced]) -> None:
+    chunks = chunks_of(produced, "chat-bad-tool-json")
+    error = chunks[-3]
+    assert error["type"] == "tool-input-error"
+    assert error["errorText"].startswith("Invalid JSON in the arguments of tool 'get_weather'")
+    assert chunks == [
+        *START,
+        {"type": "tool-input-start", "toolCallId": "call_bad", "toolName": "get_weather"},
+        {"type": "tool-input-delta", "toolCallId": "call_bad", "inputTextDelta": '{"city": "Par'},
+        {"type": "tool-input-error", "toolCallId": "call_bad", "toolName": "get_weather",
+         "input": '{"city": "Par', "errorText": error["errorText"]},
+        {"type": "finish-step"},
+        {"type": "finish", "finishReason": "tool-calls"},
+    ]  # fmt: skip
+    result = produced["chat-bad-tool-json", 6].result
+    assert result is not None and result.tool_calls == []
+    # ai 5 (5.0.0 lacks tool-input-error): the call fails instead.
+    v5 = parse_sse_json(produced["chat-bad-tool-json", 5].body)
+    assert [c["type"] for c in v5[3:6]] == [
+        "tool-input-delta",
+        "tool-input-available",
+        "tool-output-error",
+    ]
+
+
+def test_chat_refusal_and_length(produced: dict[tuple[str, int], Produced]) -> None:
+    text = [
+        c.get("delta") for c in chunks_of(produced, "chat-refusal") if c["type"] == "text-delta"
+    ]
+    assert text == ["I can't ", "help with that."]
+    result = produced["chat-refusal", 6].result
+    assert result is not None and result.provider_metadata["refusal"] == "I can't help with that."
+    assert chunks_of(produced, "chat-length")[-1] == {"type": "finish", "finishReason": "length"}
+
+
+def test_provider_errors_are_masked(produced: dict[tuple[str, int], Produced]) -> None:
+    for name in ("chat-provider-error", "responses-error-event", "responses-failed"):
+        chunks = chunks_of(produced, name)
+        assert {"type": "error", "errorText": "An error occurred."} in chunks
+        assert chunks[-1] == {"type": "finish", "finishReason": "error"}
+        assert SECRET not in produced[name, 6].body.decode()
+
+
+def test_golden_responses_reasoning(produced: dict[tuple[str, int], Produced]) -> None:
+    meta = {"openai": {"itemId": "rs_1", "reasoningEncryptedContent": None}}
+    final = {"openai": {"itemId": "rs_1", "reasoningEncryptedContent": "gAAAA-encrypted"}}
+    usage = {"inputTokens": 30, "outputTokens": 50, "totalTokens": 80, "reasoningTokens": 32,
+             "cachedInputTokens": 0}  # fmt: skip
+    assert chunks_of(produced, "responses-reasoning") == [
+        *START,
+        {"type": "reasoning-start", "id": "reasoning-1", "providerMetadata": meta},
+        {"type": "reasoning-delta", "id": "reasoning-1", "delta": "**Plan**",
+         "providerMetadata": meta},
+        {"type": "reasoning-delta", "id": "reasoning-1", "delta": " Greet back."},
+        {"type": "reasoning-end", "id": "reasoning-1"},
+        {"type": "reasoning-start", "id": "reasoning-2", "providerMetadata": meta},
+        {"type": "reasoning-delta", "id": "reasoning-2", "delta": "Keep it",
+         "providerMetadata": meta},
+        {"type": "reasoning-delta", "id": "reasoning-2", "delta": " short."},
+        {"type": "reasoning-end", "id": "reasoning-2", "providerMetadata": final},
+        {"type": "text-start", "id": "text-3"},
+        {"type": "text-delta", "id": "text-3", "delta": "Hi"},
+        {"type": "text-delta", "id": "text-3", "delta": " there."},
+        {"type": "text-end", "id": "text-3"},
+        {"type": "message-metadata", "messageMetadata": {"usage": usage}},
+        {"type": "finish-step"},
+        {"type": "finish", "finishReason": "stop"},
+    ]  # fmt: skip
+    result = produced["responses-reasoning", 6].result
+    assert result is not None
+    assert result.usage == usage
+    assert result.provider_metadata == {"response_id": "resp_1", "model": "o4-mini-2025-04-16"}
+
+
+def test_responses_reasoning_round_trips_to_converter(
+    produced: dict[tuple[str, int], Produced],
+) -> None:
+    from ai_stream.convert import to_openai_responses
+
+    message = produced["responses-reasoning", 6].messages[RELEASES[6]]
+    user = {"id": "u1", "role": "user", "parts": [{"type": "text", "text": "Hi"}]}
+    items = to_openai_responses([user, message], include_reasoning=True)
+    assert items[1] == {
+        "type": "reasoning",
+        "id": "rs_1",
+        "summary": [
+            {"type": "summary_text", "text": "**Plan** Greet back."},
+            {"type": "summary_text", "text": "Keep it short."},
+        ],
+        "encrypted_content": "gAAAA-encrypted",
+    }
+
+
+def test_golden_responses_parallel_tools(produced: dict[tuple[str, int], Produced]) -> None:
+    assert chunks_of(produced, "responses-parallel-tools") == [
+        *START,
+        {"type": "text-start", "id": "text-1"},
+        {"type": "text-delta", "id": "text-1", "delta": "Checking both."},
+        {"type": "text-end", "id": "text-1"},
+        {"type": "tool-input-start", "toolCallId": "call_a", "toolName": "get_weather"},
+        {"type": "tool-input-delta", "toolCallId": "call_a", "inputTextDelta": '{"city":'},
+        {"type": "tool-input-delta", "toolCallId": "call_a", "inputTextDelta": ' "Paris"}'},
+        {"type": "tool-input-available", "toolCallId": "call_a", "toolName": "get_weather",
+         "input": {"city": "Paris"}},
+        {"type": "tool-input-start", "toolCallId": "call_b", "toolName": "get_time"},
+        {"type": "tool-input-delta", "toolCallId": "call_b",
+         "inputTextDelta": '{"tz": "Europe/Paris"}'},
+        {"type": "tool-input-available", "toolCallId": "call_b", "toolName": "get_time",
+         "input": {"tz": "Europe/Paris"}},
+        {"type": "message-metadata", "messageMetadata": {"usage": {
+            "inputTokens": 30, "outputTokens": 50, "totalTokens": 80, "reasoningTokens": 32,
+            "cachedInputTokens": 0}}},
+        {"type": "finish-step"},
+        {"type": "finish", "finishReason": "tool-calls"},
+    ]  # fmt: skip
+    result = produced["responses-parallel-tools", 6].result
+    assert result is not None and result.finish_reason == "tool-calls"
+    assert [c.tool_call_id for c in result.tool_calls] == ["call_a", "call_b"]
+
+
+def test_responses_bad_json_and_incomplete(produced: dict[tuple[str, int], Produced]) -> None:
+    types = [c["type"] for c in chunks_of(produced, "responses-bad-tool-json")]
+    assert "tool-input-error" in types
+    result = produced["responses-bad-tool-json", 6].result
+    assert result is not None and result.tool_calls == [] and result.finish_reason == "stop"
+    assert chunks_of(produced, "responses-incomplete")[-1] == {
+        "type": "finish",
+        "finishReason": "length",
+    }
+
+
+def test_golden_responses_search_and_citations(produced: dict[tuple[str, int], Produced]) -> None:
+    chunks = [c for c in chunks_of(produced, "responses-search-and-citations")
+              if c["type"] != "message-metadata"]  # fmt: skip
+    assert chunks == [
+        *START,
+        {"type": "tool-input-available", "toolCallId": "ws_1", "toolName": "web_search",
+         "input": {}, "providerExecuted": True},
+        {"type": "tool-output-available", "toolCallId": "ws_1", "providerExecuted": True,
+         "output": {"action": {"type": "search", "query": "paris weather"}}},
+        {"type": "tool-input-available", "toolCallId": "fs_1", "toolName": "file_search",
+         "input": {}, "providerExecuted": True},
+        {"type": "tool-output-available", "toolCallId": "fs_1", "providerExecuted": True,
+         "output": {"queries": ["packing"], "results": [{"attributes": None, "fileId": "file_1",
+                    "filename": "guide.pdf", "score": 0.9, "text": "Pack light."}]}},
+        {"type": "text-start", "id": "text-1"},
+        {"type": "text-delta", "id": "text-1", "delta": "Sunny, "},
+        {"type": "text-delta", "id": "text-1", "delta": "pack light."},
+        {"type": "source-url", "sourceId": "msg_1:0:0", "url": "https://weather.example/paris",
+         "title": "Paris"},
+        {"type": "source-document", "sourceId": "msg_1:0:1", "mediaType": "text/plain",
+         "title": "guide.pdf", "filename": "guide.pdf",
+         "providerMetadata": {"openai": {"fileId": "file_1"}}},
+        {"type": "text-end", "id": "text-1"},
+        {"type": "finish-step"},
+        {"type": "finish", "finishReason": "stop"},
+    ]  # fmt: skip
+    result = produced["responses-search-and-citations", 6].result
+    assert result is not None and result.tool_calls == []
+    assert [c.tool_name for c in result.provider_metadata["provider_tool_calls"]] == [
+        "web_search",
+        "file_search",
+    ]
+
+
+# --- unit tests ------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_code_interpreter_streams_its_code() -> None:
+    e = Seq()
+    item = {"id": "ci_1", "type": "code_interpreter_call", "status": "in_progress",
+            "container_id": "cntr_1", "code": None, "outputs": None}  # fmt: skip
+    outputs = [{"type": "logs", "logs": "2\n"}]
+    events = [
+        e("response.output_item.added", output_index=0, item=item),
+        e("response.code_interpreter_call_code.delta", item_id="ci_1", output_index=0,
+          delta='print(1 + 1)\n'),
+        e("response.code_interpreter_call_code.done", item_id="ci_1", output_index=0,
+          code="print(1 + 1)\n"),
+        e("response.output_item.done", output_index=0,
+          item={**item, "status": "completed", "code": "print(1 + 1)\n", "outputs": outputs}),
+        completed(e),
+    ]  # fmt: skip
+    ctx: StreamContext[None] = StreamContext(sdk_version=6, collect=True)
+    await ctx.run(lambda c: stream_responses(c, events))
+    chunks = parse_sse_json(await collect_stream(ctx))
+    tool = [c for c in chunks if c.get("toolCallId") == "ci_1"]
+    deltas = "".join(c["inputTextDelta"] for c in tool if c["type"] == "tool-input-delta")
+    assert json.loads(deltas) == {"containerId": "cntr_1", "code": "print(1 + 1)\n"}
+    assert tool[-2]["input"] == {"containerId": "cntr_1", "code": "print(1 + 1)\n"}
+    assert tool[-1] == {"type": "tool-output-available", "toolCallId": "ci_1",
+                        "output": {"outputs": outputs}, "providerExecuted": True}  # fmt: skip
+
+
+@pytest.mark.anyio
+async def test_error_chunk_in_plain_dicts_raises_provider_error() -> None:
+    ctx: StreamContext[None] = StreamContext(sdk_version=6)
+    chunks = [chat_chunk({"content": "x"}), {"error": {"message": SECRET, "code": "boom"}}]
+    with pytest.raises(ProviderError) as info:
+        await stream_chat_completions(ctx, chunks)
+    assert str(info.value) == SECRET and info.value.code == "boom"
+
+
+@pytest.mark.anyio
+async def test_arguments_before_name_and_missing_index() -> None:
+    """Some OpenAI-compatible servers send the whole call in one piece, without ``index``."""
+    ctx: StreamContext[None] = StreamContext(sdk_version=7, collect=True)
+    chunks = [
+        {"choices": [{"delta": {"tool_calls": [
+            {"id": "c1", "function": {"name": "a", "arguments": "{}"}},
+            {"id": "c2", "function": {"name": "b", "arguments": ""}},
+        ]}, "finish_reason": "tool_calls"}]},
+    ]  # fmt: skip
+    results: list[StreamResult] = []
+
+    async def work(ctx: StreamContext[None]) -> None:
+        results.append(await stream_chat_completions(ctx, chunks))
+
+    await ctx.run(work)
+    await collect_stream(ctx)
+    assert results[0].tool_calls == [ToolCallInfo("c1", "a", {}), ToolCallInfo("c2", "b", {})]
+    assert results[0].finish_reason == "tool-calls"
+
+
+# --- client disconnect: the provider stream is closed -------------------------------------------
+
+
+async def _disconnect(adapter: Adapter, body: RecordedBody, open_stream: Any) -> Any:
+    ctx: StreamContext[None] = StreamContext(sdk_version=6, collect=True)
+    streams: list[Any] = []
+
+    async def work(ctx: StreamContext[None]) -> None:
+        stream = await open_stream(body)
+        streams.append(stream)
+        await adapter(ctx, stream)
+
+    await ctx.run(work)
+    reader = ctx.stream()
+    received = b""
+    async for chunk in reader:
+        received += chunk
+        if b"text-delta" in received:
+            break  # the client goes away while the provider is still generating
+    await reader.aclose()
+    with anyio.fail_after(5):
+        while not ctx.is_finished:
+            await anyio.sleep(0.001)
+    assert ctx.is_disconnected
+    assert ctx.record is not None and ctx.record.aborted
+    return streams[0], received
+
+
+@pytest.mark.anyio
+async def test_chat_disconnect_closes_the_provider_stream() -> None:
+    body = RecordedBody(chat_body(CHAT_TEXT), stall_after=3)
+    stream, received = await _disconnect(stream_chat_completions, body, sdk_chat_stream)
+    assert body.closed  # the HTTP response was closed: no more tokens are requested
+    sent = body.sent
+    await anyio.sleep(0.05)
+    assert body.sent == sent <= 3 < len(body.frames)
+    assert stream.response.is_closed
+    chunks = parse_sse_json(received, require_done=False)
+    deltas = [c.get("delta") for c in chunks if c["type"] == "text-delta"]
+    assert deltas in (["Hello"], ["Hello", ", world"])  # "!" was never requested
+
+
+@pytest.mark.anyio
+async def test_responses_disconnect_closes_the_provider_stream() -> None:
+    body = RecordedBody(responses_body(r_text()), stall_after=5)
+    stream, received = await _disconnect(stream_responses, body, sdk_responses_stream)
+    assert body.closed
+    sent = body.sent
+    await anyio.sleep(0.05)
+    assert body.sent == sent <= 5 < len(body.frames)
+    assert stream.response.is_closed
+
+
+@pytest.mark.anyio
+async def test_disconnect_closes_a_duck_typed_stream() -> None:
+    class Hanging(LiteLLMLikeStream):
+        sent = False
+
+        async def __anext__(self) -> Any:
+            if self.sent:
+                await anyio.sleep_forever()
+            self.sent = True
+            return to_namespace(chat_chunk({"content": "Hello"}))
+
+    hanging = Hanging([])
+
+    async def open_stream(body: Any) -> Any:
+        return hanging
+
+    await _disconnect(stream_chat_completions, RecordedBody(b""), open_stream)
+    assert hanging.closed
+
+
+@pytest.mark.anyio
+async def test_disconnected_stream_replays_cleanly() -> None:
+    """What the client got before it left is a valid (unterminated) stream for the real client."""
+    body = RecordedBody(chat_body(CHAT_TEXT), stall_after=3)
+    _, received = await _disconnect(stream_chat_completions, body, sdk_chat_stream)
+    chunks = parse_sse_json(received, require_done=False)
+    out = replay([{"name": "d", "body": received.decode(), "versions": [RELEASES[6]]}])
+    result = out["d"][RELEASES[6]]
+    assert result["chunkErrors"] == []
+    reducer = UIMessageReducer(RELEASES[6], mode="chat")
+    for chunk in chunks:
+        reducer.apply(chunk)
+    assert result["chat"]["messages"][-1] == reducer.message
