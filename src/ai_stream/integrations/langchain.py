@@ -1,0 +1,587 @@
+"""LangChain and LangGraph → UI message stream (``ai-stream[langchain]``, ``ai-stream[langgraph]``).
+
+Two entry points, both writing into a :class:`~ai_stream.StreamContext` and returning a
+:class:`~ai_stream.integrations._common.StreamResult`:
+
+* :func:`stream_events` takes ``runnable.astream_events(..., version="v2")`` of any runnable
+  (a chat model, a chain, an agent, a compiled LangGraph).
+* :func:`stream_graph` takes ``graph.astream(..., stream_mode=["messages", "updates"])`` of a
+  compiled LangGraph, and turns approval interrupts into ``tool-approval-request`` chunks.
+
+Mapping:
+
+=====================================================  ==========================================
+LangChain / LangGraph                                  UI message stream
+=====================================================  ==========================================
+``AIMessageChunk.content`` (str, ``text`` blocks)      ``text-start/delta/end``
+``reasoning``/``thinking`` blocks,                     ``reasoning-start/delta/end``
+``additional_kwargs["reasoning_content"]``
+``tool_call_chunks`` (by ``index``)                    ``tool-input-start/delta``, then
+                                                       ``tool-input-available`` when the model
+                                                       call ends (``tool-input-error`` for
+                                                       ``invalid_tool_calls``)
+complete ``AIMessage.tool_calls`` (not streamed)       ``tool-input-available``
+``on_tool_end`` / ``ToolMessage``                      ``tool-output-available`` (the content)
+``on_tool_error`` / ``ToolMessage(status="error")``    ``tool-output-error``
+a second model call (after tools)                      ``finish-step`` + ``start-step``
+``usage_metadata`` (summed over model calls)           ``message-metadata`` ``{"usage": ...}``
+``__interrupt__`` describing a tool call               ``tool-approval-request`` (signed)
+=====================================================  ==========================================
+
+Model calls made inside a running tool (a sub-agent) are not streamed as the message's text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ai_stream.integrations._agent_common import (
+    aclose_quietly,
+    add_usage,
+    fail_input,
+    get,
+    jsonable,
+    knows_tool,
+    parse_args,
+)
+from ai_stream.integrations._common import StreamResult, ToolCallInfo, import_sdk, usage_metadata
+
+if TYPE_CHECKING:
+    from ai_stream.context import StreamContext
+    from ai_stream.protocol.messages import ToolApprovalDecision
+
+__all__ = ("approval_resume", "hitl_resume", "stream_events", "stream_graph")
+
+_TEXT_TYPES = frozenset({"text", "output_text"})
+_REASONING_TYPES = frozenset({"reasoning", "thinking"})
+
+
+def _usage(usage: Any) -> dict[str, int] | None:
+    """LangChain ``UsageMetadata`` → ``{"inputTokens", "outputTokens", "totalTokens", ...}``."""
+    if not usage:
+        return None
+    inp = int(get(usage, "input_tokens", 0) or 0)
+    out = int(get(usage, "output_tokens", 0) or 0)
+    result = {
+        "inputTokens": inp,
+        "outputTokens": out,
+        "totalTokens": int(get(usage, "total_tokens", 0) or (inp + out)),
+    }
+    reasoning = get(get(usage, "output_token_details") or {}, "reasoning")
+    if reasoning:
+        result["reasoningTokens"] = int(reasoning)
+    cached = get(get(usage, "input_token_details") or {}, "cache_read")
+    if cached:
+        result["cachedInputTokens"] = int(cached)
+    return result
+
+
+def _reasoning_text(block: Mapping[str, Any]) -> str:
+    for key in ("reasoning", "thinking"):
+        value = block.get(key)
+        if isinstance(value, str):
+            return value
+    summary = block.get("summary")
+    if isinstance(summary, list):
+        return "".join(str(get(s, "text", "") or "") for s in summary)
+    return ""
+
+
+@dataclass
+class _ToolInput:
+    tool_call_id: str
+    tool_name: str
+    text: str = ""
+
+
+@dataclass
+class _Writer:
+    """The state both entry points share: one assistant message, several model calls."""
+
+    ctx: StreamContext[Any]
+    result: StreamResult = field(default_factory=StreamResult)
+    model_calls: int = 0
+    in_message: bool = False
+    tool_inputs: dict[Any, _ToolInput] = field(default_factory=dict)
+    calls: dict[str, ToolCallInfo] = field(default_factory=dict)
+    """Tool calls announced in this stream, by id."""
+    settled: set[str] = field(default_factory=set)
+    """Tool calls that have a result (or were denied), or must be left alone."""
+    approvals: set[str] = field(default_factory=set)
+    usage: dict[Any, dict[str, int]] = field(default_factory=dict)
+
+    # --- model output ----------------------------------------------------------------------------
+
+    async def begin_message(self) -> None:
+        await self.end_message(None)
+        if self.model_calls:
+            await self.ctx.new_step()
+        self.model_calls += 1
+        self.in_message = True
+
+    async def chunk(self, chunk: Any) -> None:
+        if not self.in_message:
+            await self.begin_message()
+        ctx = self.ctx
+        kwargs = get(chunk, "additional_kwargs") or {}
+        reasoning = kwargs.get("reasoning_content") if isinstance(kwargs, Mapping) else None
+        if isinstance(reasoning, str) and reasoning:
+            await ctx.write_reasoning(reasoning)
+        content = get(chunk, "content")
+        if isinstance(content, str):
+            if content:
+                await ctx.write_text(content)
+        elif isinstance(content, list):
+            for block in content:
+                if isinstance(block, str):
+                    if block:
+                        await ctx.write_text(block)
+                    continue
+                if not isinstance(block, Mapping):
+                    continue
+                kind = block.get("type")
+                if kind in _TEXT_TYPES:
+                    text = block.get("text")
+                    if isinstance(text, str) and text:
+                        await ctx.write_text(text)
+                elif kind in _REASONING_TYPES:
+                    text = _reasoning_text(block)
+                    if text:
+                        await ctx.write_reasoning(text)
+        for tool_chunk in get(chunk, "tool_call_chunks") or ():
+            await self._tool_chunk(tool_chunk)
+        usage = _usage(get(chunk, "usage_metadata"))
+        if usage:
+            add_usage(self.usage.setdefault(self.model_calls, {}), usage)
+
+    async def _tool_chunk(self, tool_chunk: Any) -> None:
+        index, call_id = get(tool_chunk, "index"), get(tool_chunk, "id")
+        key = index if index is not None else call_id
+        entry = self.tool_inputs.get(key)
+        if entry is None:
+            name = get(tool_chunk, "name") or ""
+            handle = await self.ctx.start_tool_input(name, tool_call_id=call_id or None)
+            entry = self.tool_inputs[key] = _ToolInput(handle.tool_call_id, name)
+        args = get(tool_chunk, "args")
+        if isinstance(args, str) and args:
+            entry.text += args
+            await self.ctx.stream_tool_input_delta(entry.tool_call_id, args)
+
+    async def end_message(self, message: Any) -> None:
+        """The model call ended; ``message`` is its complete ``AIMessage`` when known."""
+        if not self.in_message and message is None:
+            return
+        if not self.in_message:  # a complete message nobody streamed
+            await self.chunk(message)
+        self.in_message = False
+        ctx = self.ctx
+        tool_calls = list(get(message, "tool_calls") or ()) if message is not None else []
+        invalid = list(get(message, "invalid_tool_calls") or ()) if message is not None else []
+        complete = {get(tc, "id"): tc for tc in tool_calls if get(tc, "id")}
+        broken = {get(tc, "id"): tc for tc in invalid if get(tc, "id")}
+        streamed, self.tool_inputs = self.tool_inputs, {}
+        for entry in streamed.values():
+            call_id = entry.tool_call_id
+            if call_id in complete:
+                args = get(complete[call_id], "args")
+                await self._announced(call_id, entry.tool_name, args)
+                await ctx.finish_tool_input(call_id, input=args)
+                continue
+            error = get(broken.get(call_id), "error") if call_id in broken else None
+            try:
+                args = parse_args(entry.text)
+            except ValueError:
+                error = error or "The model produced invalid JSON for the tool input."
+            if error is not None:
+                self.settled.add(call_id)
+                await fail_input(ctx, call_id, str(error), entry.text)
+                continue
+            await self._announced(call_id, entry.tool_name, args)
+            await ctx.finish_tool_input(call_id, input=args)
+        seen = {entry.tool_call_id for entry in streamed.values()}
+        for call_id, tc in complete.items():
+            if call_id not in seen:
+                name, args = get(tc, "name") or "", get(tc, "args")
+                await ctx.begin_tool_call(name, args, tool_call_id=call_id)
+                await self._announced(call_id, name, args)
+        if message is not None:
+            usage = _usage(get(message, "usage_metadata"))
+            if usage:  # the complete message's usage replaces the sum of its chunks
+                self.usage[self.model_calls] = usage
+
+    async def _announced(self, call_id: str, name: str, args: Any) -> None:
+        info = ToolCallInfo(call_id, name, args)
+        self.calls[call_id] = info
+        self.result.tool_calls.append(info)
+
+    # --- tool results ----------------------------------------------------------------------------
+
+    def match_call(self, name: str | None, args: Any, taken: Iterable[str] = ()) -> str | None:
+        """The first announced, unsettled call of tool ``name`` (same input preferred)."""
+        skip = set(taken) | self.settled
+        candidates = [
+            c for c in self.calls.values() if c.tool_call_id not in skip and c.tool_name == name
+        ]
+        for call in candidates:
+            if call.input == args:
+                return call.tool_call_id
+        return candidates[0].tool_call_id if candidates else None
+
+    async def ensure_call(self, call_id: str, name: str, args: Any) -> None:
+        if not knows_tool(self.ctx, call_id):
+            await self.ctx.begin_tool_call(name, jsonable(args), tool_call_id=call_id)
+            await self._announced(call_id, name, args)
+
+    async def tool_message(self, message: Any, name: str | None = None, args: Any = None) -> None:
+        """A ``ToolMessage``: the result (or error, ``status="error"``) of a tool call."""
+        call_id = get(message, "tool_call_id")
+        if not call_id or call_id in self.settled:
+            return
+        await self.end_message(None)
+        await self.ensure_call(call_id, get(message, "name") or name or "", args)
+        self.settled.add(call_id)
+        content = get(message, "content")
+        if get(message, "status") == "error":
+            await self.ctx.fail_tool_call(call_id, _content_text(content))
+        else:
+            await self.ctx.complete_tool_call(call_id, jsonable(content))
+
+    async def tool_output(self, call_id: str, output: Any) -> None:
+        if call_id in self.settled:
+            return
+        self.settled.add(call_id)
+        await self.ctx.complete_tool_call(call_id, jsonable(output))
+
+    async def tool_error(self, call_id: str, error: Any) -> None:
+        if call_id in self.settled:
+            return
+        self.settled.add(call_id)
+        # an exception raised by the tool is masked like any other (on_error); text the tool
+        # node already formatted for the model is the app's choice and passes as it is
+        text = self.ctx.error_text(error) if isinstance(error, BaseException) else str(error)
+        await self.ctx.fail_tool_call(call_id, text)
+
+    # --- approvals -------------------------------------------------------------------------------
+
+    async def interrupt(self, value: Any) -> None:
+        for call_id, name, args, reason in self._approval_requests(value):
+            if call_id is None:
+                call_id = self.match_call(name, args, self.approvals)
+            if call_id is None:
+                handle = await self.ctx.begin_tool_call(name, jsonable(args))
+                call_id = handle.tool_call_id
+                await self._announced(call_id, name, args)
+            else:
+                await self.ensure_call(call_id, name, args)
+            if call_id in self.approvals or call_id in self.settled:
+                continue
+            self.approvals.add(call_id)
+            await self.ctx.request_tool_approval(call_id, reason=reason)
+
+    def _approval_requests(self, value: Any) -> list[tuple[str | None, str, Any, str | None]]:
+        if isinstance(value, list | tuple):
+            return [r for item in value for r in self._approval_requests(item)]
+        if not isinstance(value, Mapping):
+            return []
+        if "tool_call_id" in value or "toolCallId" in value:  # ai_stream's own shape
+            return [
+                (
+                    value.get("tool_call_id") or value.get("toolCallId"),
+                    value.get("tool_name") or value.get("toolName") or "",
+                    value.get("input", value.get("args")),
+                    value.get("reason"),
+                )
+            ]
+        if isinstance(value.get("action_requests"), list):  # langchain HumanInTheLoopMiddleware
+            return [
+                (r.get("id"), r.get("name") or "", r.get("args"), r.get("description"))
+                for r in value["action_requests"]
+                if isinstance(r, Mapping)
+            ]
+        action = value.get("action_request")
+        if isinstance(action, Mapping):  # langgraph HumanInterrupt (agent inbox)
+            return [
+                (None, action.get("action") or "", action.get("args"), value.get("description"))
+            ]
+        return []
+
+    # --- end -------------------------------------------------------------------------------------
+
+    async def close(self) -> StreamResult:
+        await self.end_message(None)
+        await self.ctx.end_text()
+        await self.ctx.end_reasoning()
+        usage: dict[str, int] = {}
+        for part in self.usage.values():
+            add_usage(usage, part)
+        result = self.result
+        result.usage = usage or None
+        pending = [c for c in self.calls if c not in self.settled]
+        result.finish_reason = "tool-calls" if pending else "stop"
+        metadata = usage_metadata(result.usage)
+        if metadata is not None:
+            await self.ctx.write_message_metadata(metadata)
+        return result
+
+
+def _content_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        texts = [b if isinstance(b, str) else str(get(b, "text", "") or "") for b in content]
+        return "".join(texts)
+    return json.dumps(jsonable(content))
+
+
+def _error_text(error: Any) -> str:
+    if isinstance(error, BaseException):
+        return str(error) or type(error).__name__
+    return str(error)
+
+
+def _is_tool_message(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return value.get("type") == "tool" and "tool_call_id" in value
+    return get(value, "type") == "tool" and get(value, "tool_call_id") is not None
+
+
+def _is_ai_message(value: Any) -> bool:
+    return get(value, "type") in ("ai", "AIMessageChunk")
+
+
+async def stream_events(ctx: StreamContext[Any], events: AsyncIterable[Any]) -> StreamResult:
+    """Write a runnable's ``astream_events(..., version="v2")`` into ``ctx``.
+
+    Text, reasoning and tool-call chunks of every model call are streamed; each model call after
+    the first is a new step. Tool runs (``on_tool_start`` / ``on_tool_end`` / ``on_tool_error``)
+    are matched to the model's tool calls by the ``ToolMessage.tool_call_id`` (or the
+    ``tool_call_id`` of the error event), else by tool name and input; a tool run no model asked
+    for is announced first. The context is not finished (``ctx.run`` does that) but open text
+    and reasoning parts are ended; the summed usage is written as message metadata.
+
+    Example::
+
+        async def work(ctx):
+            events = agent.astream_events({"messages": messages}, version="v2")
+            await stream_events(ctx, events)
+
+    Args:
+        ctx: The stream to write.
+        events: The event stream (dicts, as LangChain yields them).
+
+    Returns:
+        The finish reason (``tool-calls`` when announced calls have no result), the usage and
+        the model's tool calls.
+    """
+    import_sdk("langchain_core", "langchain")
+    writer = _Writer(ctx)
+    tool_runs: dict[str, tuple[str | None, str, Any]] = {}  # run id → (call id, name, input)
+    try:
+        async for event in events:
+            kind = get(event, "event")
+            data = get(event, "data") or {}
+            run_id = str(get(event, "run_id") or "")
+            parents = set(get(event, "parent_ids") or ())
+            if kind in ("on_chat_model_start", "on_chat_model_stream", "on_chat_model_end"):
+                if parents & tool_runs.keys():
+                    continue  # a model inside a tool (sub-agent): not this message's text
+                if kind == "on_chat_model_start":
+                    await writer.begin_message()
+                elif kind == "on_chat_model_stream":
+                    await writer.chunk(data.get("chunk"))
+                else:
+                    output = data.get("output")
+                    await writer.end_message(output if _is_ai_message(output) else None)
+            elif kind == "on_tool_start":
+                if parents & tool_runs.keys():
+                    tool_runs[run_id] = (None, "", None)  # nested tool: ignored
+                    continue
+                await writer.end_message(None)
+                name, args = get(event, "name") or "", data.get("input")
+                taken = [c for c, _, _ in tool_runs.values() if c]
+                call_id = writer.match_call(name, args, taken)
+                tool_runs[run_id] = (call_id, name, args)
+            elif kind in ("on_tool_end", "on_tool_error"):
+                call_id, name, args = tool_runs.pop(run_id, (None, "", None))
+                if call_id is None and name == "" and run_id and parents & tool_runs.keys():
+                    continue
+                output = data.get("output")
+                if kind == "on_tool_end" and _is_tool_message(output):
+                    await writer.tool_message(output, name, args)
+                    continue
+                call_id = data.get("tool_call_id") or call_id
+                if call_id is None:
+                    if not name:
+                        continue
+                    handle = await ctx.begin_tool_call(name, jsonable(args))
+                    call_id = handle.tool_call_id
+                    await writer._announced(call_id, name, args)
+                else:
+                    await writer.ensure_call(call_id, name, args)
+                if kind == "on_tool_error":
+                    await writer.tool_error(call_id, data.get("error"))
+                else:
+                    await writer.tool_output(call_id, _tool_output(output))
+        return await writer.close()
+    finally:
+        await aclose_quietly(events)
+
+
+def _tool_output(output: Any) -> Any:
+    """A tool's raw output; a ``Command`` is reduced to its ``ToolMessage`` content."""
+    update = get(output, "update") if not isinstance(output, Mapping | str) else None
+    if isinstance(update, Mapping):
+        for message in update.get("messages") or ():
+            if _is_tool_message(message):
+                return get(message, "content")
+    return output
+
+
+async def stream_graph(
+    ctx: StreamContext[Any],
+    chunks: AsyncIterable[Any],
+    *,
+    approvals: Iterable[ToolApprovalDecision] = (),
+) -> StreamResult:
+    """Write a compiled LangGraph's ``astream(stream_mode=["messages", "updates"])`` into ``ctx``.
+
+    Items are ``(mode, payload)`` (``(namespace, mode, payload)`` with ``subgraphs=True``; a bare
+    messages-mode ``(message, metadata)`` is accepted too):
+
+    * ``messages``: ``AIMessageChunk`` → text, reasoning and tool-call chunks (each model call
+      after the first is a new step: a call ends with langchain-core's ``chunk_position="last"``
+      chunk, a tool result, the node's update or another node task); a complete ``AIMessage`` →
+      its text and tool calls;
+      ``ToolMessage`` → the tool's output, or its error with ``status="error"``.
+    * ``updates``: a node's returned ``AIMessage`` completes the tool inputs of the streamed one;
+      ``__interrupt__`` → for each interrupt that describes a tool call awaiting approval, a
+      signed ``tool-approval-request`` (the context needs ``chat_id`` and the approval secret:
+      ``StreamContext.for_request(chat_request, approval_secret=...)``). Other interrupts are
+      ignored.
+
+    Accepted interrupt values (also a list of them):
+
+    * ``{"tool_call_id": ..., "tool_name": ..., "input": ..., "reason": ...}`` (``reason``
+      optional), e.g. ``interrupt({"tool_call_id": call["id"], "tool_name": call["name"],
+      "input": call["args"]})`` in an approval node;
+    * LangChain's ``HumanInTheLoopMiddleware`` request ``{"action_requests": [{"name", "args",
+      "description"}], ...}`` and LangGraph's ``HumanInterrupt``
+      ``{"action_request": {"action", "args"}, "description"}``: matched to the model's pending
+      tool call with that name and input.
+
+    Resuming: on the follow-up request (``StreamContext.for_request`` continues the message),
+    verify the decisions with ``chat_request.tool_approvals(secret)`` and resume the graph on the
+    same thread with ``Command(resume=approval_resume(decisions))`` (first shape: the node reads
+    ``resume[tool_call_id]["approved"]``) or ``Command(resume=hitl_resume(decisions))``
+    (``HumanInTheLoopMiddleware``). Pass the decisions here as ``approvals``: denied calls are
+    sent as ``tool-output-denied`` (ai 6+) and the graph's own result for them is not streamed.
+
+    Example::
+
+        async def work(ctx):
+            chunks = graph.astream(inputs, config, stream_mode=["messages", "updates"])
+            await stream_graph(ctx, chunks)
+
+    Returns:
+        As :func:`stream_events`.
+    """
+    import_sdk("langgraph", "langgraph")
+    writer = _Writer(ctx)
+    task: Any = None
+    try:
+        for decision in approvals:
+            if not decision.approved:
+                writer.settled.add(decision.tool_call_id)
+                await ctx.deny_tool_call(decision.tool_call_id)
+        async for item in chunks:
+            mode, payload = _split(item)
+            if mode == "messages":
+                message, meta = payload if isinstance(payload, tuple | list) else (payload, None)
+                if _is_tool_message(message):
+                    await writer.tool_message(message)
+                elif _is_ai_message(message):
+                    node_task = get(meta, "langgraph_checkpoint_ns")
+                    if not writer.in_message or node_task != task:
+                        await writer.begin_message()
+                        task = node_task
+                    await writer.chunk(message)
+                    if not _is_chunk(message):
+                        await writer.end_message(_without_content(message))
+                    elif get(message, "chunk_position") == "last":
+                        await writer.end_message(None)  # langchain-core marks a call's end
+            elif mode == "updates" and isinstance(payload, Mapping):
+                for node, update in payload.items():
+                    if node == "__interrupt__":
+                        await writer.end_message(None)
+                        for interrupt in update if isinstance(update, list | tuple) else [update]:
+                            await writer.interrupt(get(interrupt, "value"))
+                        continue
+                    for message in _update_messages(update):
+                        if _is_ai_message(message) and writer.in_message:
+                            await writer.end_message(_without_content(message))
+        return await writer.close()
+    finally:
+        await aclose_quietly(chunks)
+
+
+def _split(item: Any) -> tuple[Any, Any]:
+    if isinstance(item, tuple | list):
+        if len(item) == 3 and isinstance(item[1], str):
+            return item[1], item[2]
+        if len(item) == 2 and isinstance(item[0], str):
+            return item[0], item[1]
+        if len(item) == 2:
+            return "messages", item
+    return None, item
+
+
+def _is_chunk(message: Any) -> bool:
+    return type(message).__name__.endswith("Chunk") or "tool_call_chunks" in (
+        message if isinstance(message, Mapping) else {}
+    )
+
+
+def _without_content(message: Any) -> dict[str, Any]:
+    """The parts of a complete message ``end_message`` needs (its content was written)."""
+    return {
+        "tool_calls": get(message, "tool_calls") or [],
+        "invalid_tool_calls": get(message, "invalid_tool_calls") or [],
+        "usage_metadata": get(message, "usage_metadata"),
+    }
+
+
+def _update_messages(update: Any) -> list[Any]:
+    if isinstance(update, Mapping):
+        messages = update.get("messages")
+        if isinstance(messages, list | tuple):
+            return list(messages)
+        if messages is not None:
+            return [messages]
+    return []
+
+
+def approval_resume(decisions: Iterable[ToolApprovalDecision]) -> dict[str, dict[str, Any]]:
+    """The ``Command(resume=...)`` value for interrupts of ai_stream's shape.
+
+    ``{tool_call_id: {"approved": bool, "reason": str | None}}``: the approval node looks up the
+    call it interrupted for.
+    """
+    return {d.tool_call_id: {"approved": d.approved, "reason": d.reason} for d in decisions}
+
+
+def hitl_resume(decisions: Iterable[ToolApprovalDecision]) -> dict[str, list[dict[str, Any]]]:
+    """The ``Command(resume=...)`` value for LangChain's ``HumanInTheLoopMiddleware``.
+
+    ``{"decisions": [{"type": "approve"} | {"type": "reject", "message": ...}]}`` in the order of
+    the calls (the order of the interrupt's ``action_requests``).
+    """
+    result: list[dict[str, Any]] = []
+    for d in decisions:
+        if d.approved:
+            result.append({"type": "approve"})
+        else:
+            result.append({"type": "reject", "message": d.reason or "The user denied the call."})
+    return {"decisions": result}
