@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from itertools import count
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import uvicorn
 
 from ai_stream import StreamContext
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
 from ai_stream.testing import collect_stream, parse_sse_json
 
 
@@ -53,3 +62,52 @@ def running_tasks() -> set[str]:
 
     me = asyncio.current_task()
     return {f"{t.get_coro()!r}#{id(t)}" for t in asyncio.all_tasks() if t is not me}
+
+
+@dataclass
+class LiveServer:
+    """A uvicorn server running in the test's event loop."""
+
+    server: uvicorn.Server
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def open_connections(self) -> int:
+        return len(self.server.server_state.connections)
+
+    def open_request_tasks(self) -> int:
+        return len(self.server.server_state.tasks)
+
+
+@asynccontextmanager
+async def serve(
+    app: ASGIApp, *, backlog: int = 2048, lifespan: str = "off"
+) -> AsyncIterator[LiveServer]:
+    """Run ``app`` on 127.0.0.1 (a free port) with uvicorn in this event loop."""
+    # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say so (an accepted socket
+    # inherits it); without it every response pays Nagle + delayed ACK (40 ms on Linux).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app,
+        log_level="error",
+        lifespan=lifespan,  # type: ignore[arg-type]
+        backlog=backlog,
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+    async with anyio.create_task_group() as group:
+        group.start_soon(server.serve, [sock])
+        with anyio.fail_after(10):
+            while not server.started:
+                await anyio.sleep(0.01)
+        try:
+            yield LiveServer(server, port)
+        finally:
+            server.should_exit = True
+    sock.close()

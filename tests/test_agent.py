@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anyio
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -28,6 +26,7 @@ from ai_stream import (
 from ai_stream.agent import Tool, run_agent
 from ai_stream.integrations._common import StreamResult, ToolCallInfo
 from tests.conformance.client import NODE_DIR
+from tests.helpers import serve
 
 SECRET = "agent-secret-0123456789"
 records: list[StreamRecord] = []
@@ -91,16 +90,8 @@ APP = Starlette(routes=[Route("/api/chat", chat, methods=["POST"])])
 
 @pytest.fixture
 async def url(anyio_backend: str) -> AsyncIterator[str]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(APP, log_level="error", lifespan="off"))
-    async with anyio.create_task_group() as group:
-        group.start_soon(server.serve, [sock])
-        while not server.started:
-            await anyio.sleep(0.01)
-        yield f"http://127.0.0.1:{port}/api/chat"
-        server.should_exit = True
+    async with serve(APP) as server:
+        yield f"{server.url}/api/chat"
 
 
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])

@@ -13,7 +13,7 @@ from starlette.types import Message
 
 from ai_stream import StreamContext, StreamRecord, UIMessageStreamResponse
 from ai_stream.testing import parse_sse_json
-from tests.helpers import make_context, running_tasks
+from tests.helpers import make_context, running_tasks, serve
 
 
 def _scope(**extra: Any) -> dict[str, Any]:
@@ -203,10 +203,6 @@ async def test_plain_streaming_response_still_works_and_cancels_on_disconnect() 
 
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
 async def test_uvicorn_end_to_end_with_real_sockets(anyio_backend: str) -> None:
-    import socket
-
-    import uvicorn
-
     async def endpoint(request: Request) -> UIMessageStreamResponse:
         ctx = make_context()
 
@@ -218,16 +214,7 @@ async def test_uvicorn_end_to_end_with_real_sockets(anyio_backend: str) -> None:
         return UIMessageStreamResponse(ctx)
 
     app = Starlette(routes=[Route("/chat", endpoint, methods=["POST"])])
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="error", lifespan="off"))
-    async with anyio.create_task_group() as group:
-        group.start_soon(server.serve, [sock])
-        while not server.started:
-            await anyio.sleep(0.01)
-        async with httpx.AsyncClient() as client:
-            response = await client.post(f"http://127.0.0.1:{port}/chat")
-        server.should_exit = True
+    async with serve(app) as live, httpx.AsyncClient() as client:
+        response = await client.post(f"{live.url}/chat")
     text = "".join(c.get("delta", "") for c in parse_sse_json(response.content))
     assert text == "".join(f"{i} " for i in range(200))

@@ -2,14 +2,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 
@@ -18,6 +16,7 @@ from ai_stream.responses import chat_routes
 from ai_stream.resume import MemoryStreamStore, ResumableStreams, closing_frames
 from ai_stream.testing import parse_sse_json
 from tests.conformance.client import NODE_DIR
+from tests.helpers import serve
 
 
 async def test_memory_store_replays_then_follows() -> None:
@@ -94,16 +93,8 @@ async def server(
     records: list[StreamRecord] = []
     streams = ResumableStreams(MemoryStreamStore())
     app = build_app(streams, records)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    uv = uvicorn.Server(uvicorn.Config(app, log_level="error"))
-    async with anyio.create_task_group() as group:
-        group.start_soon(uv.serve, [sock])
-        while not uv.started:
-            await anyio.sleep(0.01)
-        yield f"http://127.0.0.1:{port}/api/chat", records, streams
-        uv.should_exit = True
+    async with serve(app, lifespan="on") as live:
+        yield f"{live.url}/api/chat", records, streams
 
 
 BODY = {

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
 import pytest
-import uvicorn
 
 from tests.conformance.client import NODE_DIR
+from tests.helpers import serve
 from tests.roundtrip import app as server
 
 pytestmark = pytest.mark.parametrize("anyio_backend", ["asyncio"])
@@ -26,16 +25,8 @@ RELEASES = ["6.0.0", "6.0.326", "7.0.173"]
 
 @pytest.fixture
 async def base_url(anyio_backend: str) -> AsyncIterator[str]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    uv = uvicorn.Server(uvicorn.Config(server.app, log_level="error", lifespan="off"))
-    async with anyio.create_task_group() as group:
-        group.start_soon(uv.serve, [sock])
-        while not uv.started:
-            await anyio.sleep(0.01)
-        yield f"http://127.0.0.1:{port}/api/chat"
-        uv.should_exit = True
+    async with serve(server.app) as live:
+        yield f"{live.url}/api/chat"
 
 
 async def drive(base_url: str, release: str, flow: str) -> dict[str, Any]:
