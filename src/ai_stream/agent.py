@@ -36,14 +36,14 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from ai_stream.exceptions import StreamStateError
-from ai_stream.integrations._common import StreamResult
+from ai_stream.integrations._common import StreamResult, ToolCallInfo
 from ai_stream.protocol.messages import UIMessage
 
 if TYPE_CHECKING:
     from ai_stream.context import StreamContext
     from ai_stream.protocol.messages import ChatRequest
 
-__all__ = ("ModelCall", "Tool", "run_agent")
+__all__ = ("ModelCall", "StreamResult", "Tool", "ToolCallInfo", "run_agent")
 
 ModelCall = Callable[["StreamContext[Any]", list[UIMessage]], Awaitable[StreamResult]]
 """Streams one model response for the history into the context; returns its result."""

@@ -1,0 +1,64 @@
+"""The example backend: ``cd example/backend && uvicorn main:app --port 8000``.
+
+See ``README.md`` for the endpoints and the environment variables.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+from ai_stream import RequestParseError, request_parse_error_handler
+from routes import chat, history
+from services.db_service import ChatDatabase
+from services.llm_service import make_model
+from settings import Settings
+from state import AppState
+from streams import GraceStreams
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+logger = logging.getLogger("example")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app (``settings`` default to the environment)."""
+    settings = settings if settings is not None else Settings.from_env()
+    store = None
+    if settings.redis_url:
+        from ai_stream.integrations.redis import RedisStreamStore
+
+        store = RedisStreamStore(settings.redis_url)
+    streams = GraceStreams(store, grace=settings.stop_grace)
+    db = ChatDatabase(settings.database_url)
+    state = AppState(settings=settings, db=db, streams=streams, model=make_model(settings))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await db.create_tables()
+        logger.info(
+            "model: %s; streams: %s; database: %s",
+            settings.openai_model if settings.openai_api_key else "offline demo model",
+            "redis" if settings.redis_url else "memory",
+            settings.database_url,
+        )
+        try:
+            async with streams:
+                yield
+        finally:
+            await db.close()
+
+    app = FastAPI(title="ai_stream example", lifespan=lifespan)
+    app.state.example = state
+    app.add_exception_handler(RequestParseError, request_parse_error_handler)
+    app.include_router(chat.router)
+    app.include_router(history.router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,239 @@
+"""The example backend (example/backend) end to end: real server, real ai 6 client, real DB."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import shutil
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+from tests.conformance.client import NODE_DIR
+from tests.helpers import serve
+
+BACKEND = Path(__file__).resolve().parents[2] / "example" / "backend"
+RELEASE = "6.0.326"
+SECRET = "example-test-secret-0123456789"
+USER_LONG_TASK = {"id": "u1", "role": "user", "parts": [{"type": "text", "text": "long task"}]}
+
+
+def _backend() -> tuple[Any, Any]:
+    if str(BACKEND) not in sys.path:
+        sys.path.insert(0, str(BACKEND))
+    main = importlib.import_module("main")
+    settings = importlib.import_module("settings")
+    return main, settings
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # aiosqlite runs on asyncio
+
+
+async def _serve(tmp_path: Path, demo_delay: float) -> AsyncIterator[str]:
+    main, settings = _backend()
+    app = main.create_app(
+        settings.Settings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path}/data/chat.db",
+            secret=SECRET,
+            demo_delay=demo_delay,
+            stop_grace=0,
+        )
+    )
+    async with serve(app, lifespan="on") as server:
+        yield server.url
+
+
+@pytest.fixture
+async def base(tmp_path: Path) -> AsyncIterator[str]:
+    async for url in _serve(tmp_path, 0):
+        yield url
+
+
+@pytest.fixture
+async def slow_base(tmp_path: Path) -> AsyncIterator[str]:
+    async for url in _serve(tmp_path, 0.03):
+        yield url
+
+
+async def roundtrip(base: str, flow: str, chat_id: str, text: str, *extra: str) -> dict[str, Any]:
+    node = shutil.which("node")
+    assert node is not None
+    result = await anyio.run_process(
+        [node, "roundtrip.mjs", "--url", f"{base}/api/chat", "--version", RELEASE,
+         "--flow", flow, "--chat-id", chat_id, "--text", text, *extra],
+        cwd=NODE_DIR,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    outcome: dict[str, Any] = json.loads(result.stdout)
+    return outcome
+
+
+def assistant(outcome: dict[str, Any]) -> dict[str, Any]:
+    messages = [m for m in outcome["messages"] if m["role"] == "assistant"]
+    assert len(messages) == 1, outcome
+    message: dict[str, Any] = messages[0]
+    return message
+
+
+def tool_part(message: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(p for p in message["parts"] if p["type"] == f"tool-{name}")
+
+
+def text_of(message: dict[str, Any]) -> str:
+    return "".join(p["text"] for p in message["parts"] if p["type"] == "text")
+
+
+async def stored(base: str, chat_id: str, user: str = "demo-user") -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=base) as client:
+        response = await client.get(f"/api/chats/{chat_id}", headers={"x-user-id": user})
+    assert response.status_code == 200, response.text
+    chat: dict[str, Any] = response.json()
+    return chat
+
+
+async def test_plain_message_streams_persists_and_lists(base: str) -> None:
+    outcome = await roundtrip(base, "submit", "plain", "Hello there, show me some code")
+    assert outcome["status"] == "ready" and outcome["error"] is None and not outcome["onError"]
+    message = assistant(outcome)
+    kinds = [p["type"] for p in message["parts"]]
+    assert kinds[:3] == ["step-start", "reasoning", "text"]
+    assert "```python" in text_of(message)
+    chat = await stored(base, "plain")
+    assert chat["title"] == "Hello there, show me some code"
+    assert [m["role"] for m in chat["messages"]] == ["user", "assistant"]
+    assert chat["messages"][1] == message  # exactly what the browser shows
+    async with httpx.AsyncClient(base_url=base) as client:
+        listed = (await client.get("/api/chats")).json()
+        assert [c["id"] for c in listed] == ["plain"] and listed[0]["updatedAt"]
+        assert (await client.get("/api/chats", headers={"x-user-id": "other"})).json() == []
+        assert (await client.get("/api/health")).json() == {"ok": True}
+        assert (await client.get("/api/chat/plain/stream")).status_code == 204
+
+
+async def test_resume_replays_a_running_answer(slow_base: str) -> None:
+    body = {"id": "resumed", "messages": [USER_LONG_TASK]}
+    started = anyio.Event()
+
+    async def post() -> None:  # the first tab: keeps reading the whole answer
+        async with httpx.AsyncClient(base_url=slow_base, timeout=10) as client:
+            async with client.stream("POST", "/api/chat", json=body) as response:
+                assert response.status_code == 200
+                async for _ in response.aiter_bytes():
+                    started.set()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(post)
+        await started.wait()
+        outcome = await roundtrip(  # a second tab (or a reload) resumes it
+            slow_base, "resume", "resumed", "x", "--messages", json.dumps(body["messages"])
+        )
+    assert outcome["status"] == "ready" and outcome["error"] is None
+    assert [r["responseStatus"] for r in outcome["requests"]] == [200], outcome["requests"]
+    message = assistant(outcome)
+    progress = [p for p in message["parts"] if p["type"] == "data-progress"]
+    assert progress == [
+        {"type": "data-progress", "id": "progress",
+         "data": {"label": "Crunching numbers", "percent": 100}}
+    ]  # fmt: skip
+    assert "complete" in text_of(message)
+
+
+async def test_weather_and_search_tools(base: str) -> None:
+    outcome = await roundtrip(base, "submit", "weather", "What is the weather in Paris?")
+    message = assistant(outcome)
+    part = tool_part(message, "getWeather")
+    assert part["state"] == "output-available" and part["input"] == {"city": "Paris"}
+    assert "Paris" in text_of(message)
+
+    outcome = await roundtrip(base, "submit", "search", "search resume streams")
+    message = assistant(outcome)
+    assert tool_part(message, "searchDocs")["state"] == "output-available"
+    sources = [p for p in message["parts"] if p["type"] == "source-url"]
+    assert len(sources) == 3 and sources[0]["sourceId"] == "doc-resume"
+    assert "Resuming streams" in text_of(message)
+
+
+@pytest.mark.parametrize("flow", ["approve", "deny"])
+async def test_approval_round_trip(base: str, flow: str) -> None:
+    outcome = await roundtrip(base, flow, f"approval-{flow}", "Please delete the dataset")
+    assert outcome["status"] == "ready" and outcome["error"] is None
+    assert len(outcome["requests"]) == 2
+    message = assistant(outcome)
+    part = tool_part(message, "deleteDataset")
+    if flow == "approve":
+        assert part["state"] == "output-available" and part["output"]["deleted"] == "sales-2024"
+        assert "is gone" in text_of(message)
+    else:
+        assert part["state"] == "output-denied"
+        assert "did **not** delete" in text_of(message)
+    chat = await stored(base, f"approval-{flow}")
+    assert [m["role"] for m in chat["messages"]] == ["user", "assistant"]
+    assert chat["messages"][1] == message  # the continuation updated the same message
+
+
+async def test_client_side_time_zone(base: str) -> None:
+    outcome = await roundtrip(
+        base, "client-tool-output", "tz", "What is my time zone?",
+        "--output", json.dumps({"timeZone": "Europe/Oslo"}),
+    )  # fmt: skip
+    assert outcome["status"] == "ready" and outcome["error"] is None
+    assert len(outcome["requests"]) == 2
+    message = assistant(outcome)
+    assert tool_part(message, "getTimeZone")["output"] == {"timeZone": "Europe/Oslo"}
+    assert "Europe/Oslo" in text_of(message)
+    assert (await stored(base, "tz"))["messages"][1] == message
+
+
+async def test_error_is_masked(base: str) -> None:
+    outcome = await roundtrip(base, "submit", "err", "trigger an error please")
+    assert outcome["status"] == "error"
+    assert outcome["error"] == "An error occurred."
+    assert "is down" not in json.dumps(outcome)  # the real exception stays on the server
+
+
+async def test_stop_saves_the_partial_answer(slow_base: str) -> None:
+    body = {"id": "stopped", "messages": [USER_LONG_TASK]}
+    received = b""
+    async with httpx.AsyncClient(base_url=slow_base, timeout=10) as client:
+        async with client.stream("POST", "/api/chat", json=body) as response:
+            async for data in response.aiter_bytes():
+                received += data
+                if b"data-progress" in received:
+                    break  # the user pressed stop: the connection goes away
+        with anyio.fail_after(5):
+            while True:
+                chat = await stored(slow_base, "stopped")
+                if len(chat["messages"]) == 2:
+                    break
+                await anyio.sleep(0.02)
+        assert (await client.get("/api/chat/stopped/stream")).status_code == 204
+    message = chat["messages"][1]
+    assert "Starting the long task." in text_of(message)
+    assert "complete" not in text_of(message)
+    progress = next(p for p in message["parts"] if p["type"] == "data-progress")
+    assert progress["data"]["percent"] < 100
+
+
+async def test_history_endpoints(base: str) -> None:
+    await roundtrip(base, "submit", "first", "hi one")
+    await roundtrip(base, "submit", "second", "hi two")
+    async with httpx.AsyncClient(base_url=base) as client:
+        assert [c["id"] for c in (await client.get("/api/chats")).json()] == ["second", "first"]
+        other = {"x-user-id": "mallory"}
+        assert (await client.get("/api/chats/first", headers=other)).status_code == 404
+        assert (await client.delete("/api/chats/first", headers=other)).status_code == 404
+        assert (await client.get("/api/chats/nope")).status_code == 404
+        assert (await client.delete("/api/chats/first")).status_code == 204
+        assert (await client.get("/api/chats/first")).status_code == 404
+        assert (await client.delete("/api/chats/first")).status_code == 404
+        assert [c["id"] for c in (await client.get("/api/chats")).json()] == ["second"]
+        bad = await client.post("/api/chat", json={"id": "x"})
+        assert bad.status_code == 422
