@@ -37,8 +37,8 @@ $(NODE_STAMP): $(NODE_DIR)/package-lock.json
 	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
 
 lint: install
-	$(VENV)/bin/ruff check src tests bench scripts
-	$(VENV)/bin/ruff format --check src tests bench scripts
+	$(VENV)/bin/ruff check src tests bench scripts example/backend
+	$(VENV)/bin/ruff format --check src tests bench scripts example/backend
 
 typecheck: install
 	$(VENV)/bin/mypy
@@ -64,8 +64,26 @@ bench: bootstrap
 	$(UV) pip install --quiet --python $(BENCH_VENV)/bin/python --no-deps -e .
 	$(BENCH_VENV)/bin/python bench/run.py
 
-demo:
-	@echo "make demo: coming with the example app (issue 6)."
+FRONTEND_DIR := example/frontend
+FRONTEND_STAMP := $(FRONTEND_DIR)/node_modules/.package-lock.json
+BACKEND_PORT ?= 8000
+FRONTEND_PORT ?= 3000
+
+$(FRONTEND_STAMP): $(FRONTEND_DIR)/package-lock.json
+	cd $(FRONTEND_DIR) && npm ci --no-audit --no-fund --loglevel=error
+
+# The example chat app: FastAPI backend (example/backend) on :8000, Next.js
+# frontend (example/frontend, proxies /api/* to the backend) on :3000.
+# Ctrl-C stops both.
+demo: install $(FRONTEND_STAMP)
+	cd $(FRONTEND_DIR) && NEXT_TELEMETRY_DISABLED=1 npm run build --silent
+	@set -m; \
+	$(VENV)/bin/uvicorn main:app --app-dir example/backend --port $(BACKEND_PORT) & backend=$$!; \
+	(cd $(FRONTEND_DIR) && BACKEND_URL=http://127.0.0.1:$(BACKEND_PORT) NEXT_TELEMETRY_DISABLED=1 \
+	  exec node_modules/.bin/next start -p $(FRONTEND_PORT)) & frontend=$$!; \
+	trap 'kill -TERM -$$backend -$$frontend 2>/dev/null; wait; exit 0' INT TERM; \
+	sleep 2; echo; echo "Open http://localhost:$(FRONTEND_PORT)  (Ctrl-C stops backend and frontend)"; echo; \
+	wait -n $$backend $$frontend; kill -TERM -$$backend -$$frontend 2>/dev/null; wait; exit 1
 
 clean:
-	rm -rf .venv .venv-bench .mypy_cache .ruff_cache .pytest_cache $(NODE_DIR)/node_modules
+	rm -rf .venv .venv-bench .mypy_cache .ruff_cache .pytest_cache $(NODE_DIR)/node_modules $(FRONTEND_DIR)/node_modules $(FRONTEND_DIR)/.next
