@@ -239,3 +239,24 @@ async def test_real_client_resumes_during_and_after_a_stream(
     assert after["status"] == "ready"
     assert after["requests"][-1]["responseStatus"] == 204
     assert [m["role"] for m in after["messages"]] == ["user"]
+
+
+@pytestmark_asyncio
+async def test_a_grace_period_lets_a_reload_resume_and_a_stop_save(anyio_backend: str) -> None:
+    records: list[StreamRecord] = []
+    streams = ResumableStreams(keep_running=0.2)
+    async with streams:
+        stream_id = await streams.start("chat-g", await _context(records))
+        first = streams.follow(stream_id)
+        await first.__anext__()
+        await first.aclose()  # type: ignore[attr-defined]
+        await anyio.sleep(0.05)
+        second = streams.follow(stream_id)  # a reload within the grace period resumes
+        await second.__anext__()
+        await anyio.sleep(0.3)
+        assert not records  # still running: it has a reader
+        await second.aclose()  # type: ignore[attr-defined]
+        with anyio.fail_after(2):  # nobody comes back: stopped after the grace period
+            while not records:
+                await anyio.sleep(0.01)
+    assert records[0].aborted

@@ -17,7 +17,7 @@ from services.db_service import ChatDatabase
 from services.llm_service import make_model
 from settings import Settings
 from state import AppState
-from streams import GraceStreams
+from streams import make_streams
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from ai_stream.integrations.redis import RedisStreamStore
 
         store = RedisStreamStore(settings.redis_url)
-    streams = GraceStreams(store, grace=settings.stop_grace)
+    streams = make_streams(store, grace=settings.stop_grace)
     db = ChatDatabase(settings.database_url)
     state = AppState(settings=settings, db=db, streams=streams, model=make_model(settings))
 

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, cast
 from fastapi import Request  # noqa: TC002 - FastAPI reads the annotation at runtime
 
 if TYPE_CHECKING:
+    from ai_stream import ResumableStreams
     from ai_stream.agent import ModelCall
     from services.db_service import ChatDatabase
     from settings import Settings
-    from streams import GraceStreams
 
 
 @dataclass
@@ -20,7 +20,7 @@ class AppState:
 
     settings: Settings
     db: ChatDatabase
-    streams: GraceStreams
+    streams: ResumableStreams
     model: ModelCall
 
 

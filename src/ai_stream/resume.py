@@ -213,7 +213,10 @@ class ResumableStreams:
 
     Args:
         store: Where the bytes go (default: a :class:`MemoryStreamStore`).
-        keep_running: Keep producing when every reader has gone (so a reload gets the answer).
+        keep_running: What happens to an answer when its last reader leaves: ``True`` keeps it
+            running (a reload gets all of it), ``False`` stops it at once (the stop button
+            saves the partial answer), a number of seconds stops it unless a reader comes back
+            within that grace period (both: reload resumes, stop saves).
         keep_alive: Seconds of silence after which readers get an SSE comment (``None``: never).
         lease: The producer lease in seconds; it is renewed every third of it. By default the
             store's own ``lease`` (2 s without one).
@@ -223,7 +226,7 @@ class ResumableStreams:
         self,
         store: StreamStore | None = None,
         *,
-        keep_running: bool = True,
+        keep_running: bool | float = True,
         keep_alive: float | None = None,
         lease: float | None = None,
     ) -> None:
@@ -336,5 +339,20 @@ class ResumableStreams:
             self._readers[stream_id] -= 1
             if not self._readers[stream_id]:
                 del self._readers[stream_id]
-                if not self.keep_running and stream_id in self._scopes:
-                    self._scopes[stream_id].cancel()
+                self._orphaned(stream_id)
+
+    def _orphaned(self, stream_id: str) -> None:
+        """The last reader left ``stream_id``: stop it now, later, or never (``keep_running``)."""
+        scope = self._scopes.get(stream_id)
+        if scope is None or self.keep_running is True:
+            return
+        if self.keep_running is False or self.keep_running <= 0:
+            scope.cancel()
+        elif self._group is not None:
+            self._group.start_soon(self._stop_unless_followed, stream_id, float(self.keep_running))
+
+    async def _stop_unless_followed(self, stream_id: str, grace: float) -> None:
+        await anyio.sleep(grace)
+        scope = self._scopes.get(stream_id)
+        if scope is not None and stream_id not in self._readers:
+            scope.cancel()
