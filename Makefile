@@ -12,11 +12,12 @@ PY := $(VENV)/bin/python
 NODE_DIR := tests/conformance/node
 NODE_STAMP := $(NODE_DIR)/node_modules/.package-lock.json
 
-.PHONY: help bootstrap install lock test lint typecheck pytest test-reliability bench demo format clean
+.PHONY: help bootstrap install lock test lint typecheck pytest test-reliability test-e2e bench demo format clean
 
 help:
 	@echo "make test   - install (uv, Python env, node conformance clients) and run ruff, mypy, pytest"
 	@echo "make test-reliability - run only the reliability suite (tests/reliability)"
+	@echo "make test-e2e - browser end-to-end tests of the example app (needs /usr/bin/chromium)"
 	@echo "make bench  - run the benchmarks and write bench/RESULTS.md"
 	@echo "make demo   - run the example chat app"
 
@@ -85,5 +86,18 @@ demo: install $(FRONTEND_STAMP)
 	sleep 2; echo; echo "Open http://localhost:$(FRONTEND_PORT)  (Ctrl-C stops backend and frontend)"; echo; \
 	wait -n $$backend $$frontend; kill -TERM -$$backend -$$frontend 2>/dev/null; wait; exit 1
 
+# Browser end-to-end tests of the example app (tests/e2e): starts the backend and the built
+# frontend on free ports, drives the system chromium (CHROMIUM_PATH, default /usr/bin/chromium;
+# Debian: apt-get install chromium) with playwright-core. Screenshots: tests/e2e/artifacts/.
+E2E_DIR := tests/e2e
+E2E_STAMP := $(E2E_DIR)/node_modules/.package-lock.json
+
+$(E2E_STAMP): $(E2E_DIR)/package-lock.json
+	cd $(E2E_DIR) && npm ci --no-audit --no-fund --loglevel=error
+
+test-e2e: install $(FRONTEND_STAMP) $(E2E_STAMP)
+	@test -f $(FRONTEND_DIR)/.next/BUILD_ID || (cd $(FRONTEND_DIR) && NEXT_TELEMETRY_DISABLED=1 npm run build --silent)
+	node --test --test-concurrency=1 $(E2E_DIR)
+
 clean:
-	rm -rf .venv .venv-bench .mypy_cache .ruff_cache .pytest_cache $(NODE_DIR)/node_modules $(FRONTEND_DIR)/node_modules $(FRONTEND_DIR)/.next
+	rm -rf .venv .venv-bench .mypy_cache .ruff_cache .pytest_cache $(NODE_DIR)/node_modules $(FRONTEND_DIR)/node_modules $(FRONTEND_DIR)/.next $(E2E_DIR)/node_modules $(E2E_DIR)/artifacts
