@@ -1,0 +1,70 @@
+// `make demo` from this checkout: it installs, builds, starts backend and frontend, and both
+// answer; then it stops cleanly on SIGINT (Ctrl-C). Ports are free ones, passed as make variables.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { test } from "node:test";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function poll(url, deadline) {
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return response;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer in time`);
+}
+
+test("make demo starts the backend and the frontend, and Ctrl-C stops both", { timeout: 240_000 }, async () => {
+  const [backend, frontend] = [await freePort(), await freePort()];
+  const env = { ...process.env, DATABASE_URL: "sqlite+aiosqlite:///:memory:" };
+  for (const key of Object.keys(env)) if (key.startsWith("OPENAI_") || key === "REDIS_URL") delete env[key];
+  const make = spawn("make", ["demo", `BACKEND_PORT=${backend}`, `FRONTEND_PORT=${frontend}`], {
+    cwd: ROOT,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  make.stdout.on("data", (d) => (output += d));
+  make.stderr.on("data", (d) => (output += d));
+  const exited = new Promise((resolve) => make.once("exit", (code, signal) => resolve({ code, signal })));
+  try {
+    const deadline = Date.now() + 200_000;
+    const health = await poll(`http://127.0.0.1:${backend}/api/health`, deadline);
+    assert.deepEqual(await health.json(), { ok: true });
+    const page = await poll(`http://127.0.0.1:${frontend}/`, deadline);
+    assert.match(await page.text(), /<html/i);
+    const proxied = await poll(`http://127.0.0.1:${frontend}/api/health`, deadline);
+    assert.deepEqual(await proxied.json(), { ok: true });
+    while (!output.includes(`Open http://localhost:${frontend}`) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(output, new RegExp(`Open http://localhost:${frontend}`));
+  } finally {
+    process.kill(-make.pid, "SIGINT"); // Ctrl-C
+    const killer = setTimeout(() => process.kill(-make.pid, "SIGKILL"), 20_000);
+    await exited;
+    clearTimeout(killer);
+  }
+  for (const port of [backend, frontend]) {
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/`), "the demo's servers stopped");
+  }
+});
