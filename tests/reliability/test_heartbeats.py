@@ -12,14 +12,13 @@ import time
 from typing import Any
 
 import anyio
-import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
 
 from ai_stream import StreamContext, UIMessageStreamResponse
 from ai_stream.testing import parse_sse_json
-from tests.conformance.client import FIRST_AND_LATEST, NODE_DIR, replay
+from tests.conformance.client import FIRST_AND_LATEST, replay
 from tests.helpers import counter_ids
 from tests.reliability._support import fetch, mean, serve
 from tests.reliability.conftest import Figures
@@ -73,7 +72,6 @@ def _without_comments(body: str) -> str:
     return "".join(f"{e}\n\n" for e in body.split("\n\n")[:-1] if not e.startswith(":"))
 
 
-@pytest.mark.skipif(not (NODE_DIR / "node_modules").is_dir(), reason="make install: npm ci")
 async def test_keep_alive_frames_arrive_on_time_and_the_client_ignores_them(
     figures: Figures,
 ) -> None:
