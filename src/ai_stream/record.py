@@ -93,6 +93,8 @@ class StreamRecord:
         """The texts of the ``error`` chunks sent (masked as the client saw them)."""
         self.chunk_count = 0
         """How many chunks were sent."""
+        self._snapshot_at = -1
+        self._snapshot_message: dict[str, Any] = {}
 
     def apply(self, chunk: dict[str, Any]) -> None:
         """Record one sent chunk."""
@@ -139,9 +141,16 @@ class StreamRecord:
             reducer.apply(chunk)
         return reducer.message
 
+    def _snapshot(self) -> dict[str, Any]:
+        """One copy of the message for the flat views, made again only after new chunks."""
+        if self._snapshot_at != self.chunk_count:
+            self._snapshot_message = self._reducer.message
+            self._snapshot_at = self.chunk_count
+        return self._snapshot_message
+
     @property
     def _parts(self) -> list[dict[str, Any]]:
-        parts: list[dict[str, Any]] = self._reducer.message["parts"]
+        parts: list[dict[str, Any]] = self._snapshot()["parts"]
         return parts
 
     @property
@@ -157,7 +166,7 @@ class StreamRecord:
     @property
     def metadata(self) -> Any:
         """The merged message metadata (``None`` if none was sent)."""
-        return self._reducer.message.get("metadata")
+        return self._snapshot().get("metadata")
 
     @property
     def step_count(self) -> int:
