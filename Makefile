@@ -59,11 +59,19 @@ format: install
 	$(VENV)/bin/ruff check --fix src tests bench scripts
 
 BENCH_VENV := .venv-bench
-bench: bootstrap
+BENCH_NODE_DIR := bench/node
+BENCH_NODE_STAMP := $(BENCH_NODE_DIR)/node_modules/.package-lock.json
+
+# The TypeScript reference server of the trickling-streams section (the real `ai` package).
+$(BENCH_NODE_STAMP): $(BENCH_NODE_DIR)/package-lock.json
+	cd $(BENCH_NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+
+# BENCH_ARGS passes options to bench/run.py, e.g. `make bench BENCH_ARGS=--quick`.
+bench: bootstrap $(BENCH_NODE_STAMP)
 	@test -x $(BENCH_VENV)/bin/python || $(UV) venv --quiet --python "$$(command -v python3)" $(BENCH_VENV)
 	$(UV) pip sync --quiet --python $(BENCH_VENV)/bin/python requirements/bench.txt
 	$(UV) pip install --quiet --python $(BENCH_VENV)/bin/python --no-deps -e .
-	$(BENCH_VENV)/bin/python bench/run.py
+	$(BENCH_VENV)/bin/python bench/run.py $(BENCH_ARGS)
 
 FRONTEND_DIR := example/frontend
 FRONTEND_STAMP := $(FRONTEND_DIR)/node_modules/.package-lock.json

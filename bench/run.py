@@ -1,12 +1,18 @@
 """``make bench``: ai_stream vs a hand-written ``json.dumps`` generator vs ai-sdk-stream-python.
 
-Two modes, each run interleaved and repeated in one process so that the noise of a shared
+Four sections, each run interleaved and repeated in one run so that the noise of a shared
 machine hits every contender alike (results are reported as medians, best values and ratios):
 
 1. in process: produce and fully drain one typical stream (protocol.md §1.2 with 1000 text
    deltas) to bytes, producer and reader running concurrently as in a server; µs per event;
 2. over HTTP: a uvicorn server (subprocess, 127.0.0.1, one worker, asyncio loop, h11) with one
-   route per contender, read by 10 concurrent httpx streams; events per second.
+   route per contender, read by 10 concurrent httpx streams; events per second;
+3. trickling streams (``trickle.py``): 1000 concurrent answers of one token every 20 ms over
+   HTTP, one server process per contender (the TypeScript ``ai`` package in Node among them),
+   load from a separate process; server CPU per event, memory per open stream, durations;
+4. linear cost curves (``curves.py``): µs per chunk at growing sizes, in process.
+
+``--quick`` runs a short version of everything.
 
 Writes ``bench/RESULTS.md`` and prints the same summary. See ``bench/README.md``.
 """
@@ -23,6 +29,7 @@ import io
 import os
 import platform
 import pstats
+import resource
 import socket
 import statistics
 import subprocess
@@ -35,7 +42,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import curves
 import httpx
+import trickle
 from ai_sdk_stream_python import StreamContext as PeerContext
 from workload import (
     Workload,
@@ -60,6 +69,7 @@ DONE = b"data: [DONE]\n\n"
 
 # Targets of the issue.
 TARGET_US_PER_EVENT = 0.5
+TARGET_COLLECT_US_PER_EVENT = 0.8
 TARGET_HTTP_FACTOR = 8.0
 ISSUE_HANDWRITTEN_US = 2.7
 ISSUE_PEER_US = 4.1
@@ -160,6 +170,11 @@ class Report:
     breakdown: dict[str, float] = field(default_factory=dict)
     http: Http | None = None
     server_command: list[str] = field(default_factory=list)
+    argv: list[str] = field(default_factory=list)
+    first_sections_s: float = 0.0
+    library: str = ""
+    trickle: trickle.TrickleReport | None = None
+    curves: curves.CurvesReport | None = None
     elapsed_s: float = 0.0
 
 
@@ -516,12 +531,43 @@ def version(dist: str) -> str:
         return "not installed"
 
 
+def library_revision() -> str:
+    """The git commit of the ai_stream sources that ran, and whether they had local changes."""
+    import ai_stream
+
+    src = Path(ai_stream.__file__).resolve().parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=src,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "."],
+            cwd=src,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return f"from {src}"
+    return f"git {commit}" + (", with uncommitted changes in its sources" if dirty else "")
+
+
 def verdict(ok: bool) -> str:
     return "**PASS**" if ok else "**FAIL**"
 
 
 def render(report: Report) -> str:
     w, args, ip = report.workload, report.args, report.inprocess
+    if report.trickle is not None:
+        node_version, ai_version = report.trickle.node_version, report.trickle.ai_version
+    else:
+        _, node_version, ai_version = trickle.node_setup()
     med = {k: statistics.median(v) for k, v in ip.us_per_event.items()}
     best = {k: min(v) for k, v in ip.us_per_event.items()}
     hand = med[HANDWRITTEN]
@@ -536,11 +582,17 @@ def render(report: Report) -> str:
         f"* machine: {platform.platform()}; CPU: {cpu_model()}; {os.cpu_count()} cores",
         f"* Python {platform.python_version()} ({platform.python_implementation()}), "
         "plain asyncio event loop (no uvloop)",
-        f"* ai_stream {version('ai-stream')}, ai-sdk-stream-python "
+        f"* ai_stream {version('ai-stream')} ({report.library}), ai-sdk-stream-python "
         f"{version('ai-sdk-stream-python')}, uvicorn {version('uvicorn')}, starlette "
         f"{version('starlette')}, anyio {version('anyio')}, pydantic {version('pydantic')} "
         f"(pydantic-core {version('pydantic-core')}), h11 {version('h11')}, httpx "
         f"{version('httpx')}",
+        f"* Node {node_version}, `ai` (npm) {ai_version} (the trickling section's TypeScript "
+        "reference server, `bench/node`)",
+        "* run: `bench/run.py"
+        + "".join(f" {a}" for a in report.argv)
+        + "`"
+        + (" (`--quick`: a short version, not the full `make bench`)" if args.quick else ""),
         f"* total bench time: {report.elapsed_s:.0f} s",
         "",
         "## Workload",
@@ -621,6 +673,9 @@ def render(report: Report) -> str:
         f"{med['peer']:.2f} µs (issue: ~{ISSUE_PEER_US}); the same target as a ratio "
         f"(≤ {TARGET_US_PER_EVENT / ISSUE_HANDWRITTEN_US:.3f}× the hand-written time): "
         f"{ai / hand:.3f}× → {verdict(ai / hand <= TARGET_US_PER_EVENT / ISSUE_HANDWRITTEN_US)}.",
+        f"* In process, ai_stream `collect=True` ≤ {TARGET_COLLECT_US_PER_EVENT} µs/event "
+        f"(median): {med['ai_stream_collect']:.3f} µs → "
+        f"{verdict(med['ai_stream_collect'] <= TARGET_COLLECT_US_PER_EVENT)}.",
     ]
     if report.http is not None:
         http = report.http
@@ -680,7 +735,25 @@ def render(report: Report) -> str:
         )
     else:
         summary.append("* Over HTTP: not run (`--no-http`).")
+    if report.trickle is not None:
+        section, targets = trickle.render(report.trickle)
+        lines += section
+        summary += targets
+    else:
+        summary.append("* Trickling streams: not run (`--no-trickle`).")
+    if report.curves is not None:
+        section, targets = curves.render(report.curves)
+        lines += section
+        summary += targets
+    else:
+        summary.append("* Linear cost curves: not run (`--no-curves`).")
     lines += ["## Targets", "", *summary, ""]
+    section_times = [f"in process + over HTTP {report.first_sections_s:.0f} s"]
+    if report.trickle is not None:
+        section_times.append(f"trickling {report.trickle.elapsed_s:.0f} s")
+    if report.curves is not None:
+        section_times.append(f"curves {report.curves.elapsed_s:.0f} s")
+    lines += [f"Time per section: {', '.join(section_times)}.", ""]
     if report.warnings:
         lines += ["## Warnings", "", *[f"* {m}" for m in report.warnings], ""]
     else:
@@ -689,6 +762,12 @@ def render(report: Report) -> str:
             "",
             "All contenders produced the same logical chunk sequence (ids normalised)"
             + (" in process and over HTTP" if report.http is not None else " in process")
+            + (
+                "; the trickling contenders the same sequence as the plain generator, and every "
+                "trickling stream was complete"
+                if report.trickle is not None
+                else ""
+            )
             + "; every body ended with `data: [DONE]`.",
             "",
         ]
@@ -698,22 +777,102 @@ def render(report: Report) -> str:
 # --- main ----------------------------------------------------------------------------------------
 
 
+# Defaults of the full run, and of --quick (an option given explicitly wins over both).
+FULL = {
+    "rounds": 7,
+    "streams": 40,
+    "http_rounds": 7,
+    "http_requests": 150,
+    "trickle_rounds": 3,
+    "trickle_streams": 1000,
+    "trickle_tokens": 100,
+    "curve_rounds": 3,
+    "curve_budget": 15.0,
+}
+QUICK = {
+    "rounds": 3,
+    "streams": 10,
+    "http_rounds": 2,
+    "http_requests": 40,
+    "trickle_rounds": 1,
+    "trickle_streams": 200,
+    "trickle_tokens": 50,
+    "curve_rounds": 1,
+    "curve_budget": 3.0,
+}
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--rounds", type=int, default=7, help="in-process rounds (default 7)")
-    p.add_argument("--streams", type=int, default=40, help="streams per contender per round")
-    p.add_argument("--http-rounds", type=int, default=7, help="HTTP rounds (default 7)")
-    p.add_argument("--http-requests", type=int, default=150, help="requests per contender/round")
+
+    def default(key: str) -> str:
+        return f"(default {FULL[key]}; --quick: {QUICK[key]})"
+
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="a short run of every section (about a minute and a half): fewer rounds, streams "
+        "and tokens, a 3 s budget per curve point",
+    )
+    p.add_argument("--rounds", type=int, help="in-process rounds " + default("rounds"))
+    p.add_argument(
+        "--streams", type=int, help="streams per contender per round " + default("streams")
+    )
+    p.add_argument("--http-rounds", type=int, help="HTTP rounds " + default("http_rounds"))
+    p.add_argument(
+        "--http-requests",
+        type=int,
+        help="requests per contender/round " + default("http_requests"),
+    )
     p.add_argument("--concurrency", type=int, default=10, help="concurrent HTTP clients")
     p.add_argument("--text-deltas", type=int, default=1000, help="text deltas in the last step")
     p.add_argument("--no-http", action="store_true", help="skip the HTTP benchmark")
+    p.add_argument(
+        "--trickle-rounds", type=int, help="trickling rounds " + default("trickle_rounds")
+    )
+    p.add_argument(
+        "--trickle-streams",
+        type=int,
+        help="concurrent trickling streams " + default("trickle_streams"),
+    )
+    p.add_argument(
+        "--trickle-tokens",
+        type=int,
+        help="tokens per trickling stream " + default("trickle_tokens"),
+    )
+    p.add_argument(
+        "--trickle-interval",
+        type=float,
+        default=0.02,
+        help="seconds between two tokens (default 0.02)",
+    )
+    p.add_argument("--no-trickle", action="store_true", help="skip the trickling streams")
+    p.add_argument("--curve-rounds", type=int, help="curve rounds " + default("curve_rounds"))
+    p.add_argument(
+        "--curve-budget",
+        type=float,
+        help="seconds one curve point may take before it stops early " + default("curve_budget"),
+    )
+    p.add_argument("--no-curves", action="store_true", help="skip the linear cost curves")
     p.add_argument(
         "--profile",
         action="store_true",
         help="only cProfile ai_stream's in-process loop (and with collect=True); no RESULTS.md",
     )
     p.add_argument("--output", type=Path, default=RESULTS, help="where to write RESULTS.md")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    for key, value in (QUICK if args.quick else FULL).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    return args
+
+
+def raise_nofile_limit() -> None:
+    """Raise the soft limit of open files to the hard one; servers and clients inherit it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = hard if hard != resource.RLIM_INFINITY else 65536
+    if soft != resource.RLIM_INFINITY and soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -724,8 +883,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"## cProfile: ai_stream, collect={collect}, {args.streams} streams\n")
             print(profile_ai_stream(w, args.streams, collect))
         return 0
+    raise_nofile_limit()
     started = time.perf_counter()
     report = Report(w, args)
+    report.argv = list(sys.argv[1:] if argv is None else argv)
+    report.library = library_revision()
     print(f"workload: {w.describe()}", flush=True)
     asyncio.run(check_inprocess(w, report))
     print("in process:", flush=True)
@@ -735,6 +897,15 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_http:
         print("over HTTP:", flush=True)
         run_http(w, report)
+    report.first_sections_s = time.perf_counter() - started
+    if not args.no_trickle:
+        print("trickling streams:", flush=True)
+        report.trickle = trickle.run_trickle(args)
+        report.warnings += report.trickle.warnings
+    if not args.no_curves:
+        print("linear cost curves:", flush=True)
+        report.curves = curves.run_curves(args)
+        report.warnings += report.curves.warnings
     report.elapsed_s = time.perf_counter() - started
     text = render(report)
     args.output.write_text(text + "\n")

@@ -9,25 +9,62 @@ Run by ``bench/run.py`` as ``python -m uvicorn server:app --app-dir bench --host
   ``StreamingResponse(ctx.stream(), media_type="text/event-stream", headers=ctx.response_headers)``;
 * ``GET /health``: readiness probe.
 
+Trickling streams (``bench/trickle.py``): one text token every ``BENCH_TRICKLE_INTERVAL`` seconds
+(default 0.02), the tokens read from the JSON list in the file ``BENCH_TRICKLE_TOKENS`` (default:
+100 tokens of ``workload.trickle_tokens``):
+
+* ``POST /trickle/ai_stream``: ``UIMessageStreamResponse(ctx)`` after ``await ctx.run(work)``;
+* ``POST /trickle/ai_stream_collect``: the same with ``collect=True`` and an ``on_finish`` that
+  does nothing (as an app that persists the message has);
+* ``POST /trickle/plain``: ``StreamingResponse`` over an async generator of ``json.dumps`` frames;
+* ``POST /trickle/peer``: ai-sdk-stream-python's documented pattern.
+
 Every route reads the request body first, as a chat endpoint does.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ai_sdk_stream_python import StreamContext as PeerContext
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
-from workload import ai_stream_work, handwritten_stream, make_workload, peer_work
+from workload import (
+    ai_stream_work,
+    handwritten_stream,
+    make_workload,
+    peer_work,
+    trickle_ai_stream_work,
+    trickle_peer_work,
+    trickle_plain_stream,
+    trickle_tokens,
+)
 
 from ai_stream import UI_MESSAGE_STREAM_HEADERS, StreamContext, UIMessageStreamResponse
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
+    from ai_stream import StreamRecord
+
 WORKLOAD = make_workload()
+
+
+def _trickle_tokens() -> list[str]:
+    path = os.environ.get("BENCH_TRICKLE_TOKENS")
+    if not path:
+        return trickle_tokens(100)
+    tokens: list[str] = json.loads(Path(path).read_text(encoding="utf-8"))
+    return tokens
+
+
+TRICKLE_TOKENS = _trickle_tokens()
+TRICKLE_INTERVAL = float(os.environ.get("BENCH_TRICKLE_INTERVAL", "0.02"))
 
 
 async def ai_stream_route(request: Request) -> Response:
@@ -59,6 +96,45 @@ async def peer_route(request: Request) -> Response:
     )
 
 
+async def trickle_ai_stream_route(request: Request) -> Response:
+    await request.body()
+    ctx: StreamContext[Any] = StreamContext()
+    await ctx.run(trickle_ai_stream_work, TRICKLE_TOKENS, TRICKLE_INTERVAL)
+    return UIMessageStreamResponse(ctx)
+
+
+async def _persist(record: StreamRecord) -> None:
+    """An ``on_finish`` that does nothing: the cost of an app that saves the message."""
+    return None
+
+
+async def trickle_ai_stream_collect_route(request: Request) -> Response:
+    await request.body()
+    ctx: StreamContext[Any] = StreamContext(collect=True, on_finish=_persist)
+    await ctx.run(trickle_ai_stream_work, TRICKLE_TOKENS, TRICKLE_INTERVAL)
+    return UIMessageStreamResponse(ctx)
+
+
+async def trickle_plain_route(request: Request) -> Response:
+    await request.body()
+    return StreamingResponse(
+        trickle_plain_stream(TRICKLE_TOKENS, TRICKLE_INTERVAL),
+        media_type="text/event-stream",
+        headers=UI_MESSAGE_STREAM_HEADERS,
+    )
+
+
+async def trickle_peer_route(request: Request) -> Response:
+    await request.body()
+    ctx: PeerContext[Any] = PeerContext()
+    await ctx.run(
+        functools.partial(trickle_peer_work, tokens=TRICKLE_TOKENS, interval=TRICKLE_INTERVAL)
+    )
+    return StreamingResponse(
+        ctx.stream(), media_type="text/event-stream", headers=ctx.response_headers
+    )
+
+
 async def health(request: Request) -> Response:
     return PlainTextResponse("ok")
 
@@ -68,6 +144,10 @@ app = Starlette(
         Route("/ai_stream", ai_stream_route, methods=["POST"]),
         Route("/handwritten", handwritten_route, methods=["POST"]),
         Route("/peer", peer_route, methods=["POST"]),
+        Route("/trickle/ai_stream", trickle_ai_stream_route, methods=["POST"]),
+        Route("/trickle/ai_stream_collect", trickle_ai_stream_collect_route, methods=["POST"]),
+        Route("/trickle/plain", trickle_plain_route, methods=["POST"]),
+        Route("/trickle/peer", trickle_peer_route, methods=["POST"]),
         Route("/health", health, methods=["GET"]),
     ]
 )

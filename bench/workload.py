@@ -23,8 +23,10 @@ Event sequence (``Workload.event_count`` counts every SSE frame including ``[DON
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
+import secrets
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -270,6 +272,66 @@ async def peer_work(ctx: PeerContext[Any], w: Workload) -> None:
     await ctx.write_source(SOURCE_ID, SOURCE_URL, SOURCE_TITLE)
     for delta in w.text:
         await ctx.write_text(delta)
+
+
+# --- trickling streams (one text token every ``interval`` seconds) -------------------------------
+#
+# The stream of a model answering with plain text, at the pace of a model: start, start-step,
+# text-start, one text-delta per token (each after ``await asyncio.sleep(interval)``), text-end,
+# finish-step, finish, [DONE] - ``len(tokens) + 7`` SSE events.
+
+TRICKLE_TEXT_ID = "text-1"  # the part id ai_stream and the AI SDK's examples use
+
+
+def trickle_tokens(count: int, seed: int = 2) -> list[str]:
+    """``count`` token-sized text deltas (3-8 characters, some non-ASCII)."""
+    return _tokens(random.Random(seed), count)
+
+
+def trickle_event_count(tokens: list[str]) -> int:
+    """SSE frames of one trickling stream, ``[DONE]`` included."""
+    return len(tokens) + 7
+
+
+async def trickle_ai_stream_work(
+    ctx: StreamContext[Any], tokens: list[str], interval: float
+) -> None:
+    """The trickling answer through ``ai_stream`` (``run`` finishes it)."""
+    for token in tokens:
+        await asyncio.sleep(interval)
+        await ctx.write_text(token)
+
+
+async def trickle_plain_stream(tokens: list[str], interval: float) -> AsyncIterator[str]:
+    """The trickling answer as a plain async generator of ``json.dumps`` frames.
+
+    The same frames as ai_stream sends (a 16-character message id, text part ``text-1``).
+    """
+    yield _sse({"type": "start", "messageId": secrets.token_urlsafe(12)})
+    yield _sse({"type": "start-step"})
+    yield _sse({"type": "text-start", "id": TRICKLE_TEXT_ID})
+    for token in tokens:
+        await asyncio.sleep(interval)
+        yield (
+            "data: "
+            + json.dumps(
+                {"type": "text-delta", "id": TRICKLE_TEXT_ID, "delta": token},
+                separators=(",", ":"),
+                ensure_ascii=False,
+            )
+            + "\n\n"
+        )
+    yield _sse({"type": "text-end", "id": TRICKLE_TEXT_ID})
+    yield _sse({"type": "finish-step"})
+    yield _sse({"type": "finish", "finishReason": "stop"})
+    yield "data: [DONE]\n\n"
+
+
+async def trickle_peer_work(ctx: PeerContext[Any], tokens: list[str], interval: float) -> None:
+    """The trickling answer through ai-sdk-stream-python's writers (its ``run`` finishes it)."""
+    for token in tokens:
+        await asyncio.sleep(interval)
+        await ctx.write_text(token)
 
 
 # --- checking ------------------------------------------------------------------------------------
