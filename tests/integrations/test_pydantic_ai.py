@@ -6,20 +6,42 @@ A ``FunctionModel`` streams text, thinking and tool-call deltas; real tools run 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 import anyio
+import httpx
+import openai
 import pytest
-from pydantic_ai import Agent, DeferredToolRequests, ModelRetry, ToolDenied, ToolReturn
-from pydantic_ai.messages import ModelMessage, ModelRequest
+from pydantic import BaseModel
+from pydantic_ai import (
+    Agent,
+    CallDeferred,
+    DeferredToolRequests,
+    DeferredToolResults,
+    ModelRetry,
+    ToolDenied,
+    ToolReturn,
+)
+from pydantic_ai.messages import (
+    ModelMessage,
+    ModelRequest,
+    NativeToolCallPart,
+    NativeToolReturnPart,
+)
 from pydantic_ai.models.function import AgentInfo, DeltaThinkingPart, DeltaToolCall, FunctionModel
+from pydantic_ai.models.openai import OpenAIChatModel
+from pydantic_ai.providers.openai import OpenAIProvider
 
 from ai_stream import ChatRequest, StreamContext
-from ai_stream.integrations._common import StreamResult
+from ai_stream.integrations._common import StreamResult, ToolCallInfo
 from ai_stream.integrations.pydantic_ai import deferred_tool_results, stream_agent
 from ai_stream.testing import collect_stream, parse_sse_json
-from tests.conformance.client import replay
+from tests.conformance.client import FIRST_AND_LATEST, replay
+from tests.helpers import counter_ids
+from tests.integrations.test_openai import CHAT_USAGE, chat_body, chat_chunk
 
 RELEASES = ("5.0.277", "6.0.326", "7.0.173")
 SECRET = "pydantic-ai-test-secret-0123456789"
@@ -338,3 +360,395 @@ async def test_approval_roundtrip(approved: bool) -> None:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"  # pydantic-ai runs on asyncio
+
+
+# --- more shapes: invalid input, deferred calls, structured output, providers' usage -------------
+
+
+class Forecast(BaseModel):
+    city: str
+
+
+def turns_agent(turns: Turns, output_type: Any = None) -> Agent[None, Any]:
+    """An agent whose model streams the next turn per request, with plain, external (deferred)
+    and approval tools."""
+    agent: Agent[None, Any] = Agent(
+        model_for(turns),
+        output_type=output_type or [str, DeferredToolRequests],
+        end_strategy="early",
+    )
+
+    @agent.tool_plain
+    def weather(city: str) -> dict[str, str]:
+        """Weather of a city."""
+        return {"city": city, "sky": "sunny"}
+
+    @agent.tool_plain
+    def now() -> str:
+        """The time."""
+        return "12:00"
+
+    @agent.tool_plain
+    def locate() -> str:
+        """The user's city: the browser knows it."""
+        raise CallDeferred
+
+    @agent.tool_plain(requires_approval=True)
+    def delete_file(path: str) -> str:
+        """Delete a file."""
+        return f"deleted {path}"
+
+    return agent
+
+
+INVALID_AND_DEFERRED: Turns = [
+    [
+        tool(0, "weather", '{"city": 3', "c1"),  # invalid JSON
+        tool(1, "locate", "{}", "c2"),  # the browser runs it
+        tool(2, "forecast", "{}", "c3"),  # no such tool
+    ]
+]
+PARTS: Turns = [
+    [
+        {0: DeltaThinkingPart(signature="sig-0")},  # a thinking part without text
+        think(0, "Hmm."),
+        {0: DeltaThinkingPart(signature="sig-1")},
+        {1: DeltaToolCall(name="now", tool_call_id="c1")},  # no arguments at all
+        {1: DeltaToolCall(json_args="")},
+    ],
+    [  # a provider-executed (native) web search: not shown
+        {0: NativeToolCallPart("web_search", {"query": "noon"}, tool_call_id="ws1")},
+        {1: NativeToolReturnPart("web_search", {"results": []}, tool_call_id="ws1")},
+    ],
+    ["Noon."],
+]
+STRUCTURED: Turns = [
+    [
+        tool(0, "final_result", '{"city": "Oslo"}', "o1"),
+        tool(1, "now", "{}", "c1"),  # not run: the final result came first
+    ]
+]
+DEFERRED: Turns = [
+    [tool(0, "locate", "{}", "c1"), tool(1, "delete_file", '{"path": "/tmp/x"}', "c2")],
+    ["You are in Berlin; the file is gone."],
+]
+
+
+async def deferred_history() -> list[ModelMessage]:
+    """The first run of DEFERRED (not streamed): it stops with the two deferred calls."""
+    async with turns_agent(DEFERRED).run_stream_events("hi") as events:
+        async for _ in events:
+            pass
+        return events.result.all_messages()  # type: ignore[union-attr]
+
+
+async def continued_events() -> Any:
+    """The follow-up run with the browser's result and the user's approval."""
+    results = DeferredToolResults(calls={"c1": "Berlin"}, approvals={"c2": True})
+    return turns_agent(DEFERRED).run_stream_events(
+        message_history=await deferred_history(), deferred_tool_results=results
+    )
+
+
+def openai_agent(chunks: list[dict[str, Any]]) -> Agent[None, str]:
+    """pydantic-ai's OpenAI model, served a recorded Chat Completions stream."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = chat_body(chunks)
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    client = openai.AsyncOpenAI(
+        api_key="test", base_url="http://test/v1", http_client=cast(Any, http)
+    )
+    return Agent(OpenAIChatModel("gpt-4o", provider=OpenAIProvider(openai_client=client)))
+
+
+async def model_events_only() -> AsyncIterator[Any]:
+    """An ``agent.iter`` loop that forwards only the model's events (the tools run unseen, the
+    run's result is not sent): one call with valid input, one with invalid JSON."""
+    turns: Turns = [
+        [tool(0, "weather", '{"city": "Oslo"}', "c1")],
+        [tool(0, "weather", '{"city": Oslo}', "c2")],
+        ["Sunny."],
+    ]
+    agent = turns_agent(turns)
+    async with agent.iter("hi") as run:
+        async for node in run:
+            if Agent.is_model_request_node(node):
+                async with node.stream(run.ctx) as events:
+                    async for event in events:
+                        yield event
+
+
+HELLO = [chat_chunk({"role": "assistant", "content": "Hello"}), chat_chunk({}, "stop")]
+
+
+@dataclass
+class Shape:
+    events: Callable[[], Awaitable[Any]]
+    target: int = 7
+    status: str = "ready"
+
+
+def given(make: Callable[[], Any]) -> Callable[[], Awaitable[Any]]:
+    async def events() -> Any:
+        return make()
+
+    return events
+
+
+def run_of(turns: Turns, output_type: Any = None) -> Callable[[], Awaitable[Any]]:
+    async def events() -> Any:
+        return turns_agent(turns, output_type).run_stream_events("hi")
+
+    return events
+
+
+def openai_run(chunks: list[dict[str, Any]]) -> Callable[[], Awaitable[Any]]:
+    async def events() -> Any:
+        return openai_agent(chunks).run_stream_events("hi")
+
+    return events
+
+
+SHAPES: dict[str, Shape] = {
+    "invalid_and_deferred@7": Shape(run_of(INVALID_AND_DEFERRED)),
+    "invalid_and_deferred@5": Shape(run_of(INVALID_AND_DEFERRED), 5),
+    "parts@7": Shape(run_of(PARTS)),
+    "structured@7": Shape(run_of(STRUCTURED, Forecast)),
+    "continued@7": Shape(continued_events),
+    "approval@5": Shape(run_of(DEFERRED[:1]), 5),
+    "model_events_only@7": Shape(given(model_events_only)),
+    "openai_usage@7": Shape(openai_run([*HELLO, chat_chunk(usage=CHAT_USAGE, choices=False)])),
+    "openai_no_usage@7": Shape(openai_run(HELLO)),
+}
+
+
+@dataclass
+class ShapeRun:
+    chunks: list[dict[str, Any]]
+    result: StreamResult | None
+    ctx: StreamContext[Any]
+    body: bytes
+
+
+@pytest.fixture(scope="module")
+def shapes() -> dict[str, ShapeRun]:
+    runs: dict[str, ShapeRun] = {}
+
+    async def main() -> None:
+        for name, shape in SHAPES.items():
+            ctx: StreamContext[None] = StreamContext(
+                sdk_version=shape.target,
+                collect=True,
+                message_id="msg",
+                id_generator=counter_ids(),
+                chat_id="chat-pai",
+                approval_secret=SECRET,
+            )
+            results: list[StreamResult] = []
+
+            async def work(
+                ctx: StreamContext[Any], shape: Shape = shape, results: list[StreamResult] = results
+            ) -> None:
+                results.append(await stream_agent(ctx, await shape.events()))
+
+            body = await produce(work, ctx)
+            runs[name] = ShapeRun(parse_sse_json(body), results[0] if results else None, ctx, body)
+
+    anyio.run(main)
+    releases = {name: list(FIRST_AND_LATEST[shape.target]) for name, shape in SHAPES.items()}
+    replayed = replay(
+        [{"name": n, "body": r.body.decode(), "versions": releases[n]} for n, r in runs.items()]
+    )
+    for name, run in runs.items():
+        assert run.ctx.record is not None
+        for release in releases[name]:
+            result = replayed[name][release]
+            assert result["chunkErrors"] == [], (name, release)
+            assert result["chat"]["status"] == SHAPES[name].status, (name, release)
+            assert result["chat"]["messages"][-1] == run.ctx.record.to_ui_message(release), name
+    return runs
+
+
+HEAD = [{"type": "start", "messageId": "msg"}, {"type": "start-step"}]
+
+
+def end(reason: str | None = "stop") -> list[dict[str, Any]]:
+    finish = {"type": "finish", "finishReason": reason} if reason else {"type": "finish"}
+    return [{"type": "finish-step"}, finish]
+
+
+def streamed_input(call_id: str, name: str, *deltas: str) -> list[dict[str, Any]]:
+    return [
+        {"type": "tool-input-start", "toolCallId": call_id, "toolName": name},
+        *({"type": "tool-input-delta", "toolCallId": call_id, "inputTextDelta": d} for d in deltas),
+    ]
+
+
+def available(call_id: str, name: str, input: Any) -> dict[str, Any]:
+    return {"type": "tool-input-available", "toolCallId": call_id, "toolName": name, "input": input}
+
+
+def output(call_id: str, value: Any) -> dict[str, Any]:
+    return {"type": "tool-output-available", "toolCallId": call_id, "output": value}
+
+
+def said(part: str, text: str, kind: str = "text") -> list[dict[str, Any]]:
+    return [
+        {"type": f"{kind}-start", "id": part},
+        {"type": f"{kind}-delta", "id": part, "delta": text},
+        {"type": f"{kind}-end", "id": part},
+    ]
+
+
+def usage_of(inp: int, out: int, **extra: int) -> dict[str, Any]:
+    usage = {"inputTokens": inp, "outputTokens": out, "totalTokens": inp + out, **extra}
+    return {"type": "message-metadata", "messageMetadata": {"usage": usage}}
+
+
+INVALID_STREAMED = [
+    *HEAD,
+    *streamed_input("c1", "weather", '{"city": 3'),
+    *streamed_input("c2", "locate", "{}"),
+    *streamed_input("c3", "forecast", "{}"),
+]
+
+
+def test_invalid_input_unknown_tool_and_external_call(shapes: dict[str, ShapeRun]) -> None:
+    """Invalid JSON and an unknown tool fail their input (with what the model wrote); the external
+    call is left to the client."""
+    assert shapes["invalid_and_deferred@7"].chunks == [
+        *INVALID_STREAMED,
+        {"type": "tool-input-error", "toolCallId": "c1", "toolName": "weather",
+         "input": '{"city": 3', "errorText": "Invalid tool input."},
+        available("c2", "locate", {}),
+        {"type": "tool-input-error", "toolCallId": "c3", "toolName": "forecast", "input": "{}",
+         "errorText": "Invalid tool input."},
+        usage_of(50, 5),
+        *end("tool-calls"),
+    ]  # fmt: skip
+    result = shapes["invalid_and_deferred@7"].result
+    assert result is not None and result.finish_reason == "tool-calls"
+    # ai 5.0.0-5.0.6 lack tool-input-error: the raw input, then the error as the call's output
+    assert shapes["invalid_and_deferred@5"].chunks == [
+        *INVALID_STREAMED,
+        available("c1", "weather", '{"city": 3'),
+        {"type": "tool-output-error", "toolCallId": "c1", "errorText": "Invalid tool input."},
+        available("c2", "locate", {}),
+        available("c3", "forecast", "{}"),
+        {"type": "tool-output-error", "toolCallId": "c3", "errorText": "Invalid tool input."},
+        usage_of(50, 5),
+        *end(None),
+    ]
+
+
+def test_parts_without_text_and_native_tools(shapes: dict[str, ShapeRun]) -> None:
+    """Signature-only thinking deltas, a call without arguments (``{}``), and a response with
+    only a provider-executed tool (not shown, no empty step)."""
+    run = shapes["parts@7"]
+    assert run.chunks == [
+        *HEAD,
+        *said("reasoning-1", "Hmm.", "reasoning"),
+        {"type": "tool-input-start", "toolCallId": "c1", "toolName": "now"},
+        available("c1", "now", {}),
+        output("c1", "12:00"),
+        {"type": "finish-step"},
+        {"type": "start-step"},
+        *said("text-2", "Noon."),
+        usage_of(150, 11),
+        *end(),
+    ]
+    assert run.result is not None and run.result.tool_calls == [ToolCallInfo("c1", "now", {})]
+
+
+def test_structured_output(shapes: dict[str, ShapeRun]) -> None:
+    """The output tool completes like a function tool, and a call skipped after the final result
+    gets its input before its (not executed) result: nothing is left for the client."""
+    run = shapes["structured@7"]
+    assert run.chunks == [
+        *HEAD,
+        *streamed_input("o1", "final_result", '{"city": "Oslo"}'),
+        *streamed_input("c1", "now", "{}"),
+        available("o1", "final_result", {"city": "Oslo"}),
+        output("o1", "Final result processed."),
+        available("c1", "now", {}),
+        output("c1", "Tool not executed - a final result was already processed."),
+        usage_of(50, 5),
+        *end(),
+    ]
+    assert run.result is not None and run.result.finish_reason == "stop"
+
+
+def test_deferred_results_in_a_new_message(shapes: dict[str, ShapeRun]) -> None:
+    """The follow-up run answered in a new message: the approved call (run now) and the external
+    call (the browser's result) are announced before their results."""
+    run = shapes["continued@7"]
+    assert run.chunks == [
+        *HEAD,
+        available("c2", "delete_file", {"path": "/tmp/x"}),
+        available("c1", "locate", {}),
+        output("c1", "Berlin"),
+        output("c2", "deleted /tmp/x"),
+        *said("text-1", "You are in Berlin; the file is gone."),
+        usage_of(50, 9),
+        *end(),
+    ]
+    assert run.result is not None
+    assert run.result.tool_calls == [ToolCallInfo("c2", "delete_file", {"path": "/tmp/x"})]
+
+
+def test_approvals_on_ai_5_are_left_to_the_client(shapes: dict[str, ShapeRun]) -> None:
+    """ai 5 has no approval chunks: the call that needs approval stays input-available."""
+    run = shapes["approval@5"]
+    assert run.chunks == [
+        *HEAD,
+        *streamed_input("c1", "locate", "{}"),
+        *streamed_input("c2", "delete_file", '{"path": "/tmp/x"}'),
+        available("c1", "locate", {}),
+        available("c2", "delete_file", {"path": "/tmp/x"}),
+        usage_of(50, 5),
+        *end(None),
+    ]
+    assert run.result is not None and run.result.finish_reason == "tool-calls"
+
+
+def test_model_events_only(shapes: dict[str, ShapeRun]) -> None:
+    """Without tool call events (a loop that forwards only the model's), the streamed inputs are
+    completed at the end (invalid JSON as an input error): no part is left streaming."""
+    run = shapes["model_events_only@7"]
+    assert run.chunks == [
+        *HEAD,
+        *streamed_input("c1", "weather", '{"city": "Oslo"}'),
+        *streamed_input("c2", "weather", '{"city": Oslo}'),
+        *said("text-1", "Sunny."),
+        available("c1", "weather", {"city": "Oslo"}),
+        {"type": "tool-input-error", "toolCallId": "c2", "toolName": "weather",
+         "input": '{"city": Oslo}', "errorText": "Invalid tool input."},
+        *end("tool-calls"),  # c1 has no result in this stream
+    ]  # fmt: skip
+    assert run.result is not None
+    assert (run.result.finish_reason, run.result.usage, run.result.tool_calls) == ("stop", None, [])
+
+
+def test_usage_of_a_provider_model(shapes: dict[str, ShapeRun]) -> None:
+    """pydantic-ai's OpenAI model: cached input tokens are reported; no usage, no metadata."""
+    hello = [*HEAD, *said("text-1", "Hello")]
+    usage = {"inputTokens": 12, "outputTokens": 7, "totalTokens": 19, "cachedInputTokens": 4}
+    with_usage = shapes["openai_usage@7"]
+    assert with_usage.chunks == [*hello, usage_of(12, 7, cachedInputTokens=4), *end()]
+    assert with_usage.result is not None and with_usage.result.usage == usage
+    without = shapes["openai_no_usage@7"]
+    assert without.chunks == [*hello, *end()]
+    assert without.result is not None and without.result.usage is None
+
+
+def test_without_pydantic_ai_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pydantic_ai", None)  # as if it were not installed
+    with pytest.raises(ImportError) as info:
+        deferred_tool_results(first_request(), SECRET)
+    assert str(info.value) == (
+        "This integration needs the 'pydantic_ai' package: pip install 'ai-stream[pydantic-ai]'"
+    )
+    assert isinstance(info.value.__cause__, ImportError)

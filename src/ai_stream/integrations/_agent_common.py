@@ -71,11 +71,13 @@ def add_usage(total: dict[str, int], usage: Mapping[str, int]) -> None:
 async def fail_input(
     ctx: StreamContext[Any], tool_call_id: str, error_text: str, text: str
 ) -> None:
-    """``tool-input-error``, or for clients without it (ai 5.0.0–…) the raw text as the input."""
+    """``tool-input-error``; for clients without it (ai 5.0.0–5.0.6) the raw text as the input
+    and the error as the call's output, so that the client does not take it for its own tool."""
     try:
         await ctx.fail_tool_input(tool_call_id, error_text, input=text)
     except UnsupportedByClientError:
         await ctx.finish_tool_input(tool_call_id, input=text)
+        await ctx.fail_tool_call(tool_call_id, error_text)
 
 
 async def aclose_quietly(source: Any) -> None:

@@ -105,6 +105,8 @@ class _Writer:
     result: StreamResult = field(default_factory=StreamResult)
     model_calls: int = 0
     in_message: bool = False
+    streamed: bool = False
+    """The current model call has streamed chunks (a non-streaming model sends none)."""
     tool_inputs: dict[Any, _ToolInput] = field(default_factory=dict)
     calls: dict[str, ToolCallInfo] = field(default_factory=dict)
     """Tool calls announced in this stream, by id."""
@@ -121,10 +123,12 @@ class _Writer:
             await self.ctx.new_step()
         self.model_calls += 1
         self.in_message = True
+        self.streamed = False
 
     async def chunk(self, chunk: Any) -> None:
         if not self.in_message:
             await self.begin_message()
+        self.streamed = True
         ctx = self.ctx
         kwargs = get(chunk, "additional_kwargs") or {}
         reasoning = kwargs.get("reasoning_content") if isinstance(kwargs, Mapping) else None
@@ -174,8 +178,8 @@ class _Writer:
         """The model call ended; ``message`` is its complete ``AIMessage`` when known."""
         if not self.in_message and message is None:
             return
-        if not self.in_message:  # a complete message nobody streamed
-            await self.chunk(message)
+        if message is not None and not (self.in_message and self.streamed):
+            await self.chunk(message)  # a complete message nobody streamed
         self.in_message = False
         ctx = self.ctx
         tool_calls = list(get(message, "tool_calls") or ()) if message is not None else []
@@ -336,12 +340,6 @@ def _content_text(content: Any) -> str:
     return json.dumps(jsonable(content))
 
 
-def _error_text(error: Any) -> str:
-    if isinstance(error, BaseException):
-        return str(error) or type(error).__name__
-    return str(error)
-
-
 def _is_tool_message(value: Any) -> bool:
     if isinstance(value, Mapping):
         return value.get("type") == "tool" and "tool_call_id" in value
@@ -457,6 +455,8 @@ async def stream_graph(
       its text and tool calls;
       ``ToolMessage`` → the tool's output, or its error with ``status="error"``.
     * ``updates``: a node's returned ``AIMessage`` completes the tool inputs of the streamed one;
+      a tool message the messages mode did not carry (a plain dict in a tool's ``Command``) is
+      the tool's output;
       ``__interrupt__`` → for each interrupt that describes a tool call awaiting approval, a
       signed ``tool-approval-request`` (the context needs ``chat_id`` and the approval secret:
       ``StreamContext.for_request(chat_request, approval_secret=...)``). Other interrupts are
@@ -522,6 +522,8 @@ async def stream_graph(
                     for message in _update_messages(update):
                         if _is_ai_message(message) and writer.in_message:
                             await writer.end_message(_without_content(message))
+                        elif _is_tool_message(message):  # e.g. a dict in a tool's Command
+                            await writer.tool_message(message)
         return await writer.close()
     finally:
         await aclose_quietly(chunks)

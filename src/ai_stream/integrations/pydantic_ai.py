@@ -12,10 +12,10 @@ pydantic-ai                                            UI message stream
 ``TextPart`` start / ``TextPartDelta``                 ``text-start/delta/end``
 ``ThinkingPart`` start / ``ThinkingPartDelta``         ``reasoning-start/delta/end``
 ``ToolCallPart`` start / ``ToolCallPartDelta``         ``tool-input-start/delta``
-``FunctionToolCallEvent``                              ``tool-input-available`` (the validated
+``FunctionToolCallEvent``, ``OutputToolCallEvent``    ``tool-input-available`` (the validated
                                                        args; ``tool-input-error`` when invalid)
-``FunctionToolResultEvent`` success                    ``tool-output-available`` (the return
-                                                       value as JSON)
+``FunctionToolResultEvent`` success,                   ``tool-output-available`` (the return
+``OutputToolResultEvent``                              value as JSON)
 … ``outcome`` failed / retried (``ModelRetry``),       ``tool-output-error`` (the retry text)
 ``RetryPromptPart`` (pydantic-ai 1.x)
 … ``outcome="denied"``                                 ``tool-output-denied`` (ai 6+)
@@ -176,7 +176,9 @@ class _AgentWriter:
         part = event.part
         call_id, name = part.tool_call_id, part.tool_name
         self.names[call_id] = name
-        if call_id in self.announced or get(event, "args_valid", True) is None:
+        if call_id in self.announced:
+            return
+        if get(event, "args_valid", True) is None and call_id not in self.inputs:
             return  # resumed deferred call (its input was sent by the earlier run)
         if knows_tool(self.ctx, call_id) and call_id not in self.inputs:
             return  # a call of the continued message (approval follow-up)
@@ -185,10 +187,9 @@ class _AgentWriter:
         self.result.tool_calls.append(ToolCallInfo(call_id, name, args))
         if call_id not in self.inputs:
             await self.ctx.begin_tool_call(name, args, tool_call_id=call_id)
-        elif get(event, "args_valid", True) is False:
+        elif get(event, "args_valid", True) is False:  # the input as the model wrote it
             self.settled.add(call_id)
-            self.inputs.pop(call_id)
-            await fail_input(self.ctx, call_id, "Invalid tool input.", json.dumps(args))
+            await fail_input(self.ctx, call_id, "Invalid tool input.", self.inputs.pop(call_id))
         else:
             self.inputs.pop(call_id)
             await self.ctx.finish_tool_input(call_id, input=args)
@@ -305,9 +306,9 @@ async def stream_agent(ctx: StreamContext[Any], events: Any) -> StreamResult:
                 await writer.part_start(event.index, event.part)
             elif kind == "part_delta":
                 await writer.part_delta(event.index, event.delta)
-            elif kind == "function_tool_call":
+            elif kind in ("function_tool_call", "output_tool_call"):
                 await writer.tool_call(event)
-            elif kind == "function_tool_result":
+            elif kind in ("function_tool_result", "output_tool_result"):
                 await writer.tool_result(event)
             elif kind == "agent_run_result":
                 run_result = event.result
