@@ -363,6 +363,159 @@ async def produce(
     return run
 
 
+SIGNATURE_2 = "EqQBCgIYAhIM2hcfEb0HKxaB3c4jHhyCekflMpml4em2qlj0NPZet"
+
+
+def usage_delta(stop_reason: str, **delta: Any) -> dict[str, Any]:
+    """The final ``message_delta`` as the API sends it now: the input counts are ``null``."""
+    return {
+        "type": "message_delta",
+        "delta": {"stop_reason": stop_reason, "stop_sequence": None, **delta},
+        "usage": {
+            "input_tokens": None,
+            "output_tokens": 40,
+            "cache_creation_input_tokens": None,
+            "cache_read_input_tokens": None,
+            "output_tokens_details": {"thinking_tokens": 30},
+        },
+    }
+
+
+THINKING_REPLAYED = [  # a stored response replayed: the block starts with its text
+    message_start(),
+    start(0, {"type": "thinking", "thinking": "Cached thought. ", "signature": ""}),
+    delta(0, {"type": "thinking_delta", "thinking": "More."}),
+    delta(0, {"type": "signature_delta", "signature": SIGNATURE}),
+    stop(0),
+    *text_block(1, "Done."),
+    usage_delta("end_turn"),
+    {"type": "message_stop"},
+]
+
+THINKING_OMITTED = [  # thinking display "omitted": only the signature is streamed
+    message_start(),
+    start(0, {"type": "thinking", "thinking": "", "signature": ""}),
+    delta(0, {"type": "signature_delta", "signature": SIGNATURE_2}),
+    stop(0),
+    *text_block(1, "Done."),
+    *message_end("end_turn"),
+]
+
+THINKING_UNSIGNED = [  # a thinking block without a signature (an Anthropic-compatible server)
+    message_start(),
+    start(0, {"type": "thinking", "thinking": "", "signature": ""}),
+    delta(0, {"type": "thinking_delta", "thinking": "Unsigned."}),
+    stop(0),
+    *text_block(1, "Done."),
+    *message_end("end_turn"),
+]
+
+MCP_AND_SEARCH_RESULTS = [
+    message_start(),
+    start(0, {"type": "mcp_tool_use", "id": "mcptoolu_1", "name": "search_docs",
+              "server_name": "docs", "input": {"query": "limits"}}),
+    stop(0),
+    start(1, {"type": "mcp_tool_result", "tool_use_id": "mcptoolu_1", "is_error": False,
+              "content": [{"type": "text", "text": "100 requests per minute"}]}),
+    stop(1),
+    start(2, {"type": "mcp_tool_use", "id": "mcptoolu_2", "name": "search_docs",
+              "server_name": "docs", "input": {"query": "pricing"}}),
+    stop(2),
+    start(3, {"type": "mcp_tool_result", "tool_use_id": "mcptoolu_2", "is_error": True,
+              "content": [{"type": "text", "text": "Index "},
+                          {"type": "text", "text": "offline"}]}),
+    stop(3),
+    start(4, {"type": "mcp_tool_use", "id": "mcptoolu_3", "name": "search_docs",
+              "server_name": "docs", "input": {"query": "sla"}}),
+    stop(4),
+    start(5, {"type": "mcp_tool_result", "tool_use_id": "mcptoolu_3", "is_error": True,
+              "content": ""}),
+    stop(5),
+    start(6, {"type": "container_upload", "file_id": "file_011CNha8iCJcU1wXNR6q4V8w"}),
+    stop(6),
+    start(7, {"type": "text", "text": "", "citations": []}),
+    delta(7, {"type": "citations_delta", "citation": {
+        "type": "search_result_location", "source": "kb://handbook/limits", "title": "Limits",
+        "cited_text": "100 requests per minute", "search_result_index": 0,
+        "start_block_index": 0, "end_block_index": 0}}),
+    delta(7, {"type": "citations_delta", "citation": {
+        "type": "search_result_location", "source": "kb://faq", "title": None,
+        "cited_text": "x", "search_result_index": 1, "start_block_index": 0,
+        "end_block_index": 0}}),
+    delta(7, {"type": "citations_delta", "citation": {
+        "type": "search_result_location", "source": "https://status.example.com",
+        "title": "Status", "cited_text": "x", "search_result_index": 2,
+        "start_block_index": 0, "end_block_index": 0}}),
+    delta(7, {"type": "citations_delta", "citation": {  # the same source again
+        "type": "search_result_location", "source": "kb://faq", "title": None,
+        "cited_text": "y", "search_result_index": 1, "start_block_index": 0,
+        "end_block_index": 0}}),
+    delta(7, {"type": "citations_delta", "citation": {  # a kind newer than this library
+        "type": "future_location", "cited_text": "z"}}),
+    delta(7, {"type": "text_delta", "text": "The limit is 100 requests per minute."}),
+    stop(7),
+    *tool_block(8, "toolu_01Q", "get_weather", '"Paris"'),  # valid JSON, not an object
+    usage_delta("a_future_stop_reason"),
+    {"type": "message_stop"},
+]  # fmt: skip
+
+REPLAYED_BLOCKS = [  # a stored response replayed as events: the blocks start with their content
+    message_start(),
+    start(0, {"type": "text", "text": "Paris", "citations": [{
+        "type": "web_search_result_location", "url": "https://en.wikipedia.org/wiki/Paris",
+        "title": "Paris - Wikipedia", "cited_text": "Paris", "encrypted_index": "Eo8B"}]}),
+    stop(0),
+    start(1, {"type": "tool_use", "id": "toolu_01B", "name": "get_weather",
+              "input": {"city": "Paris"}}),
+    stop(1),
+    {"type": "message_delta", "delta": {"stop_reason": "stop_sequence", "stop_sequence": "###"},
+     "usage": {"output_tokens": 9}},
+    {"type": "message_stop"},
+]  # fmt: skip
+
+CUT_SHORT = [  # the connection ends inside the last block (a proxy cut it)
+    message_start(),
+    *text_block(0, "Checking."),
+    start(1, {"type": "tool_use", "id": "toolu_01C", "name": "get_weather", "input": {}}),
+    delta(1, {"type": "input_json_delta", "partial_json": '{"city": "Rome"}'}),
+]
+
+NO_USAGE = [  # an Anthropic-compatible server that reports no usage at all
+    *text_block(0, "Hi."),
+    {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None}},
+    {"type": "message_stop"},
+]
+
+PAUSED = [  # a long-running server tool: the turn is paused (stop_reason "pause_turn")
+    message_start(),
+    *text_block(0, "Searching."),
+    *tool_block(1, "srvtoolu_09", "web_search", '{"query": "news"}', kind="server_tool_use"),
+    *message_end("pause_turn", 20),
+]
+RESUMED = [  # the continuation request: the result of the paused call comes first
+    message_start(30),
+    start(0, {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_09",
+              "content": SEARCH_RESULTS[:1]}),
+    stop(0),
+    *text_block(1, "Here is the news."),
+    *message_end("end_turn", 10),
+]  # fmt: skip
+SEARCH_CALL = [
+    {"type": "tool-input-start", "toolCallId": "srvtoolu_09", "toolName": "web_search",
+     "providerExecuted": True},
+    {"type": "tool-input-delta", "toolCallId": "srvtoolu_09",
+     "inputTextDelta": '{"query": "news"}'},
+    {"type": "tool-input-available", "toolCallId": "srvtoolu_09", "toolName": "web_search",
+     "input": {"query": "news"}, "providerExecuted": True},
+]  # fmt: skip
+SEARCH_OUTPUT = {
+    "type": "tool-output-available",
+    "toolCallId": "srvtoolu_09",
+    "output": SEARCH_RESULTS[:1],
+    "providerExecuted": True,
+}
+
+
 CASES: dict[str, tuple[list[dict[str, Any]], str]] = {
     "text_only": (TEXT_ONLY, "ready"),
     "thinking": (THINKING, "ready"),
@@ -374,6 +527,14 @@ CASES: dict[str, tuple[list[dict[str, Any]], str]] = {
     "server_tool_error": (SERVER_TOOL_ERROR, "ready"),
     "document_citations": (DOCUMENT_CITATIONS, "ready"),
     "provider_error": (PROVIDER_ERROR, "error"),
+    "thinking_replayed": (THINKING_REPLAYED, "ready"),
+    "thinking_omitted": (THINKING_OMITTED, "ready"),
+    "thinking_unsigned": (THINKING_UNSIGNED, "ready"),
+    "no_usage": (NO_USAGE, "ready"),
+    "resumed_after_pause": (RESUMED, "ready"),
+    "mcp_and_search_results": (MCP_AND_SEARCH_RESULTS, "ready"),
+    "replayed_blocks": (REPLAYED_BLOCKS, "ready"),
+    "cut_short": (CUT_SHORT, "ready"),
 }
 RUNNERS: dict[str, Runner] = {"sdk": via_create, "dicts": via_dicts}
 MAJORS = (5, 6, 7)
@@ -525,6 +686,151 @@ GOLDEN: dict[str, list[dict[str, Any]]] = {
         *end("stop"),
     ],
 }
+
+
+def reasoning(part: str, *deltas: str, signature: str | None = None) -> list[dict[str, Any]]:
+    end: dict[str, Any] = {"type": "reasoning-end", "id": part}
+    if signature is not None:
+        end["providerMetadata"] = {"anthropic": {"signature": signature}}
+    return [
+        {"type": "reasoning-start", "id": part},
+        *({"type": "reasoning-delta", "id": part, "delta": d} for d in deltas),
+        end,
+    ]
+
+
+def provider_tool(tool_id: str, name: str, input: Any, outcome: dict[str, Any]) -> list[Any]:
+    flags = {"providerExecuted": True, "dynamic": True}
+    return [
+        {"type": "tool-input-start", "toolCallId": tool_id, "toolName": name, **flags},
+        {"type": "tool-input-available", "toolCallId": tool_id, "toolName": name,
+         "input": input, **flags},
+        {"toolCallId": tool_id, **outcome, **flags},
+    ]  # fmt: skip
+
+
+GOLDEN.update(
+    {
+        "thinking_replayed": [
+            *START,
+            *reasoning("reasoning-1", "Cached thought. ", "More.", signature=SIGNATURE),
+            *text("text-2", "Done."),
+            usage(25, 40, reasoningTokens=30),  # the nulls of message_delta are ignored
+            *end("stop"),
+        ],
+        "thinking_omitted": [  # an empty part keeps the signature for the next turn
+            *START,
+            *reasoning("reasoning-1", "", signature=SIGNATURE_2),
+            *text("text-2", "Done."),
+            usage(25, 50),
+            *end("stop"),
+        ],
+        "thinking_unsigned": [
+            *START,
+            *reasoning("reasoning-1", "Unsigned."),
+            *text("text-2", "Done."),
+            usage(25, 50),
+            *end("stop"),
+        ],
+        "mcp_and_search_results": [
+            *START,
+            *provider_tool(
+                "mcptoolu_1",
+                "search_docs",
+                {"query": "limits"},
+                {
+                    "type": "tool-output-available",
+                    "output": [{"type": "text", "text": "100 requests per minute"}],
+                },
+            ),
+            *provider_tool(
+                "mcptoolu_2",
+                "search_docs",
+                {"query": "pricing"},
+                {"type": "tool-output-error", "errorText": "Index offline"},
+            ),
+            *provider_tool(
+                "mcptoolu_3",
+                "search_docs",
+                {"query": "sla"},
+                {"type": "tool-output-error", "errorText": "The tool failed."},
+            ),
+            # the container_upload block is not shown; search results the app provided are
+            # documents (titled by their source without a title), a web one is a URL
+            {
+                "type": "source-document",
+                "sourceId": "src_7c0137b223ebddb4",
+                "mediaType": "text/plain",
+                "title": "Limits",
+            },
+            {
+                "type": "source-document",
+                "sourceId": "src_a248189aa4d5a779",
+                "mediaType": "text/plain",
+                "title": "kb://faq",
+            },
+            {
+                "type": "source-url",
+                "sourceId": "src_f653df2dc193e746",
+                "url": "https://status.example.com",
+                "title": "Status",
+            },
+            *text("text-1", "The limit is 100 requests per minute."),
+            {"type": "tool-input-start", "toolCallId": "toolu_01Q", "toolName": "get_weather"},
+            {"type": "tool-input-delta", "toolCallId": "toolu_01Q", "inputTextDelta": '"Paris"'},
+            {
+                "type": "tool-input-error",
+                "toolCallId": "toolu_01Q",
+                "toolName": "get_weather",
+                "input": '"Paris"',
+                "errorText": "The tool input is not a JSON object.",
+            },
+            usage(25, 40, reasoningTokens=30),
+            *end("other"),  # a stop reason newer than this library
+        ],  # fmt: skip
+        "replayed_blocks": [
+            *START,
+            {"type": "text-start", "id": "text-1"},
+            {"type": "text-delta", "id": "text-1", "delta": "Paris"},
+            {
+                "type": "source-url",
+                "sourceId": "src_5b84d6897d6a37f1",
+                "url": "https://en.wikipedia.org/wiki/Paris",
+                "title": "Paris - Wikipedia",
+            },
+            {"type": "text-end", "id": "text-1"},
+            {"type": "tool-input-start", "toolCallId": "toolu_01B", "toolName": "get_weather"},
+            {
+                "type": "tool-input-available",
+                "toolCallId": "toolu_01B",
+                "toolName": "get_weather",
+                "input": {"city": "Paris"},
+            },
+            usage(25, 9),
+            *end("stop"),
+        ],  # fmt: skip
+        "cut_short": [  # the open tool input is completed; no stop reason: run's default
+            *START,
+            *text("text-1", "Checking."),
+            {"type": "tool-input-start", "toolCallId": "toolu_01C", "toolName": "get_weather"},
+            {
+                "type": "tool-input-delta",
+                "toolCallId": "toolu_01C",
+                "inputTextDelta": '{"city": "Rome"}',
+            },
+            {
+                "type": "tool-input-available",
+                "toolCallId": "toolu_01C",
+                "toolName": "get_weather",
+                "input": {"city": "Rome"},
+            },
+            usage(25, 1),
+            {"type": "finish-step"},
+            {"type": "finish", "finishReason": "tool-calls"},
+        ],  # fmt: skip
+        "no_usage": [*START, *text("text-1", "Hi."), *end("stop")],
+    }
+)
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN))
@@ -849,3 +1155,185 @@ async def test_round_trip_keeps_signature_and_tool_pairing() -> None:
 async def test_dict_events_on_trio() -> None:
     run = await produce(THINKING, 6, via_dicts)
     assert run.chunks == GOLDEN["thinking"]
+
+
+# --- more results, sources and shapes of the stream argument --------------------------------------
+
+
+async def test_result_of_stop_sequence_and_unknown_stop_reason() -> None:
+    (replayed,) = (await produce(REPLAYED_BLOCKS)).results
+    assert replayed.finish_reason == "stop"
+    assert replayed.provider_metadata == {
+        "message_id": "msg_01XFDUDYJgAACzvnptvVoYEL",
+        "model": "claude-test-model-20250101",
+        "stop_reason": "stop_sequence",
+        "stop_sequence": "###",
+        "usage": {"input_tokens": 25, "output_tokens": 9},
+    }
+    assert replayed.tool_calls == [ToolCallInfo("toolu_01B", "get_weather", {"city": "Paris"})]
+    (future,) = (await produce(MCP_AND_SEARCH_RESULTS)).results
+    assert (future.finish_reason, future.provider_metadata["stop_reason"]) == (
+        "other",
+        "a_future_stop_reason",
+    )
+    assert future.tool_calls == []  # MCP calls ran on Anthropic's side; the invalid one is out
+    (bare,) = (await produce(NO_USAGE)).results
+    assert (bare.usage, bare.provider_metadata) == (None, {"stop_reason": "end_turn"})
+
+
+async def test_redacted_thinking_after_reasoning_the_app_wrote() -> None:
+    """The app's own open reasoning part is ended before the model's redacted thinking, so that
+    the redacted data belongs to the model's part only."""
+
+    async def work(ctx: StreamContext[None]) -> None:
+        await ctx.write_reasoning("Checking the policy…")
+        await via_dicts(ctx, REDACTED_THINKING)
+
+    ctx: StreamContext[None] = StreamContext(
+        sdk_version=6, collect=True, message_id="msg-1", id_generator=ids()
+    )
+    await ctx.run(work)
+    chunks = parse_sse_json(await collect_stream(ctx))
+    redacted = {"anthropic": {"redactedData": REDACTED}}
+    assert chunks == [
+        *START,
+        *reasoning("reasoning-1", "Checking the policy…"),
+        {"type": "reasoning-start", "id": "reasoning-2", "providerMetadata": redacted},
+        {"type": "reasoning-delta", "id": "reasoning-2", "delta": "", "providerMetadata": redacted},
+        {"type": "reasoning-end", "id": "reasoning-2"},
+        *text("text-3", "Done."),
+        usage(25, 50),
+        {"type": "finish-step"},
+        {"type": "finish", "finishReason": "stop"},
+    ]
+
+
+async def test_pause_turn_continued_in_the_same_message() -> None:
+    """An agent loop continues a paused turn: the result of the earlier response's server tool
+    call completes that call."""
+    reasons: list[str | None] = []
+
+    async def work(ctx: StreamContext[None]) -> None:
+        result = await via_create(ctx, PAUSED)
+        reasons.append(result.finish_reason)
+        while result.finish_reason == "other" and result.provider_metadata["stop_reason"] == (
+            "pause_turn"
+        ):
+            result = await via_create(ctx, RESUMED)
+            reasons.append(result.finish_reason)
+        await ctx.finish(result.finish_reason)
+
+    ctx: StreamContext[None] = StreamContext(
+        sdk_version=6, collect=True, message_id="msg-1", id_generator=ids()
+    )
+    await ctx.run(work)
+    body = await collect_stream(ctx)
+    (result,) = replay([{"name": "p", "body": body.decode(), "versions": ["6.0.326"]}]).values()
+    assert result["6.0.326"]["chunkErrors"] == []
+    assert ctx.record is not None
+    assert result["6.0.326"]["chat"]["messages"][-1] == ctx.record.to_ui_message("6.0.326")
+    assert parse_sse_json(body) == [
+        *START,
+        *text("text-1", "Searching."),
+        *SEARCH_CALL,
+        usage(25, 20),
+        SEARCH_OUTPUT,
+        *text("text-2", "Here is the news."),
+        usage(30, 10),
+        *end("stop"),
+    ]
+    assert reasons == ["other", "stop"]
+
+
+async def test_pause_turn_continued_in_a_new_message() -> None:
+    """The continuation streamed into a new message: the call it answers is announced first."""
+    run = await produce(RESUMED)
+    assert run.chunks == [
+        *START,
+        {"type": "tool-input-available", "toolCallId": "srvtoolu_09", "toolName": "web_search",
+         "input": None, "providerExecuted": True},  # the input was in the earlier message
+        SEARCH_OUTPUT,
+        *text("text-1", "Here is the news."),
+        usage(30, 10),
+        *end("stop"),
+    ]  # fmt: skip
+    assert run.results[0].tool_calls == []
+
+
+class ReplayedEvents:
+    """Recorded events (plain dicts) replayed from storage, with a synchronous ``close()``."""
+
+    def __init__(self, events: list[dict[str, Any]]) -> None:
+        self.events = events
+        self.closed = 0
+
+    def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[dict[str, Any]]:
+        for event in self.events:
+            await anyio.lowlevel.checkpoint()
+            yield event
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+class Unclosable(ReplayedEvents):
+    close = None  # type: ignore[assignment]
+
+
+async def test_every_kind_of_stream_argument() -> None:
+    """The un-awaited ``create()`` coroutine, a list of events, an async iterable with a
+    synchronous ``close()`` (called once) or without one: the same stream."""
+    expected = (await produce(THINKING)).chunks
+    replayed = ReplayedEvents(THINKING)
+    unclosable = Unclosable(THINKING)
+
+    async def coroutine(ctx: StreamContext[None], events: list[dict[str, Any]]) -> StreamResult:
+        async with body_client(sse(events)) as client:
+            return await stream_messages(ctx, client.messages.create(**REQUEST, stream=True))
+
+    async def listed(ctx: StreamContext[None], events: list[dict[str, Any]]) -> StreamResult:
+        return await stream_messages(ctx, json.loads(json.dumps(events)))
+
+    async def with_close(ctx: StreamContext[None], events: list[dict[str, Any]]) -> StreamResult:
+        return await stream_messages(ctx, replayed)
+
+    async def without_close(ctx: StreamContext[None], events: list[Any]) -> StreamResult:
+        return await stream_messages(ctx, unclosable)
+
+    for runner in (coroutine, listed, with_close, without_close):
+        assert (await produce(THINKING, 6, runner)).chunks == expected, runner.__name__
+    assert replayed.closed == 1
+
+
+async def test_a_broken_connection_passes_through(caplog: pytest.LogCaptureFixture) -> None:
+    """A transport error is not a provider error: it propagates unchanged (and ``run`` masks it)."""
+
+    class Broken(http.AsyncByteStream):  # type: ignore[misc]
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            yield sse([message_start(), *text_block(0, "Partial")][:3])
+            raise http.ReadError("connection reset by peer")
+
+    def handler(request: Any) -> Any:
+        return http.Response(200, headers={"content-type": "text/event-stream"}, stream=Broken())
+
+    async def runner(ctx: StreamContext[None], events: list[dict[str, Any]]) -> StreamResult:
+        async with mock_client(handler) as client:
+            stream = await client.messages.create(**REQUEST, stream=True)
+            return await stream_messages(ctx, stream)
+
+    ctx: StreamContext[None] = StreamContext(sdk_version=6)
+    with pytest.raises(http.ReadError, match="connection reset by peer"):
+        await runner(ctx, [])
+    run = await produce([], 6, runner)
+    assert run.chunks == [
+        *START,
+        {"type": "text-start", "id": "text-1"},
+        {"type": "text-delta", "id": "text-1", "delta": "Partial"},
+        {"type": "text-end", "id": "text-1"},
+        {"type": "error", "errorText": "An error occurred."},
+        *end("error"),
+    ]
+    assert "connection reset by peer" in caplog.text
