@@ -45,6 +45,7 @@ LAYERS = {
     "ai_stream.state": 2,
     "ai_stream.convert": 2,
     "ai_stream.record": 3,
+    "ai_stream._outbox": 4,
     "ai_stream.context": 4,
     "ai_stream.resume": 4,
     "ai_stream.responses": 5,

@@ -99,7 +99,7 @@ def test_continued_message_is_not_modified() -> None:
     message = {"id": "a", "role": "assistant", "parts": [{"type": "text", "text": "x"}]}
     result = read_ui_message([{"type": "text-start", "id": "t"}], 6, message=message)
     assert message == {"id": "a", "role": "assistant", "parts": [{"type": "text", "text": "x"}]}
-    assert len(result["parts"]) == 2
+    assert result is not None and len(result["parts"]) == 2
 
 
 def test_stopped_reducer_ignores_later_chunks() -> None:

@@ -1,16 +1,27 @@
-"""The message lifecycle: which chunks must come before and after what the user writes.
+"""The message lifecycle: every chunk a stream sends, built from what the writer meant.
 
-Pure and synchronous: every method takes the user's intent and returns the list of chunk objects
-to send, opening ``start``, steps and parts, and closing them, as the target client requires:
+Pure and synchronous (no I/O, no event loop): each *intent* method (``text``, ``tool_call``,
+``tool_output``, ``finish`` …) takes the writer's arguments and returns the list of chunk objects
+to send, opening ``start``, steps and parts before them and closing them as the target client
+requires:
 
-* ``start`` comes first, once; every content chunk (text, reasoning, tools, sources, files) sits
-  inside a step (``start-step`` … ``finish-step``); data parts and metadata need no step.
-* Text and reasoning parts close each other and close before tool chunks, a step boundary,
-  ``error``, ``abort`` and ``finish``; ai 5/6 clients forget open parts at ``finish-step``, so
-  parts are always closed before it (ai 7 allows a part to span steps when written by hand).
+* ``start`` comes first, once (a later ``start`` only merges metadata, as every client does);
+  every content chunk (text, reasoning, tools, sources, files) sits inside a step
+  (``start-step`` … ``finish-step``); data parts and metadata need no step.
+* The writers' own text and reasoning parts close each other, and close before tool chunks, a
+  step boundary, ``error``, ``abort`` and ``finish``. Where some release of the target forgets
+  open parts at ``finish-step`` (ai 5, 6 and 7.0.0–7.0.78), every open part is closed before it.
 * A hand-written delta for a part id that is not open opens that part first (``text-start``).
-  Chunks that the client would reject because of their order (an end for a part that is not
-  open, an output for an unknown tool call) raise :class:`StreamStateError` instead.
+
+**Atomic refusals** (after h11): a call is validated completely — its values turned into their
+wire form (:func:`~ai_stream.encoding._json.wire_value`), the chunk types checked against the
+target, the part and tool-call ids checked against what the client holds — *before* any state
+changes. A refused call raises and leaves the lifecycle exactly as it was, so nothing the client
+would reject is ever sent and nothing is half-sent.
+
+The lifecycle mirrors what the client keeps between chunks (open part ids, partial tool calls,
+tool parts per step, approval ids, the kind of message metadata), from the release table of
+:class:`~ai_stream.protocol.versions.ClientTarget`; it never re-derives a release's behaviour.
 """
 
 from __future__ import annotations
@@ -18,22 +29,26 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
-from ai_stream.exceptions import StreamClosedError, StreamStateError
+from ai_stream.encoding._json import wire_str, wire_value
+from ai_stream.exceptions import ClientDisconnectedError, StreamClosedError, StreamStateError
+from ai_stream.protocol.messages import tool_part_name
+from ai_stream.protocol.versions import normalize_finish_reason
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from ai_stream.protocol.versions import ClientTarget
 
-__all__ = ("Lifecycle", "Phase", "ToolCallState")
+__all__ = ("Chunk", "Lifecycle", "Phase", "ToolCall")
 
 Chunk = dict[str, Any]
+"""A chunk object with the wire's camelCase keys (see :mod:`ai_stream.protocol._shapes`)."""
 
 # Chunk types that belong to a step (the reference server emits them between start-step and
 # finish-step); data parts, metadata, error and abort do not open one.
-_STEP_CONTENT = frozenset(
+_STEP_CONTENT: Final = frozenset(
     {
         "text-start",
         "text-delta",
@@ -55,10 +70,18 @@ _STEP_CONTENT = frozenset(
         "file",
         "reasoning-file",
         "custom",
+        "steering-message",
     }
 )
-_TOOL_CHUNKS = frozenset(t for t in _STEP_CONTENT if t.startswith("tool-"))
-_RESULTS = frozenset({"tool-output-available", "tool-output-error", "tool-output-denied"})
+_RESULTS: Final = frozenset({"tool-output-available", "tool-output-error", "tool-output-denied"})
+_TOOL_CHUNKS: Final = frozenset(k for k in _STEP_CONTENT if k.startswith("tool-"))
+_WAITING: Final = frozenset({"input-available", "approval-requested"})
+
+# Kinds of message metadata, for the client's mergeObjects: merging keys into a string, number or
+# boolean throws a TypeError in the client (`'x' in 5`).
+_NO_METADATA: Final = 0
+_OBJECT_METADATA: Final = 1
+_SCALAR_METADATA: Final = 2
 
 
 class Phase(enum.Enum):
@@ -72,24 +95,118 @@ class Phase(enum.Enum):
     """``finish`` or ``abort`` sent (or the client left); nothing more may be written."""
 
 
-@dataclass
-class ToolCallState:
-    """What the lifecycle knows about one tool call of the message."""
+@dataclass(slots=True)
+class ToolCall:
+    """What the lifecycle knows about one tool call of the message (as the client's part)."""
 
     tool_name: str
     dynamic: bool = False
     state: str = "input-streaming"
-    """``input-streaming``, ``input-available``, ``approval-requested``, ``output-available``,
-    ``output-error`` or ``output-denied`` (as the client's tool part)."""
+    """``input-streaming``, ``input-available``, ``approval-requested``, ``approval-responded``,
+    ``output-available``, ``output-error`` or ``output-denied``."""
     input_text: list[str] = field(default_factory=list)
     input: Any = None
     provider_executed: bool | None = None
     approval_id: str | None = None
     step: int = 0
+    """The step whose parts hold the call (``-1``: an earlier step of the continued message)."""
+    continued: bool = False
+    """The call belongs to the message being continued (its result opens no new step)."""
+    streaming: bool = False
+    """The client keeps a partial tool call for it: ``tool-input-delta`` is accepted."""
+
+
+def _unknown_tool(tool_call_id: str) -> StreamStateError:
+    return StreamStateError(
+        f"Unknown tool call id {tool_call_id!r}: begin the tool call (begin_tool_call or "
+        "start_tool_input) before writing its input, output or approval."
+    )
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}.")
+    return wire_str(value)
+
+
+def _provider_metadata(value: Any) -> dict[str, dict[str, Any]] | None:
+    if value is None:
+        return None
+    wire = wire_value(value)
+    if not isinstance(wire, dict) or not all(isinstance(v, dict) for v in wire.values()):
+        raise ValueError(
+            "provider_metadata must map provider names to objects, e.g. "
+            "{'openai': {'itemId': 'x'}}; the client's schema rejects anything else."
+        )
+    return wire
+
+
+def _tool_metadata(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    wire = wire_value(value)
+    if not isinstance(wire, dict):
+        raise ValueError("tool_metadata must be a dict (a JSON object); the client rejects others.")
+    return wire
+
+
+def _flag(value: Any, name: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise TypeError(f"{name} must be a bool or None.")
+
+
+def _merge_kind(base: int, metadata: Any) -> int:
+    """The kind of message metadata after the client merges ``metadata`` into ``base``.
+
+    Raises:
+        ValueError: The client would throw (keys merged into a string, number or boolean).
+    """
+    if metadata is None:  # the client skips null metadata
+        return base
+    if base == _NO_METADATA:
+        return _OBJECT_METADATA if isinstance(metadata, dict | list) else _SCALAR_METADATA
+    if base == _SCALAR_METADATA and isinstance(metadata, dict | list | str) and metadata:
+        raise ValueError(
+            "The message metadata is a string, number or boolean, so the client cannot merge "
+            "new keys into it (it throws a TypeError). Send message metadata as objects."
+        )
+    return _OBJECT_METADATA
 
 
 class Lifecycle:
-    """The I/O-free state machine behind :class:`~ai_stream.StreamContext`."""
+    """The I/O-free state machine behind :class:`~ai_stream.StreamContext`.
+
+    Args:
+        target: The client release(s) the stream is for.
+        message_id: The assistant message id sent in ``start``.
+        generate_id: Makes tool call and approval ids.
+        message_metadata: Metadata to send with ``start``.
+        continued: The assistant message (as JSON) this stream continues, if any.
+
+    Raises:
+        TypeError, ValueError: ``message_metadata`` has no valid wire form.
+    """
+
+    __slots__ = (
+        "_counter",
+        "_disconnected",
+        "_keeps_parts",
+        "_metadata_kind",
+        "approvals",
+        "generate_id",
+        "message_id",
+        "open_reasoning",
+        "open_text",
+        "phase",
+        "reasoning_id",
+        "start_metadata",
+        "step_index",
+        "step_open",
+        "target",
+        "text_id",
+        "tools",
+    )
 
     def __init__(
         self,
@@ -98,166 +215,49 @@ class Lifecycle:
         generate_id: Callable[[], str],
         *,
         message_metadata: Any = None,
+        continued: Mapping[str, Any] | None = None,
     ) -> None:
         self.target = target
         self.message_id = message_id
         self.generate_id = generate_id
-        self.message_metadata = message_metadata
+        self.start_metadata = None if message_metadata is None else wire_value(message_metadata)
         self.phase = Phase.IDLE
         self.step_open = False
         self.step_index = 0
         self.text_id: str | None = None
+        """The writers' open text part."""
         self.reasoning_id: str | None = None
-        self.tools: dict[str, ToolCallState] = {}
+        """The writers' open reasoning part."""
+        self.open_text: set[str] = set()
+        """Every text part id the client holds open (the writers' one included)."""
+        self.open_reasoning: set[str] = set()
+        self.tools: dict[str, ToolCall] = {}
         self.approvals: dict[str, str] = {}
         """Approval id → tool call id."""
-        self._open_text: set[str] = set()
-        self._open_reasoning: set[str] = set()
+        self._metadata_kind = _NO_METADATA
         self._counter = 0
+        self._disconnected = False
+        self._keeps_parts = target.always("finish_step_keeps_parts")
+        if continued is not None:
+            self._hydrate(continued)
 
-    # --- small helpers -------------------------------------------------------------------------
+    # --- reading ------------------------------------------------------------------------------
 
-    def _next_id(self, prefix: str) -> str:
-        self._counter += 1
-        return f"{prefix}-{self._counter}"
+    @property
+    def closed(self) -> bool:
+        """Whether nothing more may be written."""
+        return self.phase is Phase.CLOSED
 
-    def _check_open(self) -> None:
-        if self.phase is Phase.CLOSED:
-            raise StreamClosedError()
-
-    def begin(self, out: list[Chunk]) -> None:
-        """Send ``start`` if it was not sent yet."""
-        self._check_open()
-        if self.phase is Phase.IDLE:
-            self.phase = Phase.OPEN
-            chunk: Chunk = {"type": "start", "messageId": self.message_id}
-            if self.message_metadata is not None:
-                chunk["messageMetadata"] = self.message_metadata
-            out.append(chunk)
-
-    def ensure_step(self, out: list[Chunk]) -> None:
-        """Send ``start`` and ``start-step`` as needed so that content may follow."""
-        self.begin(out)
-        if not self.step_open:
-            self.step_open = True
-            self.step_index += 1
-            out.append({"type": "start-step"})
-
-    def close_text(self, out: list[Chunk]) -> None:
-        """End the text part opened by the writers, if any."""
-        if self.text_id is not None:
-            self._open_text.discard(self.text_id)
-            out.append({"type": "text-end", "id": self.text_id})
-            self.text_id = None
-
-    def close_reasoning(self, out: list[Chunk]) -> None:
-        """End the reasoning part opened by the writers, if any."""
-        if self.reasoning_id is not None:
-            self._open_reasoning.discard(self.reasoning_id)
-            out.append({"type": "reasoning-end", "id": self.reasoning_id})
-            self.reasoning_id = None
-
-    def close_parts(self, out: list[Chunk], *, everything: bool = False) -> None:
-        """End the open text and reasoning parts (``everything``: also those opened by hand)."""
-        self.close_text(out)
-        self.close_reasoning(out)
-        if everything:
-            out.extend({"type": "text-end", "id": i} for i in sorted(self._open_text))
-            out.extend({"type": "reasoning-end", "id": i} for i in sorted(self._open_reasoning))
-            self._open_text.clear()
-            self._open_reasoning.clear()
-
-    def end_step(self, out: list[Chunk]) -> None:
-        """Close the parts and the current step."""
-        if self.step_open:
-            self.close_parts(out, everything=self.target.finish_step_closes_parts)
-            self.step_open = False
-            out.append({"type": "finish-step"})
-
-    # --- writer intents ------------------------------------------------------------------------
-
-    def open_text(self, out: list[Chunk], provider_metadata: Any = None) -> str:
-        """Make sure a writer-owned text part is open; return its id."""
-        if self.text_id is None:
-            self.ensure_step(out)
-            self.close_reasoning(out)
-            self.text_id = part_id = self._next_id("text")
-            self._open_text.add(part_id)
-            chunk: Chunk = {"type": "text-start", "id": part_id}
-            if provider_metadata is not None:
-                chunk["providerMetadata"] = provider_metadata
-            out.append(chunk)
-        return self.text_id
-
-    def open_reasoning(self, out: list[Chunk], provider_metadata: Any = None) -> str:
-        """Make sure a writer-owned reasoning part is open; return its id."""
-        if self.reasoning_id is None:
-            self.ensure_step(out)
-            self.close_text(out)
-            self.reasoning_id = part_id = self._next_id("reasoning")
-            self._open_reasoning.add(part_id)
-            chunk: Chunk = {"type": "reasoning-start", "id": part_id}
-            if provider_metadata is not None:
-                chunk["providerMetadata"] = provider_metadata
-            out.append(chunk)
-        return self.reasoning_id
-
-    def new_step(self, out: list[Chunk]) -> None:
-        """Close the current step and open the next one."""
-        self._check_open()
-        self.end_step(out)
-        self.ensure_step(out)
-
-    def tool(self, tool_call_id: str) -> ToolCallState:
+    def tool(self, tool_call_id: str) -> ToolCall:
         """Return the state of a known tool call.
 
         Raises:
-            StreamStateError: No tool call with that id was started in this message.
+            StreamStateError: No tool call with that id is known to the client.
         """
         try:
             return self.tools[tool_call_id]
         except KeyError:
-            raise StreamStateError(
-                f"Unknown tool call id {tool_call_id!r}: begin the tool call (begin_tool_call or "
-                "start_tool_input) before writing its input, output or approval."
-            ) from None
-
-    def remember_tool(
-        self,
-        tool_call_id: str,
-        tool_name: str,
-        *,
-        dynamic: bool = False,
-        state: str,
-        input: Any = None,
-    ) -> None:
-        """Register a tool call that an earlier response started (a continuation)."""
-        self.tools[tool_call_id] = ToolCallState(
-            tool_name, dynamic=dynamic, state=state, input=input, step=-1
-        )
-
-    def finish(self, out: list[Chunk], finish_reason: str | None, metadata: Any) -> None:
-        """Close everything and send ``finish``."""
-        self.begin(out)
-        self.close_parts(out, everything=True)
-        self.end_step(out)
-        chunk: Chunk = {"type": "finish"}
-        if finish_reason is not None:
-            chunk["finishReason"] = finish_reason
-        if metadata is not None:
-            chunk["messageMetadata"] = metadata
-        out.append(chunk)
-        self.phase = Phase.CLOSED
-
-    def abort(self, out: list[Chunk], reason: str | None) -> None:
-        """Close the open parts and send ``abort``."""
-        self.begin(out)
-        self.close_parts(out, everything=True)
-        chunk: Chunk = {"type": "abort"}
-        if reason is not None:
-            chunk["reason"] = reason
-        out.append(chunk)
-        self.phase = Phase.CLOSED
+            raise _unknown_tool(tool_call_id) from None
 
     def pending_tool_calls(self) -> list[str]:
         """Ids of the current step's tool calls that wait for a result from the client."""
@@ -265,102 +265,580 @@ class Lifecycle:
             tool_call_id
             for tool_call_id, tool in self.tools.items()
             if tool.step == self.step_index
-            and tool.state in ("input-available", "approval-requested")
+            and tool.state in _WAITING
             and not tool.provider_executed
         ]
 
-    # --- hand-written chunks -------------------------------------------------------------------
+    def new_tool_call_id(self) -> str:
+        """A fresh tool call id (``call_<id>``)."""
+        return f"call_{self.generate_id()}"
 
-    def prepare(self, chunk: Chunk, out: list[Chunk]) -> None:
-        """Add the chunks that must precede a hand-written ``chunk``, and track its effect.
+    # --- continuation -------------------------------------------------------------------------
 
-        ``chunk`` itself is not added to ``out``. ``start``, ``finish`` and ``abort`` are handled
-        by the context, not here.
+    def _hydrate(self, message: Mapping[str, Any]) -> None:
+        """Take over what the client holds of the message being continued."""
+        parts = message.get("parts")
+        parts = parts if isinstance(parts, list) else []
+        last_step = max(
+            (
+                i
+                for i, p in enumerate(parts)
+                if isinstance(p, dict) and p.get("type") == "step-start"
+            ),
+            default=-1,
+        )
+        hydrate_partials = self.target.always("partial_input_hydration")
+        for index, part in enumerate(parts):
+            if not isinstance(part, dict):
+                continue
+            name = tool_part_name(part)
+            tool_call_id = part.get("toolCallId")
+            if name is None or not isinstance(tool_call_id, str):
+                continue
+            state = part.get("state")
+            state = state if isinstance(state, str) else "input-available"
+            current = index > last_step
+            tool = ToolCall(
+                name,
+                dynamic=part.get("type") == "dynamic-tool",
+                state=state,
+                input=part.get("input"),
+                provider_executed=part.get("providerExecuted") is True or None,
+                step=0 if current else -1,
+                continued=True,
+                streaming=current and hydrate_partials and state == "input-streaming",
+            )
+            raw = part.get("rawInput")
+            if isinstance(raw, str):
+                tool.input_text.append(raw)
+            approval = part.get("approval")
+            if isinstance(approval, dict) and isinstance(approval.get("id"), str):
+                tool.approval_id = approval["id"]
+                self.approvals[approval["id"]] = tool_call_id
+            self.tools[tool_call_id] = tool
+        self._metadata_kind = _merge_kind(_NO_METADATA, message.get("metadata"))
 
-        Raises:
-            StreamStateError: The client would reject ``chunk`` at this point.
-        """
-        kind: str = chunk["type"]
-        self._check_open()
-        if kind == "start-step":
-            self.end_step(out)
-            self.begin(out)
+    # --- building blocks (they mutate; callers validate first) --------------------------------
+
+    def _check_open(self) -> None:
+        if self.phase is Phase.CLOSED:
+            raise ClientDisconnectedError() if self._disconnected else StreamClosedError()
+
+    def _begin(self, out: list[Chunk]) -> None:
+        if self.phase is Phase.IDLE:
+            self.phase = Phase.OPEN
+            chunk: Chunk = {"type": "start", "messageId": self.message_id}
+            if self.start_metadata is not None:
+                chunk["messageMetadata"] = self.start_metadata
+                self._metadata_kind = _merge_kind(self._metadata_kind, self.start_metadata)
+            out.append(chunk)
+
+    def _ensure_step(self, out: list[Chunk]) -> None:
+        self._begin(out)
+        if not self.step_open:
             self.step_open = True
             self.step_index += 1
-            return
-        if kind == "finish-step":
-            if not self.step_open:
-                raise StreamStateError("finish-step was written while no step is open.")
-            self.close_parts(out, everything=self.target.finish_step_closes_parts)
+            out.append({"type": "start-step"})
+
+    def _close_text(self, out: list[Chunk]) -> None:
+        if self.text_id is not None:
+            self.open_text.discard(self.text_id)
+            out.append({"type": "text-end", "id": self.text_id})
+            self.text_id = None
+
+    def _close_reasoning(self, out: list[Chunk]) -> None:
+        if self.reasoning_id is not None:
+            self.open_reasoning.discard(self.reasoning_id)
+            out.append({"type": "reasoning-end", "id": self.reasoning_id})
+            self.reasoning_id = None
+
+    def _close_parts(self, out: list[Chunk], *, everything: bool = False) -> None:
+        """End the writers' parts (``everything``: also the parts opened by hand)."""
+        self._close_text(out)
+        self._close_reasoning(out)
+        if everything:
+            out.extend({"type": "text-end", "id": i} for i in sorted(self.open_text))
+            out.extend({"type": "reasoning-end", "id": i} for i in sorted(self.open_reasoning))
+            self.open_text.clear()
+            self.open_reasoning.clear()
+
+    def _end_step(self, out: list[Chunk]) -> None:
+        if self.step_open:
+            self._close_parts(out, everything=not self._keeps_parts)
             self.step_open = False
-            return
-        if kind == "reset-step":
-            self.begin(out)
-            self.text_id = self.reasoning_id = None
-            self._open_text.clear()
-            self._open_reasoning.clear()
-            for tool_call_id in [i for i, t in self.tools.items() if t.step == self.step_index]:
-                del self.tools[tool_call_id]
-            return
-        earlier = self.tools.get(chunk.get("toolCallId", "")) if kind in _RESULTS else None
-        if kind in _STEP_CONTENT and (earlier is None or earlier.step >= 0):
-            self.ensure_step(out)
-        else:  # results for calls of the message being continued come before any new step
-            self.begin(out)
-        if kind in _TOOL_CHUNKS:
-            self._prepare_tool(kind, chunk, out)
-        elif kind.startswith("text-"):
-            self._prepare_part(kind, chunk, self._open_text, "text", out)
-        elif kind.startswith("reasoning-") and kind != "reasoning-file":
-            self._prepare_part(kind, chunk, self._open_reasoning, "reasoning", out)
-        elif kind == "error":
-            self.close_parts(out, everything=True)
+            out.append({"type": "finish-step"})
 
-    def _prepare_part(
-        self, kind: str, chunk: Chunk, open_ids: set[str], family: str, out: list[Chunk]
-    ) -> None:
-        part_id: str = chunk["id"]
-        if kind.endswith("-start"):
-            open_ids.add(part_id)
-            return
-        if part_id not in open_ids:
-            if kind.endswith("-delta"):  # a delta for a new id opens its part first
-                open_ids.add(part_id)
-                out.append({"type": f"{family}-start", "id": part_id})
-                return
+    def _next_part_id(self, prefix: str) -> str:
+        self._counter += 1
+        return f"{prefix}-{self._counter}"
+
+    def _base_kind(self) -> int:
+        """The metadata kind the next merge starts from (``start`` may not be sent yet)."""
+        if self.phase is Phase.IDLE:
+            return _merge_kind(self._metadata_kind, self.start_metadata)
+        return self._metadata_kind
+
+    def _fit(self, chunks: list[Chunk]) -> list[Chunk]:
+        fit = self.target.fit
+        return [fit(chunk) for chunk in chunks]
+
+    # --- message ------------------------------------------------------------------------------
+
+    def start(self, metadata: Any = None) -> list[Chunk]:
+        """``start`` now (with ``metadata`` instead of the constructor's); later: merge metadata."""
+        self._check_open()
+        wire = None if metadata is None else wire_value(metadata)
+        out: list[Chunk] = []
+        if self.phase is Phase.IDLE:
+            if wire is not None:
+                _merge_kind(self._metadata_kind, wire)
+                self.start_metadata = wire
+            self._begin(out)
+        elif wire is not None:  # every client merges the metadata of a second start
+            self._metadata_kind = _merge_kind(self._metadata_kind, wire)
+            out.append({"type": "start", "messageId": self.message_id, "messageMetadata": wire})
+        return out
+
+    def message_metadata(self, metadata: Any) -> list[Chunk]:
+        """Deep-merge ``metadata`` into the message metadata (``message-metadata``)."""
+        self._check_open()
+        wire = wire_value(metadata)
+        kind = _merge_kind(self._base_kind(), wire)
+        out: list[Chunk] = []
+        self._begin(out)
+        self._metadata_kind = kind
+        out.append({"type": "message-metadata", "messageMetadata": wire})
+        return out
+
+    def data(
+        self, name: str, data: Any, part_id: str | None, transient: bool | None
+    ) -> list[Chunk]:
+        """A ``data-<name>`` part (``data-`` is added when missing)."""
+        self._check_open()
+        name = _text(name, "name")
+        kind = name if name.startswith("data-") else f"data-{name}"
+        if kind == "data-":
+            raise ValueError("write_data() needs a non-empty name.")
+        chunk: Chunk = {"type": kind}
+        if part_id is not None:
+            chunk["id"] = _text(part_id, "id")
+        chunk["data"] = wire_value(data)
+        if _flag(transient, "transient") is not None:
+            chunk["transient"] = transient
+        out: list[Chunk] = []
+        self._begin(out)
+        out.append(chunk)
+        return self._fit(out)
+
+    def new_step(self) -> list[Chunk]:
+        """Close the current step and open the next one."""
+        self._check_open()
+        out: list[Chunk] = []
+        self._end_step(out)
+        self._ensure_step(out)
+        return out
+
+    def error(self, error_text: str) -> list[Chunk]:
+        """Close every open part, then ``error``."""
+        self._check_open()
+        text = wire_str(str(error_text))
+        out: list[Chunk] = []
+        self._begin(out)
+        self._close_parts(out, everything=True)
+        out.append({"type": "error", "errorText": text})
+        return out
+
+    def finish(self, finish_reason: str | None = None, metadata: Any = None) -> list[Chunk]:
+        """Close everything and send ``finish``; the lifecycle is closed afterwards.
+
+        ``finish_reason`` is mapped to the target's enum (provider spellings included); by default
+        ``tool-calls`` when the current step's tool calls wait for the client, else ``stop``.
+        """
+        self._check_open()
+        if finish_reason is None:
+            finish_reason = "tool-calls" if self.pending_tool_calls() else "stop"
+        reason = normalize_finish_reason(finish_reason, self.target)
+        wire = None if metadata is None else wire_value(metadata)
+        kind = _merge_kind(self._base_kind(), wire)
+        out: list[Chunk] = []
+        self._begin(out)
+        self._metadata_kind = kind
+        self._close_parts(out, everything=True)
+        self._end_step(out)
+        chunk: Chunk = {"type": "finish", "finishReason": reason}
+        if wire is not None:
+            chunk["messageMetadata"] = wire
+        out.append(chunk)
+        self.phase = Phase.CLOSED
+        return self._fit(out)
+
+    def abort(self, reason: str | None = None) -> list[Chunk]:
+        """Close the open parts and send ``abort``; the lifecycle is closed afterwards."""
+        self._check_open()
+        text = None if reason is None else wire_str(str(reason))
+        out: list[Chunk] = []
+        self._begin(out)
+        self._close_parts(out, everything=True)
+        chunk: Chunk = {"type": "abort"}
+        if text is not None:
+            chunk["reason"] = text
+        out.append(chunk)
+        self.phase = Phase.CLOSED
+        return self._fit(out)
+
+    def close(self, *, disconnected: bool = False) -> None:
+        """Close without sending anything (the client went away, or the stream broke)."""
+        self.phase = Phase.CLOSED
+        self._disconnected = self._disconnected or disconnected
+
+    # --- text and reasoning -------------------------------------------------------------------
+
+    def text(self, delta: str, provider_metadata: Any = None) -> list[Chunk]:
+        """A delta for the writers' text part (opened first, closing their reasoning)."""
+        self._check_open()
+        if not isinstance(delta, str):
+            raise TypeError("write_text() takes a str delta.")
+        metadata = _provider_metadata(provider_metadata)
+        out: list[Chunk] = []
+        if self.text_id is None:
+            self._ensure_step(out)
+            self._close_reasoning(out)
+            self.text_id = part_id = self._next_part_id("text")
+            self.open_text.add(part_id)
+            start: Chunk = {"type": "text-start", "id": part_id}
+            if metadata is not None:
+                start["providerMetadata"] = metadata
+            out.append(start)
+        chunk: Chunk = {"type": "text-delta", "id": self.text_id, "delta": delta}
+        if metadata is not None:
+            chunk["providerMetadata"] = metadata
+        out.append(chunk)
+        return out
+
+    def reasoning(self, delta: str, provider_metadata: Any = None) -> list[Chunk]:
+        """A delta for the writers' reasoning part (opened first, closing their text)."""
+        self._check_open()
+        if not isinstance(delta, str):
+            raise TypeError("write_reasoning() takes a str delta.")
+        metadata = _provider_metadata(provider_metadata)
+        out: list[Chunk] = []
+        if self.reasoning_id is None:
+            self._ensure_step(out)
+            self._close_text(out)
+            self.reasoning_id = part_id = self._next_part_id("reasoning")
+            self.open_reasoning.add(part_id)
+            start: Chunk = {"type": "reasoning-start", "id": part_id}
+            if metadata is not None:
+                start["providerMetadata"] = metadata
+            out.append(start)
+        chunk: Chunk = {"type": "reasoning-delta", "id": self.reasoning_id, "delta": delta}
+        if metadata is not None:
+            chunk["providerMetadata"] = metadata
+        out.append(chunk)
+        return out
+
+    def end_text(self, provider_metadata: Any = None) -> list[Chunk]:
+        """End the writers' text part, if one is open."""
+        self._check_open()
+        metadata = _provider_metadata(provider_metadata)
+        out: list[Chunk] = []
+        self._close_text(out)
+        if out and metadata is not None:
+            out[-1]["providerMetadata"] = metadata
+        return out
+
+    def end_reasoning(self, provider_metadata: Any = None) -> list[Chunk]:
+        """End the writers' reasoning part, if one is open."""
+        self._check_open()
+        metadata = _provider_metadata(provider_metadata)
+        out: list[Chunk] = []
+        self._close_reasoning(out)
+        if out and metadata is not None:
+            out[-1]["providerMetadata"] = metadata
+        return out
+
+    # --- tools --------------------------------------------------------------------------------
+
+    def tool_input_start(
+        self,
+        tool_call_id: str,
+        tool_name: str,
+        *,
+        dynamic: bool = False,
+        provider_executed: bool | None = None,
+        provider_metadata: Any = None,
+        title: str | None = None,
+        tool_metadata: Any = None,
+    ) -> list[Chunk]:
+        """``tool-input-start``: a call whose input streams in pieces."""
+        chunk: Chunk = {
+            "type": "tool-input-start",
+            "toolCallId": _text(tool_call_id, "tool_call_id"),
+            "toolName": _text(tool_name, "tool_name"),
+        }
+        self._call_options(
+            chunk, dynamic, provider_executed, provider_metadata, title, tool_metadata
+        )
+        return self._tool_chunk(chunk)
+
+    def tool_input_delta(self, tool_call_id: str, delta: str) -> list[Chunk]:
+        """``tool-input-delta``: a piece of the streamed input text."""
+        chunk: Chunk = {
+            "type": "tool-input-delta",
+            "toolCallId": _text(tool_call_id, "tool_call_id"),
+            "inputTextDelta": _text(delta, "delta"),
+        }
+        return self._tool_chunk(chunk)
+
+    def tool_call(
+        self,
+        tool_call_id: str,
+        tool_name: str | None,
+        input: Any = ...,
+        *,
+        dynamic: bool | None = None,
+        provider_executed: bool | None = None,
+        provider_metadata: Any = None,
+        title: str | None = None,
+        tool_metadata: Any = None,
+    ) -> list[Chunk]:
+        """``tool-input-available``: the call with its complete input.
+
+        For a call started with :meth:`tool_input_start`, ``tool_name``, ``dynamic`` and
+        ``provider_executed`` default to the started call's, and ``input`` to the streamed text
+        parsed as JSON.
+
+        Raises:
+            StreamStateError: No ``tool_name`` for an unknown call.
+            ValueError: ``input`` was omitted and the streamed text is not JSON.
+        """
+        tool_call_id = _text(tool_call_id, "tool_call_id")
+        known = self.tools.get(tool_call_id)
+        if tool_name is None:
+            if known is None:
+                raise _unknown_tool(tool_call_id)
+            tool_name = known.tool_name
+        if input is ...:
+            input = self._streamed_input(tool_call_id)
+        if known is not None:
+            dynamic = known.dynamic if dynamic is None else dynamic
+            if provider_executed is None:
+                provider_executed = known.provider_executed
+        chunk: Chunk = {
+            "type": "tool-input-available",
+            "toolCallId": tool_call_id,
+            "toolName": _text(tool_name, "tool_name"),
+            "input": wire_value(input),
+        }
+        self._call_options(
+            chunk, bool(dynamic), provider_executed, provider_metadata, title, tool_metadata
+        )
+        return self._tool_chunk(chunk)
+
+    def tool_input_error(self, tool_call_id: str, error_text: str, input: Any = ...) -> list[Chunk]:
+        """``tool-input-error``: the model produced an invalid input (default: the streamed one)."""
+        tool = self.tool(_text(tool_call_id, "tool_call_id"))
+        chunk: Chunk = {
+            "type": "tool-input-error",
+            "toolCallId": tool_call_id,
+            "toolName": tool.tool_name,
+            "input": wire_value("".join(tool.input_text) if input is ... else input),
+            "errorText": wire_str(str(error_text)),
+        }
+        self._call_options(chunk, tool.dynamic, tool.provider_executed, None, None, None)
+        return self._tool_chunk(chunk)
+
+    def tool_output(
+        self,
+        tool_call_id: str,
+        output: Any,
+        *,
+        preliminary: bool | None = None,
+        provider_executed: bool | None = None,
+        provider_metadata: Any = None,
+        tool_metadata: Any = None,
+    ) -> list[Chunk]:
+        """``tool-output-available``: the tool's result."""
+        chunk: Chunk = {
+            "type": "tool-output-available",
+            "toolCallId": _text(tool_call_id, "tool_call_id"),
+            "output": wire_value(output),
+        }
+        self._result_options(chunk, provider_executed, provider_metadata, tool_metadata)
+        if _flag(preliminary, "preliminary") is not None:
+            chunk["preliminary"] = preliminary
+        return self._tool_chunk(chunk)
+
+    def tool_error(
+        self,
+        tool_call_id: str,
+        error_text: str,
+        *,
+        provider_executed: bool | None = None,
+        provider_metadata: Any = None,
+        tool_metadata: Any = None,
+    ) -> list[Chunk]:
+        """``tool-output-error``: the tool failed."""
+        chunk: Chunk = {
+            "type": "tool-output-error",
+            "toolCallId": _text(tool_call_id, "tool_call_id"),
+            "errorText": wire_str(str(error_text)),
+        }
+        self._result_options(chunk, provider_executed, provider_metadata, tool_metadata)
+        return self._tool_chunk(chunk)
+
+    def tool_denied(self, tool_call_id: str) -> list[Chunk]:
+        """``tool-output-denied`` (ai 6+): the call was denied and will not run."""
+        chunk: Chunk = {"type": "tool-output-denied", "toolCallId": _text(tool_call_id, "id")}
+        return self._tool_chunk(chunk)
+
+    def approval_request(
+        self, tool_call_id: str, sign: Callable[[str, ToolCall], str], reason: str | None = None
+    ) -> list[Chunk]:
+        """``tool-approval-request`` (ai 6+) with the approval id ``sign(id, call)`` returns.
+
+        Raises:
+            StreamStateError: The call's input is not complete or it has a result already.
+        """
+        self.target.check_chunk("tool-approval-request")
+        tool = self._approvable(_text(tool_call_id, "tool_call_id"))
+        chunk: Chunk = {
+            "type": "tool-approval-request",
+            "approvalId": "",
+            "toolCallId": tool_call_id,
+        }
+        if reason is not None:
+            chunk["reason"] = wire_str(str(reason))
+        self._check_open()
+        chunk["approvalId"] = sign(tool_call_id, tool)
+        return self._tool_chunk(chunk)
+
+    def decide_approval(self, tool_call_id: str, approved: bool, reason: str | None) -> list[Chunk]:
+        """An automatic approval decision (ai 7): request, response and, if denied, the denial."""
+        self.target.check_chunk("tool-approval-response")
+        self._approvable(_text(tool_call_id, "tool_call_id"))
+        self._check_open()
+        approval_id = f"auto_{self.generate_id()}"
+        request: Chunk = {
+            "type": "tool-approval-request",
+            "approvalId": approval_id,
+            "toolCallId": tool_call_id,
+            "isAutomatic": True,
+        }
+        response: Chunk = {
+            "type": "tool-approval-response",
+            "approvalId": approval_id,
+            "approved": bool(approved),
+        }
+        if reason is not None:
+            response["reason"] = wire_str(str(reason))
+        chunks = [request, response]
+        if not approved:
+            chunks.append({"type": "tool-output-denied", "toolCallId": tool_call_id})
+        out: list[Chunk] = []
+        for chunk in chunks:  # each is valid after the one before; validated as a whole first
+            out += self._tool_chunk(chunk)
+        return out
+
+    def _approvable(self, tool_call_id: str) -> ToolCall:
+        tool = self.tool(tool_call_id)
+        if tool.state != "input-available":
             raise StreamStateError(
-                f"{kind} for {family} part {part_id!r}, which is not open: send {family}-start "
-                "first (ai 5/6 clients also close parts at finish-step)."
+                f"Tool call {tool_call_id!r} cannot be approved now: its input must be complete "
+                "(input-available) and it must have no result yet."
             )
-        if kind.endswith("-end"):
-            open_ids.discard(part_id)
-            if self.text_id == part_id:
-                self.text_id = None
-            if self.reasoning_id == part_id:
-                self.reasoning_id = None
+        return tool
 
-    def _prepare_tool(self, kind: str, chunk: Chunk, out: list[Chunk]) -> None:
-        self.close_parts(out)
+    def _streamed_input(self, tool_call_id: str) -> Any:
+        text = "".join(self.tool(tool_call_id).input_text)
+        if not text.strip():
+            return None
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise ValueError(
+                f"The streamed input of tool call {tool_call_id!r} is not valid JSON; pass input= "
+                "explicitly or report it with fail_tool_input()."
+            ) from None
+
+    @staticmethod
+    def _call_options(
+        chunk: Chunk,
+        dynamic: bool,
+        provider_executed: bool | None,
+        provider_metadata: Any,
+        title: str | None,
+        tool_metadata: Any,
+    ) -> None:
+        if _flag(provider_executed, "provider_executed") is not None:
+            chunk["providerExecuted"] = provider_executed
+        metadata = _provider_metadata(provider_metadata)
+        if metadata is not None:
+            chunk["providerMetadata"] = metadata
+        if dynamic:
+            chunk["dynamic"] = True
+        if title is not None:
+            chunk["title"] = _text(title, "title")
+        tool_md = _tool_metadata(tool_metadata)
+        if tool_md is not None:
+            chunk["toolMetadata"] = tool_md
+
+    @staticmethod
+    def _result_options(
+        chunk: Chunk, provider_executed: bool | None, provider_metadata: Any, tool_metadata: Any
+    ) -> None:
+        if _flag(provider_executed, "provider_executed") is not None:
+            chunk["providerExecuted"] = provider_executed
+        metadata = _provider_metadata(provider_metadata)
+        if metadata is not None:
+            chunk["providerMetadata"] = metadata
+        tool_md = _tool_metadata(tool_metadata)
+        if tool_md is not None:
+            chunk["toolMetadata"] = tool_md
+
+    def _tool_chunk(self, chunk: Chunk) -> list[Chunk]:
+        """Validate a tool chunk against what the client holds, then send it."""
+        self._check_open()
+        kind: str = chunk["type"]
+        self.target.check_chunk(kind)
+        tool_call_id: str = chunk.get("toolCallId", "")
+        tool = self.tools.get(tool_call_id)
+        # --- validate (nothing changes above this line) ---
         if kind == "tool-approval-response":
-            approval_id: str = chunk["approvalId"]
-            if approval_id not in self.approvals:
+            if chunk["approvalId"] not in self.approvals:
                 raise StreamStateError(
-                    f"Unknown approval id {approval_id!r}: send tool-approval-request first."
+                    f"Unknown approval id {chunk['approvalId']!r}: send tool-approval-request "
+                    "first."
                 )
-            tool = self.tools[self.approvals[approval_id]]
-            if not chunk["approved"]:
-                tool.state = "approval-responded"
-            return
-        tool_call_id: str = chunk["toolCallId"]
+        elif kind not in ("tool-input-start", "tool-input-available", "tool-input-error"):
+            if tool is None:
+                raise _unknown_tool(tool_call_id)
+            if kind == "tool-input-delta" and not (
+                tool.streaming and tool.state == "input-streaming"
+            ):
+                raise StreamStateError(
+                    f"tool-input-delta for tool call {tool_call_id!r}, whose input is not "
+                    "streaming: send tool-input-start first (reset-step forgets streaming inputs)."
+                )
+        # --- commit ---
+        out: list[Chunk] = []
+        if kind in _RESULTS and tool is not None and tool.continued and not self.step_open:
+            self._begin(out)  # results for calls of the continued message precede any new step
+        else:
+            self._ensure_step(out)
+        self._close_parts(out)
         if kind in ("tool-input-start", "tool-input-available", "tool-input-error"):
-            tool = self.tools.get(tool_call_id) or ToolCallState(
-                chunk["toolName"], dynamic=bool(chunk.get("dynamic")), step=self.step_index
-            )
-            self.tools[tool_call_id] = tool
+            dynamic = chunk.get("dynamic") is True
+            if tool is None or tool.step != self.step_index or tool.dynamic != dynamic:
+                tool = self.tools[tool_call_id] = ToolCall(chunk["toolName"], dynamic=dynamic)
+            tool.tool_name = chunk["toolName"]
+            tool.step = self.step_index
+            tool.continued = False
             if chunk.get("providerExecuted") is not None:
                 tool.provider_executed = chunk["providerExecuted"]
             if kind == "tool-input-start":
                 tool.state = "input-streaming"
+                tool.streaming = True
                 tool.input_text.clear()
             elif kind == "tool-input-available":
                 tool.state = "input-available"
@@ -368,35 +846,189 @@ class Lifecycle:
             else:
                 tool.state = "output-error"
                 tool.input = chunk["input"]
-            return
-        tool = self.tool(tool_call_id)
-        if kind == "tool-input-delta":
-            if tool.state != "input-streaming":
-                raise StreamStateError(
-                    f"tool-input-delta for tool call {tool_call_id!r}, whose input is not "
-                    "streaming: send tool-input-start first."
-                )
+        elif kind == "tool-input-delta":
+            assert tool is not None
             tool.input_text.append(chunk["inputTextDelta"])
         elif kind == "tool-approval-request":
+            assert tool is not None
             tool.state = "approval-requested"
             tool.approval_id = chunk["approvalId"]
             self.approvals[chunk["approvalId"]] = tool_call_id
-        elif kind == "tool-output-available":
-            tool.state = "output-available"
-            if tool.dynamic and "dynamic" not in chunk:
-                chunk["dynamic"] = True
-        elif kind == "tool-output-error":
-            tool.state = "output-error"
-            if tool.dynamic and "dynamic" not in chunk:
-                chunk["dynamic"] = True
-        elif kind == "tool-output-denied":
-            tool.state = "output-denied"
+        elif kind == "tool-approval-response":
+            self.tools[self.approvals[chunk["approvalId"]]].state = "approval-responded"
+        else:  # a result
+            assert tool is not None
+            tool.state = {
+                "tool-output-available": "output-available",
+                "tool-output-error": "output-error",
+                "tool-output-denied": "output-denied",
+            }[kind]
+            if kind != "tool-output-denied":
+                if tool.dynamic:  # ai 5 finds dynamic parts only by this flag
+                    chunk["dynamic"] = True
+                else:
+                    chunk.pop("dynamic", None)
+        out.append(chunk)
+        return self._fit(out)
 
-    def streamed_input(self, tool_call_id: str) -> Any:
-        """Parse the input text streamed so far for a tool call (``None`` if empty).
+    # --- sources, files, hand-written chunks ---------------------------------------------------
+
+    def content(self, chunk: Chunk) -> list[Chunk]:
+        """A part that needs a step and no other bookkeeping (sources, files, ``custom``)."""
+        self._check_open()
+        self.target.check_chunk(chunk["type"])
+        out: list[Chunk] = []
+        self._ensure_step(out)
+        out.append(chunk)
+        return self._fit(out)
+
+    def source_url(
+        self, source_id: str, url: str, title: str | None, provider_metadata: Any
+    ) -> list[Chunk]:
+        """``source-url``."""
+        chunk: Chunk = {
+            "type": "source-url",
+            "sourceId": _text(source_id, "source_id"),
+            "url": _text(url, "url"),
+        }
+        if title is not None:
+            chunk["title"] = _text(title, "title")
+        self._put_metadata(chunk, provider_metadata)
+        return self.content(chunk)
+
+    def source_document(
+        self,
+        source_id: str,
+        media_type: str,
+        title: str,
+        filename: str | None,
+        provider_metadata: Any,
+    ) -> list[Chunk]:
+        """``source-document``."""
+        chunk: Chunk = {
+            "type": "source-document",
+            "sourceId": _text(source_id, "source_id"),
+            "mediaType": _text(media_type, "media_type"),
+            "title": _text(title, "title"),
+        }
+        if filename is not None:
+            chunk["filename"] = _text(filename, "filename")
+        self._put_metadata(chunk, provider_metadata)
+        return self.content(chunk)
+
+    def file(self, url: str, media_type: str, provider_metadata: Any) -> list[Chunk]:
+        """``file``: an https or ``data:`` URL and its media type."""
+        chunk: Chunk = {
+            "type": "file",
+            "url": _text(url, "url"),
+            "mediaType": _text(media_type, "media_type"),
+        }
+        self._put_metadata(chunk, provider_metadata)
+        self.target.check_file_url(chunk["url"])
+        return self.content(chunk)
+
+    @staticmethod
+    def _put_metadata(chunk: Chunk, provider_metadata: Any) -> None:
+        metadata = _provider_metadata(provider_metadata)
+        if metadata is not None:
+            chunk["providerMetadata"] = metadata
+
+    def hand_written(self, chunk: Mapping[str, Any]) -> list[Chunk]:
+        """Any chunk as given (already validated by :func:`~ai_stream.protocol.parse_chunk`).
+
+        Its free-form values are turned into their wire form; the chunks it needs before it are
+        added, and the chunks the client would reject here are refused.
 
         Raises:
-            ValueError: The streamed text is not valid JSON.
+            StreamStateError: The client would reject the chunk here.
+            UnsupportedByClientError: The target does not know the chunk type.
         """
-        text = "".join(self.tool(tool_call_id).input_text)
-        return json.loads(text) if text.strip() else None
+        data: Chunk = wire_value(dict(chunk))
+        if "providerMetadata" in data:
+            data["providerMetadata"] = _provider_metadata(data["providerMetadata"])
+        if "toolMetadata" in data:
+            data["toolMetadata"] = _tool_metadata(data["toolMetadata"])
+        kind: str = data["type"]
+        if kind == "start":
+            if "messageId" in data and data["messageId"] != self.message_id:
+                raise StreamStateError(
+                    "write() got a start chunk with another messageId; pass message_id= to "
+                    "StreamContext instead."
+                )
+            return self.start(data.get("messageMetadata"))
+        if kind == "finish":
+            return self.finish(data.get("finishReason"), data.get("messageMetadata"))
+        if kind == "abort":
+            return self.abort(data.get("reason"))
+        if kind == "error":
+            return self.error(data["errorText"])
+        if kind == "message-metadata":
+            return self.message_metadata(data["messageMetadata"])
+        if kind.startswith("data-"):
+            return self.data(kind, data["data"], data.get("id"), data.get("transient"))
+        if kind in _TOOL_CHUNKS:
+            return self._tool_chunk(data)
+        if kind in ("start-step", "finish-step", "reset-step"):
+            return self._step_chunk(kind)
+        if kind.startswith(("text-", "reasoning-")) and kind != "reasoning-file":
+            return self._part_chunk(data)
+        if kind == "file":
+            self.target.check_file_url(data["url"])
+        return self.content(data)
+
+    def _step_chunk(self, kind: str) -> list[Chunk]:
+        self._check_open()
+        self.target.check_chunk(kind)
+        out: list[Chunk] = []
+        if kind == "start-step":
+            self._end_step(out)
+            self._ensure_step(out)
+            return out
+        self._begin(out)
+        if kind == "finish-step":
+            if self.step_open:
+                self._end_step(out)
+            else:  # outside a step every client takes it as a no-op
+                out.append({"type": "finish-step"})
+            return out
+        # reset-step: the client drops the parts of the last step and forgets every open part and
+        # every partial tool input
+        for tool_call_id in [i for i, t in self.tools.items() if t.step == self.step_index]:
+            tool = self.tools.pop(tool_call_id)
+            if tool.approval_id is not None:
+                self.approvals.pop(tool.approval_id, None)
+        for tool in self.tools.values():
+            tool.streaming = False
+        self.text_id = self.reasoning_id = None
+        self.open_text.clear()
+        self.open_reasoning.clear()
+        out.append({"type": "reset-step"})
+        return out
+
+    def _part_chunk(self, chunk: Chunk) -> list[Chunk]:
+        self._check_open()
+        kind: str = chunk["type"]
+        family, _, edge = kind.partition("-")
+        open_ids = self.open_text if family == "text" else self.open_reasoning
+        part_id: str = chunk["id"]
+        if edge == "end" and part_id not in open_ids:
+            raise StreamStateError(
+                f"{kind} for {family} part {part_id!r}, which is not open: send {family}-start "
+                "first (some clients also forget open parts at finish-step)."
+            )
+        out: list[Chunk] = []
+        self._ensure_step(out)
+        if edge == "start":
+            open_ids.add(part_id)
+        elif edge == "delta":
+            if part_id not in open_ids:  # a delta for a new id opens its part first
+                open_ids.add(part_id)
+                out.append({"type": f"{family}-start", "id": part_id})
+        else:
+            open_ids.discard(part_id)
+            if self.text_id == part_id and family == "text":
+                self.text_id = None
+            if self.reasoning_id == part_id and family == "reasoning":
+                self.reasoning_id = None
+        out.append(chunk)
+        return self._fit(out)

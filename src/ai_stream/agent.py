@@ -141,8 +141,12 @@ async def run_agent(
     table = {name: t if isinstance(t, Tool) else Tool(t) for name, t in tools.items()}
     continued = False
     if request.is_continuation:
-        secret = approval_secret if approval_secret is not None else ctx._approval_secret
-        for decision in request.tool_approvals(secret):
+        decisions = (
+            ctx.tool_approvals(request)
+            if approval_secret is None
+            else request.tool_approvals(approval_secret)
+        )
+        for decision in decisions:
             continued = True
             if decision.approved:
                 await _run_tool(

@@ -1,17 +1,14 @@
 """``StreamContext``: the object every layer of a request writes the assistant message into.
 
-The context owns a bounded anyio memory object stream between the writers and the reader, the
-message lifecycle (:mod:`ai_stream._lifecycle`), a :class:`~ai_stream.state.StateStore`, the
-request's read-only ``info`` and, with ``collect=True``, a :class:`~ai_stream.record.StreamRecord`.
+This module is the façade: signatures, docstrings and delegation. The work is done below it:
 
-How bytes move. Writers encode each chunk at once and append the frame to a small pending list.
-If the reader is waiting, the list is handed to it right away (a lone chunk goes out at once);
-otherwise frames accumulate and the reader takes all of them in one body write when it comes
-back (coalescing, no timers). When ``buffer_size`` bytes are pending the writer awaits the
-reader: that is the backpressure, and it bounds the memory of a stream whatever the producer does
-(about three buffers: the pending frames, one batch in the channel, one in the waiting writer's
-hand; 55 KB measured with the 16 KiB default).
-Only that rare case pays for ``MemoryObjectSendStream.send()``; every other write is a list append.
+* :mod:`ai_stream._lifecycle` (pure) turns each call into the chunks to send — opening and
+  closing the message, steps and parts — and refuses, atomically, what the client would reject;
+* :mod:`ai_stream.record` (pure) rebuilds the ``UIMessage`` the browser shows, with ``collect``;
+* :mod:`ai_stream._outbox` (async glue) encodes the chunks, hands them to the reader, applies
+  backpressure, and lets text and reasoning deltas skip everything else while their part is open.
+
+A ``write_text`` into an open part is therefore a list append (and another one with ``collect``).
 """
 
 from __future__ import annotations
@@ -20,37 +17,26 @@ import inspect
 import logging
 import secrets
 import string
-import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from contextvars import copy_context
-from json.encoder import encode_basestring as _encode_basestring
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple
 
 import anyio
-from anyio import BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock
 
-from ai_stream._lifecycle import Lifecycle, Phase
+from ai_stream._lifecycle import Lifecycle
+from ai_stream._outbox import Outbox, running_trio
 from ai_stream.encoding.data_stream import DataStreamEncoder
-from ai_stream.encoding.sse import (
-    KEEP_ALIVE_FRAME,
-    STREAM_OPEN_FRAME,
-    SSEEncoder,
-    encode_json_string,
-)
-from ai_stream.exceptions import (
-    ClientDisconnectedError,
-    StreamStateError,
-)
+from ai_stream.encoding.sse import KEEP_ALIVE_FRAME, STREAM_OPEN_FRAME, SSEEncoder
+from ai_stream.exceptions import ClientDisconnectedError, StreamStateError
 from ai_stream.protocol.approvals import sign_approval_id
-from ai_stream.protocol.versions import ClientTarget, SdkVersion, normalize_finish_reason
+from ai_stream.protocol.versions import ClientTarget, SdkVersion
 from ai_stream.record import StreamRecord
 from ai_stream.state import StateStore
 
 if TYPE_CHECKING:
-    from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
-
+    from ai_stream._lifecycle import Chunk, ToolCall
     from ai_stream.encoding import Encoder
-    from ai_stream.protocol.messages import ChatRequest
+    from ai_stream.protocol.messages import ChatRequest, ToolApprovalDecision
 
 __all__ = ("DEFAULT_ERROR_TEXT", "StreamContext", "ToolCallHandle", "generate_id")
 
@@ -65,7 +51,6 @@ DEFAULT_ERROR_TEXT = "An error occurred."
 DEFAULT_BUFFER_SIZE = 16 * 1024
 
 _ALPHABET = string.ascii_letters + string.digits
-_MARK = "\udfff"  # joins a run of deltas for escaping; UTF-8 cannot carry it, so it never leaks
 _BYTE_TO_CHAR = bytes((_ALPHABET * 5).encode()[:256].ljust(256, b"-"))
 _REJECTED = bytes(range(248, 256))  # 248 = 4 * 62: bytes below it map evenly
 
@@ -136,7 +121,33 @@ class StreamContext(Generic[InfoT]):
         continue_message: The assistant message (as JSON) this stream continues; its id becomes
             the message id, its tool calls can be completed, and the record starts from it.
             :meth:`for_request` sets it.
+
+    Raises:
+        ValueError: ``buffer_size`` is not positive, ``sdk_version`` names no supported client,
+            or ``message_metadata`` has no JSON form the client accepts.
     """
+
+    __slots__ = (
+        "__weakref__",
+        "_approval_secret",
+        "_chat_id",
+        "_disconnected",
+        "_finalized",
+        "_headers",
+        "_info",
+        "_lifecycle",
+        "_on_error",
+        "_on_finish",
+        "_outbox",
+        "_reader_claimed",
+        "_record",
+        "_store",
+        "_target",
+        "_task",
+        "_work",
+        "_work_claimed",
+        "_work_scope",
+    )
 
     def __init__(
         self,
@@ -158,61 +169,35 @@ class StreamContext(Generic[InfoT]):
     ) -> None:
         if buffer_size < 1:
             raise ValueError("buffer_size must be a positive number of bytes.")
-        self._info = custom_information
-        self._target = ClientTarget.parse(sdk_version)
-        self._chat_id = chat_id
-        self._approval_secret = approval_secret
+        target = ClientTarget.parse(sdk_version)
         if continue_message is not None:
             message_id = continue_message.get("id") or message_id
-        self._encoder: Encoder = SSEEncoder() if self._target.major >= 5 else DataStreamEncoder()
-        self._id_generator = id_generator
-        self._message_id = message_id or id_generator()
+        message_id = message_id or id_generator()
+        encoder: Encoder = SSEEncoder() if target.major >= 5 else DataStreamEncoder()
+        self._info = custom_information
+        self._target = target
+        self._chat_id = chat_id
+        self._approval_secret = approval_secret
+        self._headers = {**encoder.headers, **(headers or {})}
         self._store = store  # a StateStore is made on first use
         self._on_finish = on_finish
         self._on_error: OnError = on_error or _mask_error
-        self._headers = {**self._encoder.headers, **(headers or {})}
         self._lifecycle = Lifecycle(
-            self._target, self._message_id, id_generator, message_metadata=message_metadata
+            target,
+            message_id,
+            id_generator,
+            message_metadata=message_metadata,
+            continued=continue_message,
         )
         self._record: StreamRecord | None = (
-            StreamRecord(self._target, self._message_id, message=continue_message)
+            StreamRecord(target, message_id, message=continue_message)
             if collect or on_finish
             else None
         )
-        if continue_message is not None:
-            for part in continue_message.get("parts") or []:
-                kind = part.get("type", "")
-                if kind == "dynamic-tool" or kind.startswith("tool-"):
-                    name = part.get("toolName", "") if kind == "dynamic-tool" else kind[5:]
-                    self._lifecycle.remember_tool(
-                        part.get("toolCallId", ""),
-                        name,
-                        dynamic=kind == "dynamic-tool",
-                        state=part.get("state", "input-available"),
-                        input=part.get("input"),
-                    )
-        # Transport: batches of encoded frames travel through a rendezvous memory stream;
-        # frames written while the reader is busy wait in ``_pending``.
-        # Created on first use, so that a context nobody reads leaves nothing unclosed.
-        self._channel: (
-            tuple[MemoryObjectSendStream[list[bytes]], MemoryObjectReceiveStream[list[bytes]]]
-            | None
-        ) = None
-        self._transport_closed = False
-        self._pending: list[bytes] = []
-        # Bytes that may still be queued before a writer must wait; forced to 0 while the reader
-        # waits, so that the next write takes the slow branch and hands the frames over.
-        self._room = buffer_size
-        self._high_water = buffer_size
-        self._reader_waiting = False
+        self._outbox = Outbox(encoder, buffer_size)
         self._reader_claimed = False
         self._disconnected = False
         self._finalized = False
-        # Fast path: while a writer-owned text/reasoning part is open, deltas are kept as str in
-        # ``_run`` (always the tail of the pending data) and encoded together by ``_seal``.
-        self._text_fast = self._reasoning_fast = False
-        self._run: list[str] = []
-        self._run_head = self._run_tail = self._run_sep = self._run_kind = self._run_id = ""
         # Work supervised by run().
         self._work: Callable[[], Awaitable[None]] | None = None
         self._work_claimed = False
@@ -276,7 +261,7 @@ class StreamContext(Generic[InfoT]):
     @property
     def message_id(self) -> str:
         """The assistant message id sent in ``start``."""
-        return self._message_id
+        return self._lifecycle.message_id
 
     @property
     def current_text_id(self) -> str | None:
@@ -290,8 +275,12 @@ class StreamContext(Generic[InfoT]):
 
     @property
     def is_finished(self) -> bool:
-        """``True`` once the stream was finished or aborted, or the client disconnected."""
-        return self._lifecycle.phase is Phase.CLOSED
+        """``True`` once the stream ended: finished, aborted, or its client gone.
+
+        The record is final then (``on_finish`` may still be running); after a disconnect it
+        becomes true when the cancelled work has stopped.
+        """
+        return self._finalized
 
     @property
     def is_disconnected(self) -> bool:
@@ -308,126 +297,62 @@ class StreamContext(Generic[InfoT]):
         """What was sent, when ``collect=True`` (or ``on_finish``) was given; else ``None``."""
         return self._record
 
-    # --- transport -----------------------------------------------------------------------------
+    @property
+    def buffered_bytes(self) -> int:
+        """About how many bytes wait for the reader (bounded by ``buffer_size`` plus a batch)."""
+        return self._outbox.pending()
 
-    def _push(self, chunks: list[dict[str, Any]]) -> bool:
-        """Encode and queue ``chunks``; return whether the writer must wait for the reader."""
-        fit, encode = self._target.fit, self._encoder.encode
-        fitted = [fit(chunk) for chunk in chunks]
-        frames = [frame for chunk in fitted if (frame := encode(chunk))]
-        if self._disconnected:
-            raise ClientDisconnectedError()
+    def tool_call_state(self, tool_call_id: str) -> str | None:
+        """The client's state of a tool call of this message, or ``None`` when it is unknown.
+
+        One of ``input-streaming``, ``input-available``, ``approval-requested``,
+        ``approval-responded``, ``output-available``, ``output-error`` and ``output-denied``;
+        calls of the message being continued count.
+        """
+        tool = self._lifecycle.tools.get(tool_call_id)
+        return None if tool is None else tool.state
+
+    def tool_approvals(
+        self, chat_request: ChatRequest, *, max_age: float | None = None
+    ) -> list[ToolApprovalDecision]:
+        """The user's verified approval decisions in ``chat_request``.
+
+        Checked with this context's ``approval_secret``; see :meth:`ChatRequest.tool_approvals`.
+
+        Raises:
+            ApprovalVerificationError: An approval is forged, tampered with or replayed.
+            ValueError: No secret is configured.
+        """
+        return chat_request.tool_approvals(self._approval_secret, max_age=max_age)
+
+    # --- sending -------------------------------------------------------------------------------
+
+    def _send(self, chunks: list[Chunk]) -> bool:
+        """Queue and record ``chunks``; return whether the writer must wait for the reader."""
+        wait = self._outbox.push(chunks)  # first: it ends the open delta run
         record = self._record
         if record is not None:
-            for chunk in fitted:
+            for chunk in chunks:
                 record.apply(chunk)
-        if self._run:
-            self._seal()
-        self._pending += frames
-        self._room -= sum(map(len, frames))
-        if self._reader_waiting:
-            self._hand_off()
-            return False
-        return self._room <= 0
+        return wait
 
-    def _seal(self) -> None:
-        """Encode the run of fast-path deltas into frames, all in one go.
+    async def _emit(self, chunks: list[Chunk]) -> None:
+        if self._send(chunks):
+            await self._outbox.drain()
 
-        The deltas are joined with a lone surrogate (which JSON escaping leaves alone), escaped
-        with one call, and the marks are replaced by the frame boundaries; a delta that itself
-        holds the mark falls back to one escape per delta.
-        """
-        run = self._run
+    async def _emit_delta(self, chunks: list[Chunk], run: bool) -> None:
+        """Send chunks that end with a delta; ``run``: later deltas take the fast path."""
+        outbox = self._outbox
+        wait = outbox.push(chunks)  # first: it ends the open delta run, which may share a list
+        record = self._record
+        deltas = None
+        if record is not None:
+            for chunk in chunks:
+                deltas = record.apply(chunk)
         if run:
-            self._run = []
-            head = self._run_head
-            joined = _MARK.join(run)
-            if joined.count(_MARK) == len(run) - 1:
-                body = _encode_basestring(joined).replace(_MARK, self._run_sep)
-                self._pending.append((head + body + self._run_tail).encode())
-            else:  # a lone surrogate in the text: escape it as JavaScript does
-                prefix, suffix = head.encode(), self._run_tail.encode()
-                self._pending.append(
-                    b"".join([prefix + encode_json_string(d) + suffix for d in run])
-                )
-
-    def _take_pending(self) -> list[bytes]:
-        self._seal()
-        batch, self._pending = self._pending, []
-        self._room = self._high_water
-        return batch
-
-    def _hand_off(self) -> None:
-        """Give the pending frames to the waiting reader."""
-        self._reader_waiting = False
-        batch = self._take_pending()
-        try:
-            self._channel_ends()[0].send_nowait(batch)
-        except WouldBlock:  # a batch is already buffered for the reader: it will come back
-            self._pending[:0] = batch
-            self._room -= sum(map(len, batch))
-        except (BrokenResourceError, ClosedResourceError):
-            raise ClientDisconnectedError() from None
-
-    async def _wait_for_reader(self) -> None:
-        """Backpressure: hand the pending frames over, waiting while the reader is behind."""
-        batch = self._take_pending()
-        if not batch:
-            return
-        send = self._channel_ends()[0]
-        try:
-            try:
-                send.send_nowait(batch)  # the slot is free: no need to yield
-            except WouldBlock:
-                await send.send(batch)  # the reader is a whole batch behind: wait for it
-        except (BrokenResourceError, ClosedResourceError):
-            raise ClientDisconnectedError() from None
-
-    @property
-    def _pending_bytes(self) -> int:
-        """Approximately how many bytes are queued (for tests and debugging)."""
-        return max(0, self._high_water - self._room) if not self._reader_waiting else 0
-
-    async def _emit(self, chunks: list[dict[str, Any]]) -> None:
-        if self._push(chunks):
-            await self._wait_for_reader()
-
-    def _slow_path(self) -> None:
-        """Send the next deltas through the lifecycle (a part may open or close)."""
-        self._text_fast = self._reasoning_fast = False
-        self._run_kind = ""
-
-    def _fast_path(self, kind: str, part_id: str) -> None:
-        """Deltas for ``part_id`` may now skip the lifecycle (the part is open)."""
-        prefix, suffix = self._encoder.delta_affixes(kind, part_id)
-        self._run_head, self._run_tail = prefix.decode(), suffix.decode()
-        self._run_sep = '"' + self._run_tail + self._run_head + '"'
-        self._run_kind, self._run_id = kind, part_id
-        if self._record is None:  # with a record, every delta is also recorded
-            self._text_fast = kind == "text-delta"
-            self._reasoning_fast = kind == "reasoning-delta"
-
-    def _close_transport(self) -> None:
-        """Queue the terminator and end the stream for the reader."""
-        self._seal()
-        if not self._disconnected:
-            self._pending.append(self._encoder.terminator)
-            self._room -= len(self._encoder.terminator)
-        self._slow_path()
-        self._transport_closed = True
-        if self._channel is not None:
-            self._channel[0].close()
-
-    def _channel_ends(
-        self,
-    ) -> tuple[MemoryObjectSendStream[list[bytes]], MemoryObjectReceiveStream[list[bytes]]]:
-        if self._channel is None:
-            # One batch may wait in the buffer: a hand-off must not depend on the reader having
-            # registered as a waiting receiver yet (anyio's receive() checkpoints first).
-            self._channel = anyio.create_memory_object_stream[list[bytes]](1)
-            if self._transport_closed:
-                self._channel[0].close()
-        return self._channel
+            outbox.open_run(chunks[-1]["type"], chunks[-1]["id"], deltas)
+        if wait:
+            await outbox.drain()
 
     # --- writers -------------------------------------------------------------------------------
 
@@ -440,13 +365,13 @@ class StreamContext(Generic[InfoT]):
             delta: The text to append.
             provider_metadata: Provider-specific metadata for the part.
         """
-        if self._text_fast and provider_metadata is None and delta.__class__ is str:
-            self._run.append(delta)
-            self._room -= len(delta) + 48
-            if self._room > 0:
-                return None
-            return await self._make_room()
-        return await self._write_delta_slow("text", delta, provider_metadata)
+        outbox = self._outbox
+        if outbox.run_kind == "text-delta" and provider_metadata is None and type(delta) is str:
+            if outbox.append(delta):
+                await outbox.drain()
+            return
+        chunks = self._lifecycle.text(delta, provider_metadata)
+        await self._emit_delta(chunks, provider_metadata is None)
 
     async def write_reasoning(self, delta: str, *, provider_metadata: Any = None) -> None:
         """Append ``delta`` to the open reasoning part (opening it first; closes open text).
@@ -455,79 +380,25 @@ class StreamContext(Generic[InfoT]):
             delta: The reasoning text to append.
             provider_metadata: Provider-specific metadata (e.g. a thinking signature).
         """
-        if self._reasoning_fast and provider_metadata is None and delta.__class__ is str:
-            self._run.append(delta)
-            self._room -= len(delta) + 48
-            if self._room > 0:
-                return None
-            return await self._make_room()
-        return await self._write_delta_slow("reasoning", delta, provider_metadata)
-
-    async def _make_room(self) -> None:
-        """After a fast-path write: hand over to a waiting reader, or wait for a slow one."""
-        if self._reader_waiting:
-            self._hand_off()
-        elif self._room <= 0:
-            await self._wait_for_reader()
-
-    async def _write_delta_slow(self, family: str, delta: str, provider_metadata: Any) -> None:
-        if not isinstance(delta, str):
-            raise TypeError(f"write_{family}() takes a str delta.")
-        kind = f"{family}-delta"
-        record = self._record
-        if record is not None and self._run_kind == kind and provider_metadata is None:
-            record.apply({"type": kind, "id": self._run_id, "delta": delta})
-            self._run.append(delta)
-            self._room -= len(delta) + 48
-            if self._room <= 0:
-                await self._make_room()
+        outbox = self._outbox
+        if (
+            outbox.run_kind == "reasoning-delta"
+            and provider_metadata is None
+            and type(delta) is str
+        ):
+            if outbox.append(delta):
+                await outbox.drain()
             return
-        chunks: list[dict[str, Any]] = []
-        if family == "text":
-            part_id = self._lifecycle.open_text(chunks, provider_metadata)
-        else:
-            part_id = self._lifecycle.open_reasoning(chunks, provider_metadata)
-        self._slow_path()
-        chunk: dict[str, Any] = {"type": kind, "id": part_id, "delta": delta}
-        if provider_metadata is not None:
-            chunk["providerMetadata"] = provider_metadata
-        chunks.append(chunk)
-        await self._emit(chunks)
-        self._fast_path(kind, part_id)
+        chunks = self._lifecycle.reasoning(delta, provider_metadata)
+        await self._emit_delta(chunks, provider_metadata is None)
 
     async def end_text(self, *, provider_metadata: Any = None) -> None:
         """Close the open text part now (the next :meth:`write_text` starts a new one)."""
-        await self._end_part("text", provider_metadata)
+        await self._emit(self._lifecycle.end_text(provider_metadata))
 
     async def end_reasoning(self, *, provider_metadata: Any = None) -> None:
         """Close the open reasoning part now, e.g. to attach a final signature."""
-        await self._end_part("reasoning", provider_metadata)
-
-    async def _end_part(self, family: str, provider_metadata: Any) -> None:
-        lifecycle = self._lifecycle
-        part_id = lifecycle.text_id if family == "text" else lifecycle.reasoning_id
-        if part_id is None:
-            return
-        chunks: list[dict[str, Any]] = []
-        if family == "text":
-            lifecycle.close_text(chunks)
-            self._slow_path()
-        else:
-            lifecycle.close_reasoning(chunks)
-        if provider_metadata is not None:
-            chunks[-1]["providerMetadata"] = provider_metadata
-        await self._emit(chunks)
-
-    def _tool_prelude(self, tool_call_id: str | None = None) -> list[dict[str, Any]]:
-        chunks: list[dict[str, Any]] = []
-        tool = self._lifecycle.tools.get(tool_call_id) if tool_call_id else None
-        if tool is not None and tool.step < 0:  # a call of the message being continued
-            self._lifecycle.begin(chunks)
-        else:
-            self._lifecycle.ensure_step(chunks)
-        self._lifecycle.close_parts(chunks)
-        self._slow_path()
-        return chunks
+        await self._emit(self._lifecycle.end_reasoning(provider_metadata))
 
     async def begin_tool_call(
         self,
@@ -552,29 +423,29 @@ class StreamContext(Generic[InfoT]):
             tool_call_id: The call id; generated when omitted.
             dynamic: A tool unknown at build time (a ``dynamic-tool`` part).
             provider_executed: The provider runs the tool (e.g. web search).
-            provider_metadata: Provider-specific metadata.
+            provider_metadata: Provider-specific metadata (``{provider: {...}}``).
             title: A display title (ai 6+).
             tool_metadata: Free-form tool metadata (ai 6+).
 
         Returns:
             A handle with the ``tool_call_id``.
+
+        Raises:
+            TypeError, ValueError: A value has no JSON form the client accepts.
         """
-        tool_call_id = tool_call_id or f"call_{self._id_generator()}"
-        chunk = _tool_chunk(
-            "tool-input-available",
-            tool_call_id,
-            tool_name,
-            input=input,
-            provider_executed=provider_executed,
-            provider_metadata=provider_metadata,
-            dynamic=dynamic,
-            title=title,
-            tool_metadata=tool_metadata,
+        tool_call_id = tool_call_id or self._lifecycle.new_tool_call_id()
+        await self._emit(
+            self._lifecycle.tool_call(
+                tool_call_id,
+                tool_name,
+                input,
+                dynamic=dynamic,
+                provider_executed=provider_executed,
+                provider_metadata=provider_metadata,
+                title=title,
+                tool_metadata=tool_metadata,
+            )
         )
-        chunks = self._tool_prelude()
-        self._lifecycle.prepare(chunk, chunks)
-        chunks.append(chunk)
-        await self._emit(chunks)
         return ToolCallHandle(tool_call_id, tool_name)
 
     async def start_tool_input(
@@ -593,30 +464,28 @@ class StreamContext(Generic[InfoT]):
         Follow with :meth:`stream_tool_input_delta` and then :meth:`finish_tool_input` (or
         :meth:`fail_tool_input` when the input is invalid).
         """
-        tool_call_id = tool_call_id or f"call_{self._id_generator()}"
-        chunk = _tool_chunk(
-            "tool-input-start",
-            tool_call_id,
-            tool_name,
-            provider_executed=provider_executed,
-            provider_metadata=provider_metadata,
-            dynamic=dynamic,
-            title=title,
-            tool_metadata=tool_metadata,
+        tool_call_id = tool_call_id or self._lifecycle.new_tool_call_id()
+        await self._emit(
+            self._lifecycle.tool_input_start(
+                tool_call_id,
+                tool_name,
+                dynamic=dynamic,
+                provider_executed=provider_executed,
+                provider_metadata=provider_metadata,
+                title=title,
+                tool_metadata=tool_metadata,
+            )
         )
-        chunks = self._tool_prelude()
-        self._lifecycle.prepare(chunk, chunks)
-        chunks.append(chunk)
-        await self._emit(chunks)
         return ToolCallHandle(tool_call_id, tool_name)
 
     async def stream_tool_input_delta(self, tool_call_id: str, delta: str) -> None:
-        """Append a piece of the tool input's JSON text (``tool-input-delta``)."""
-        chunk = {"type": "tool-input-delta", "toolCallId": tool_call_id, "inputTextDelta": delta}
-        chunks = self._tool_prelude()
-        self._lifecycle.prepare(chunk, chunks)
-        chunks.append(chunk)
-        await self._emit(chunks)
+        """Append a piece of the tool input's JSON text (``tool-input-delta``).
+
+        Raises:
+            StreamStateError: The call's input is not streaming (unknown call, input already
+                complete, or forgotten by ``reset-step``).
+        """
+        await self._emit(self._lifecycle.tool_input_delta(tool_call_id, delta))
 
     async def finish_tool_input(self, tool_call_id: str, input: Any = ...) -> ToolCallHandle:
         """Complete a streamed tool input (``tool-input-available``).
@@ -629,22 +498,9 @@ class StreamContext(Generic[InfoT]):
             StreamStateError: Unknown tool call.
             ValueError: ``input`` was omitted and the streamed text is not valid JSON.
         """
-        tool = self._lifecycle.tool(tool_call_id)
-        if input is ...:
-            input = self._lifecycle.streamed_input(tool_call_id)
-        chunk = _tool_chunk(
-            "tool-input-available",
-            tool_call_id,
-            tool.tool_name,
-            input=input,
-            provider_executed=tool.provider_executed,
-            dynamic=tool.dynamic,
-        )
-        chunks = self._tool_prelude()
-        self._lifecycle.prepare(chunk, chunks)
-        chunks.append(chunk)
+        chunks = self._lifecycle.tool_call(tool_call_id, None, input)
         await self._emit(chunks)
-        return ToolCallHandle(tool_call_id, tool.tool_name)
+        return ToolCallHandle(tool_call_id, chunks[-1]["toolName"])
 
     async def fail_tool_input(
         self, tool_call_id: str, error_text: str, *, input: Any = ...
@@ -656,23 +512,7 @@ class StreamContext(Generic[InfoT]):
             error_text: What is wrong, shown to the user and the model.
             input: The invalid input; by default the streamed text.
         """
-        tool = self._lifecycle.tool(tool_call_id)
-        self._target.check_chunk("tool-input-error")
-        if input is ...:
-            input = "".join(tool.input_text)
-        chunk = _tool_chunk(
-            "tool-input-error",
-            tool_call_id,
-            tool.tool_name,
-            input=input,
-            error_text=error_text,
-            provider_executed=tool.provider_executed,
-            dynamic=tool.dynamic,
-        )
-        chunks = self._tool_prelude()
-        self._lifecycle.prepare(chunk, chunks)
-        chunks.append(chunk)
-        await self._emit(chunks)
+        await self._emit(self._lifecycle.tool_input_error(tool_call_id, error_text, input))
 
     async def complete_tool_call(
         self,
@@ -694,19 +534,16 @@ class StreamContext(Generic[InfoT]):
             provider_metadata: Provider-specific metadata for the result (ai 6+).
             tool_metadata: Free-form tool metadata (ai 6+).
         """
-        tool = self._lifecycle.tool(tool_call_id)
-        chunk: dict[str, Any] = {"type": "tool-output-available", "toolCallId": tool_call_id}
-        chunk["output"] = output
-        _put(chunk, "providerExecuted", provider_executed)
-        _put(chunk, "providerMetadata", provider_metadata)
-        if tool.dynamic:
-            chunk["dynamic"] = True
-        _put(chunk, "preliminary", preliminary)
-        _put(chunk, "toolMetadata", tool_metadata)
-        chunks = self._tool_prelude(tool_call_id)
-        self._lifecycle.prepare(chunk, chunks)
-        chunks.append(chunk)
-        await self._emit(chunks)
+        await self._emit(
+            self._lifecycle.tool_output(
+                tool_call_id,
+                output,
+                preliminary=preliminary,
+                provider_executed=provider_executed,
+                provider_metadata=provider_metadata,
+                tool_metadata=tool_metadata,
+            )
+        )
 
     async def fail_tool_call(
         self,
@@ -718,21 +555,15 @@ class StreamContext(Generic[InfoT]):
         tool_metadata: Any = None,
     ) -> None:
         """Report that the tool failed (``tool-output-error``) with ``error_text``."""
-        tool = self._lifecycle.tool(tool_call_id)
-        chunk: dict[str, Any] = {
-            "type": "tool-output-error",
-            "toolCallId": tool_call_id,
-            "errorText": str(error_text),
-        }
-        _put(chunk, "providerExecuted", provider_executed)
-        _put(chunk, "providerMetadata", provider_metadata)
-        if tool.dynamic:
-            chunk["dynamic"] = True
-        _put(chunk, "toolMetadata", tool_metadata)
-        chunks = self._tool_prelude(tool_call_id)
-        self._lifecycle.prepare(chunk, chunks)
-        chunks.append(chunk)
-        await self._emit(chunks)
+        await self._emit(
+            self._lifecycle.tool_error(
+                tool_call_id,
+                error_text,
+                provider_executed=provider_executed,
+                provider_metadata=provider_metadata,
+                tool_metadata=tool_metadata,
+            )
+        )
 
     async def request_tool_approval(self, tool_call_id: str, *, reason: str | None = None) -> str:
         """Ask the user to approve a tool call (``tool-approval-request``, ai 6+).
@@ -754,46 +585,28 @@ class StreamContext(Generic[InfoT]):
             StreamStateError: Unknown call, its input is not complete, or no ``chat_id``.
             ValueError: No approval secret is configured.
         """
-        self._target.check_chunk("tool-approval-request")
-        tool = self._lifecycle.tool(tool_call_id)
-        if tool.state != "input-available":
-            raise StreamStateError(
-                f"Tool call {tool_call_id!r} cannot be approved now: its input must be complete "
-                "(input-available) and it must have no result yet."
-            )
+        chunks = self._lifecycle.approval_request(tool_call_id, self._sign, reason)
+        await self._emit(chunks)
+        approval_id: str = chunks[-1]["approvalId"]
+        return approval_id
+
+    def _sign(self, tool_call_id: str, tool: ToolCall) -> str:
         if self._chat_id is None:
             raise StreamStateError(
                 "Tool approvals need the chat id: build the context with "
                 "StreamContext.for_request(chat_request) or pass chat_id=."
             )
-        approval_id = sign_approval_id(
+        return sign_approval_id(
             self._approval_secret,
             chat_id=self._chat_id,
             tool_call_id=tool_call_id,
             tool_name=tool.tool_name,
             input=tool.input,
         )
-        chunk: dict[str, Any] = {
-            "type": "tool-approval-request",
-            "approvalId": approval_id,
-            "toolCallId": tool_call_id,
-        }
-        _put(chunk, "reason", reason)
-        chunks = self._tool_prelude(tool_call_id)
-        self._lifecycle.prepare(chunk, chunks)
-        chunks.append(chunk)
-        await self._emit(chunks)
-        return approval_id
 
     async def deny_tool_call(self, tool_call_id: str) -> None:
         """Tell the client the call was denied and will not run (``tool-output-denied``, ai 6+)."""
-        self._target.check_chunk("tool-output-denied")
-        self._lifecycle.tool(tool_call_id)
-        chunk = {"type": "tool-output-denied", "toolCallId": tool_call_id}
-        chunks = self._tool_prelude(tool_call_id)
-        self._lifecycle.prepare(chunk, chunks)
-        chunks.append(chunk)
-        await self._emit(chunks)
+        await self._emit(self._lifecycle.tool_denied(tool_call_id))
 
     async def decide_tool_approval(
         self, tool_call_id: str, approved: bool, *, reason: str | None = None
@@ -804,30 +617,7 @@ class StreamContext(Generic[InfoT]):
         then, when denied, ``tool-output-denied``. An approved call is then completed with
         :meth:`complete_tool_call` or :meth:`fail_tool_call`.
         """
-        self._target.check_chunk("tool-approval-response")
-        self._lifecycle.tool(tool_call_id)
-        approval_id = f"auto_{self._id_generator()}"
-        request: dict[str, Any] = {
-            "type": "tool-approval-request",
-            "approvalId": approval_id,
-            "toolCallId": tool_call_id,
-            "isAutomatic": True,
-        }
-        response: dict[str, Any] = {
-            "type": "tool-approval-response",
-            "approvalId": approval_id,
-            "approved": bool(approved),
-        }
-        _put(response, "reason", reason)
-        chunks = self._tool_prelude(tool_call_id)
-        for chunk in (request, response):
-            self._lifecycle.prepare(chunk, chunks)
-            chunks.append(chunk)
-        if not approved:
-            denied = {"type": "tool-output-denied", "toolCallId": tool_call_id}
-            self._lifecycle.prepare(denied, chunks)
-            chunks.append(denied)
-        await self._emit(chunks)
+        await self._emit(self._lifecycle.decide_approval(tool_call_id, approved, reason))
 
     async def write_source(
         self,
@@ -838,10 +628,7 @@ class StreamContext(Generic[InfoT]):
         provider_metadata: Any = None,
     ) -> None:
         """Add a web source (``source-url``)."""
-        chunk: dict[str, Any] = {"type": "source-url", "sourceId": source_id, "url": url}
-        _put(chunk, "title", title)
-        _put(chunk, "providerMetadata", provider_metadata)
-        await self._write_content(chunk)
+        await self._emit(self._lifecycle.source_url(source_id, url, title, provider_metadata))
 
     async def write_source_document(
         self,
@@ -853,28 +640,15 @@ class StreamContext(Generic[InfoT]):
         provider_metadata: Any = None,
     ) -> None:
         """Add a document source (``source-document``)."""
-        chunk: dict[str, Any] = {
-            "type": "source-document",
-            "sourceId": source_id,
-            "mediaType": media_type,
-            "title": title,
-        }
-        _put(chunk, "filename", filename)
-        _put(chunk, "providerMetadata", provider_metadata)
-        await self._write_content(chunk)
+        await self._emit(
+            self._lifecycle.source_document(
+                source_id, media_type, title, filename, provider_metadata
+            )
+        )
 
     async def write_file(self, url: str, media_type: str, *, provider_metadata: Any = None) -> None:
         """Add a file part (``file``): an https URL or a ``data:`` URL, with its media type."""
-        chunk: dict[str, Any] = {"type": "file", "url": url, "mediaType": media_type}
-        _put(chunk, "providerMetadata", provider_metadata)
-        await self._write_content(chunk)
-
-    async def _write_content(self, chunk: dict[str, Any]) -> None:
-        self._target.check_chunk(chunk["type"])
-        chunks: list[dict[str, Any]] = []
-        self._lifecycle.prepare(chunk, chunks)
-        chunks.append(chunk)
-        await self._emit(chunks)
+        await self._emit(self._lifecycle.file(url, media_type, provider_metadata))
 
     async def write_data(
         self, name: str, data: Any, *, id: str | None = None, transient: bool | None = None
@@ -886,46 +660,36 @@ class StreamContext(Generic[InfoT]):
             data: The payload (JSON-compatible).
             id: With an id, a later write with the same name and id replaces the part in place.
             transient: Deliver to ``onData`` only; the part is not stored in the message.
+
+        Raises:
+            TypeError, ValueError: ``data`` has no JSON form the client accepts (for example a
+                ``__proto__`` key, which makes the client reject the whole stream).
         """
-        kind = name if name.startswith("data-") else f"data-{name}"
-        if kind == "data-":
-            raise ValueError("write_data() needs a non-empty name.")
-        chunk: dict[str, Any] = {"type": kind}
-        _put(chunk, "id", id)
-        chunk["data"] = data
-        _put(chunk, "transient", transient)
-        chunks: list[dict[str, Any]] = []
-        self._lifecycle.begin(chunks)
-        chunks.append(chunk)
-        await self._emit(chunks)
+        await self._emit(self._lifecycle.data(name, data, id, transient))
 
     async def write_message_metadata(self, metadata: Any) -> None:
-        """Deep-merge ``metadata`` into the message's metadata (``message-metadata``)."""
-        chunks: list[dict[str, Any]] = []
-        self._lifecycle.begin(chunks)
-        chunks.append({"type": "message-metadata", "messageMetadata": metadata})
-        await self._emit(chunks)
+        """Deep-merge ``metadata`` into the message's metadata (``message-metadata``).
+
+        Raises:
+            ValueError: The metadata so far is a string, number or boolean, which the client
+                cannot merge keys into (send objects), or ``metadata`` has no JSON form.
+        """
+        await self._emit(self._lifecycle.message_metadata(metadata))
 
     async def start(self, *, metadata: Any = None) -> None:
         """Send ``start`` now (it is otherwise sent with the first chunk).
 
+        Once the message has started, a call with ``metadata`` sends another ``start`` whose
+        metadata every client merges into the message's; without metadata it does nothing.
+
         Args:
             metadata: Message metadata to send with ``start``.
         """
-        if self._lifecycle.phase is not Phase.IDLE:
-            raise StreamStateError("start() was called after the message had started.")
-        if metadata is not None:
-            self._lifecycle.message_metadata = metadata
-        chunks: list[dict[str, Any]] = []
-        self._lifecycle.begin(chunks)
-        await self._emit(chunks)
+        await self._emit(self._lifecycle.start(metadata))
 
     async def new_step(self) -> None:
         """Close the open parts and the current step (``finish-step``), then open a new step."""
-        chunks: list[dict[str, Any]] = []
-        self._lifecycle.new_step(chunks)
-        self._slow_path()
-        await self._emit(chunks)
+        await self._emit(self._lifecycle.new_step())
 
     async def error(self, error_text: str = DEFAULT_ERROR_TEXT) -> None:
         """Send an ``error`` chunk, after closing the open text and reasoning parts.
@@ -933,12 +697,7 @@ class StreamContext(Generic[InfoT]):
         ``useChat`` stops processing at an error and shows ``error_text``; the stream itself
         stays open, so call :meth:`finish` (``run`` does) afterwards.
         """
-        chunk = {"type": "error", "errorText": str(error_text)}
-        chunks: list[dict[str, Any]] = []
-        self._lifecycle.prepare(chunk, chunks)
-        self._slow_path()
-        chunks.append(chunk)
-        await self._emit(chunks)
+        await self._emit(self._lifecycle.error(error_text))
 
     async def finish(self, finish_reason: str | None = None, *, metadata: Any = None) -> None:
         """End the message: close parts and step, send ``finish`` and ``[DONE]``.
@@ -951,18 +710,18 @@ class StreamContext(Generic[InfoT]):
                 with tool calls that wait for the client, else ``stop``. Left out for clients
                 that do not know the field (ai 5.0.0–5.0.91, and so ``sdk_version=5``).
             metadata: Message metadata to merge with ``finish``.
+
+        Raises:
+            ValueError: An unknown ``finish_reason``, or ``metadata`` the client cannot take
+                (nothing is sent then, and the stream stays open).
         """
-        if self._lifecycle.phase is Phase.CLOSED:
+        if self._lifecycle.closed:
             return
-        if finish_reason is None:
-            finish_reason = "tool-calls" if self._lifecycle.pending_tool_calls() else "stop"
-        reason = normalize_finish_reason(finish_reason, self._target)
-        chunks: list[dict[str, Any]] = []
-        self._lifecycle.finish(chunks, reason, metadata)
+        chunks = self._lifecycle.finish(finish_reason, metadata)
         try:
-            self._push(chunks)
+            self._send(chunks)
         finally:
-            self._close_transport()
+            self._outbox.close()
         await self._finalize(aborted=False)
 
     async def abort(self, reason: str | None = None) -> None:
@@ -970,14 +729,13 @@ class StreamContext(Generic[InfoT]):
 
         The record (if any) is marked aborted. ``reason`` is sent only to clients that know it.
         """
-        if self._lifecycle.phase is Phase.CLOSED:
+        if self._lifecycle.closed:
             return
-        chunks: list[dict[str, Any]] = []
-        self._lifecycle.abort(chunks, reason)
+        chunks = self._lifecycle.abort(reason)
         try:
-            self._push(chunks)
+            self._send(chunks)
         finally:
-            self._close_transport()
+            self._outbox.close()
         await self._finalize(aborted=True, reason=reason or "aborted")
 
     async def write(self, chunk: Any) -> None:
@@ -992,27 +750,12 @@ class StreamContext(Generic[InfoT]):
                 that is not open).
         """
         data = _as_chunk_dict(chunk)
-        kind = data["type"]
-        if kind == "finish":
+        if data["type"] == "finish":
             await self.finish(data.get("finishReason"), metadata=data.get("messageMetadata"))
-            return
-        if kind == "abort":
+        elif data["type"] == "abort":
             await self.abort(data.get("reason"))
-            return
-        if kind == "start":
-            if "messageId" in data and data["messageId"] != self._message_id:
-                raise StreamStateError(
-                    "write() got a start chunk with another messageId; pass message_id= to "
-                    "StreamContext instead."
-                )
-            await self.start(metadata=data.get("messageMetadata"))
-            return
-        self._target.check_chunk(kind)
-        chunks: list[dict[str, Any]] = []
-        self._lifecycle.prepare(data, chunks)
-        self._slow_path()
-        chunks.append(data)
-        await self._emit(chunks)
+        else:
+            await self._emit(self._lifecycle.hand_written(data))
 
     def write_event_to_stream(self, chunk: Any) -> None:
         """Queue one chunk without waiting (synchronous :meth:`write`).
@@ -1021,16 +764,11 @@ class StreamContext(Generic[InfoT]):
         ``finish`` and ``abort`` chunks need the async methods.
         """
         data = _as_chunk_dict(chunk)
-        if data["type"] in ("finish", "abort", "start"):
+        if data["type"] in ("finish", "abort"):
             raise StreamStateError(
                 f"write_event_to_stream() cannot send {data['type']!r}; await the matching method."
             )
-        self._target.check_chunk(data["type"])
-        chunks: list[dict[str, Any]] = []
-        self._lifecycle.prepare(data, chunks)
-        self._slow_path()
-        chunks.append(data)
-        self._push(chunks)
+        self._send(self._lifecycle.hand_written(data))
 
     # --- ending ---------------------------------------------------------------------------------
 
@@ -1039,9 +777,9 @@ class StreamContext(Generic[InfoT]):
         if self._finalized:
             return
         self._finalized = True
-        if self._lifecycle.phase is not Phase.CLOSED:
-            self._lifecycle.phase = Phase.CLOSED
-            self._close_transport()
+        self._lifecycle.close()
+        if not self._outbox.closed:
+            self._outbox.close()
         record = self._record
         if record is not None and aborted:
             record.aborted = True
@@ -1056,20 +794,20 @@ class StreamContext(Generic[InfoT]):
             except Exception:
                 logger.exception("on_finish callback failed")
 
-    def _reader_gone(self, *, completed: bool) -> None:
-        """The reader stopped; unless it read to the end, the client is gone."""
-        self._channel_ends()[1].close()
-        if not completed:
-            self._client_gone()
+    def disconnect(self) -> None:
+        """The client went away: drop what is queued, refuse further writes, cancel the work.
 
-    def _client_gone(self) -> None:
-        """The client went away: drop what is queued and cancel the work."""
-        if self._transport_closed and not self._pending and not self._run:
+        Hosts (responses, resumable streams) call it when the connection closes. Writes after it
+        raise :class:`ClientDisconnectedError`; the record is finalised as aborted
+        (``"client-disconnected"``) and ``on_finish`` still runs. Nothing happens when the whole
+        stream was already delivered.
+        """
+        outbox = self._outbox
+        if outbox.closed and not outbox.pending():
             return  # everything was delivered
         self._disconnected = True
-        self._slow_path()
-        self._pending.clear()
-        self._run.clear()
+        self._lifecycle.close(disconnected=True)
+        outbox.leave()
         if self._work_scope is not None:
             self._work_scope.cancel()
 
@@ -1098,7 +836,14 @@ class StreamContext(Generic[InfoT]):
 
         self._work = bound
 
-    def _claim_work(self) -> Callable[[], Coroutine[Any, Any, None]] | None:
+    def claim_work(self) -> Callable[[], Coroutine[Any, Any, None]] | None:
+        """Take the supervised work of :meth:`run`, for a host that runs it in its task group.
+
+        Hosts (:class:`~ai_stream.UIMessageStreamResponse`, resumable streams) call it once,
+        start the returned coroutine function beside :meth:`stream`, and call
+        :meth:`disconnect` when the client goes. Without a host, :meth:`stream` starts the work
+        itself. Returns ``None`` when there is no work or it was claimed already.
+        """
         if self._work is None or self._work_claimed:
             return None
         self._work_claimed = True
@@ -1114,8 +859,7 @@ class StreamContext(Generic[InfoT]):
                     scope.cancel()
                 try:
                     await work()
-                    if not self.is_finished and not self._disconnected:
-                        await self.finish()
+                    await self.finish()  # nothing happens when the work ended the stream
                 except ClientDisconnectedError:
                     pass
                 except Exception as exc:
@@ -1138,21 +882,26 @@ class StreamContext(Generic[InfoT]):
             return DEFAULT_ERROR_TEXT
 
     async def _fail(self, exc: Exception) -> None:
+        """The work failed: show the (masked) error and finish, whatever state the stream is in."""
         text = self.error_text(exc)
-        if self.is_finished or self._disconnected:
+        if self._lifecycle.closed:
             return
         try:
             await self.error(text)
             await self.finish("error")
         except ClientDisconnectedError:
             pass
+        except Exception:  # the stream cannot even end cleanly: end it anyway, loudly
+            logger.exception("The stream could not be ended after a failure")
+            self._lifecycle.close()
+            self._outbox.close()
 
     def _start_detached(self) -> None:
         """Start the work of :meth:`run` in a task of its own (``stream()`` without a host)."""
-        supervise = self._claim_work()
+        supervise = self.claim_work()
         if supervise is None:
             return
-        if _current_library() == "trio":
+        if running_trio():
             import trio
 
             trio.lowlevel.spawn_system_task(supervise, context=copy_context())
@@ -1183,97 +932,25 @@ class StreamContext(Generic[InfoT]):
             raise StreamStateError("The stream of this context is already being read.")
         self._reader_claimed = True
         self._start_detached()
-        receive = self._channel_ends()[1]
+        outbox = self._outbox
         completed = False
         if self._target.major < 5 or (keep_alive is not None and keep_alive <= 0):
             keep_alive = None
         try:
             if keep_alive is not None:
                 yield STREAM_OPEN_FRAME
-            while True:
-                try:
-                    batch = receive.receive_nowait()
-                except WouldBlock:
-                    batch = self._take_pending()
-                    if not batch:
-                        self._reader_waiting = True
-                        self._room = 0
-                        try:
-                            if keep_alive is None:
-                                batch = await receive.receive()
-                            else:
-                                with anyio.move_on_after(keep_alive):
-                                    batch = await receive.receive()
-                                if not batch:  # the producer was idle: keep the line warm
-                                    yield KEEP_ALIVE_FRAME
-                                    continue
-                        finally:
-                            self._reader_waiting = False
-                while True:  # coalesce whatever else is ready
-                    try:
-                        batch += receive.receive_nowait()
-                    except (WouldBlock, EndOfStream):
-                        break
-                batch += self._take_pending()
-                body = b"".join(batch)
-                del batch  # hold the frames once, as one body, while the server writes it
-                yield body
-        except EndOfStream:
-            batch = self._take_pending()
-            if batch:
-                yield b"".join(batch)
-            completed = True
+            while (body := await outbox.read(keep_alive)) is not None:
+                yield body or KEEP_ALIVE_FRAME
+            completed = not outbox.gone
         finally:
-            self._reader_gone(completed=completed)
-            if not completed and self._work is None:
-                await self._finalize(aborted=True, reason="client-disconnected")
+            if not completed:
+                self.disconnect()
+                if self._work is None:
+                    await self._finalize(aborted=True, reason="client-disconnected")
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         """Iterate the body, as :meth:`stream`."""
         return self.stream()
-
-
-def _current_library() -> str:
-    if "trio" in sys.modules:
-        import trio
-
-        try:
-            trio.lowlevel.current_task()
-        except RuntimeError:
-            return "asyncio"
-        return "trio"
-    return "asyncio"
-
-
-def _put(chunk: dict[str, Any], key: str, value: Any) -> None:
-    if value is not None:
-        chunk[key] = value
-
-
-def _tool_chunk(
-    kind: str,
-    tool_call_id: str,
-    tool_name: str,
-    *,
-    input: Any = ...,
-    error_text: str | None = None,
-    provider_executed: bool | None = None,
-    provider_metadata: Any = None,
-    dynamic: bool = False,
-    title: str | None = None,
-    tool_metadata: Any = None,
-) -> dict[str, Any]:
-    chunk: dict[str, Any] = {"type": kind, "toolCallId": tool_call_id, "toolName": tool_name}
-    if input is not ...:
-        chunk["input"] = input
-    _put(chunk, "errorText", error_text)
-    _put(chunk, "providerExecuted", provider_executed)
-    _put(chunk, "providerMetadata", provider_metadata)
-    if dynamic:
-        chunk["dynamic"] = True
-    _put(chunk, "title", title)
-    _put(chunk, "toolMetadata", tool_metadata)
-    return chunk
 
 
 def _as_chunk_dict(chunk: Any) -> dict[str, Any]:

@@ -4,20 +4,25 @@ The record replays every chunk through :class:`~ai_stream.reducer.UIMessageReduc
 semantics of ``useChat`` for the target client, so :meth:`StreamRecord.to_ui_message` is exactly
 the assistant ``UIMessage`` the browser ended up with — store it and send it back as history.
 The flat views (``text``, ``tool_calls``, ``sources`` …) are derived from that message.
+
+Deltas cost next to nothing: a run of consecutive deltas of one part is one list, shared by the
+reducer (which joins it into the part's text when the message is read) and the writers' fast path
+(which appends to it), so recording keeps the fast path.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
+from ai_stream.protocol.messages import tool_part_name
 from ai_stream.protocol.versions import ClientTarget
 from ai_stream.reducer import UIMessageReducer
 
 if TYPE_CHECKING:
-    from ai_stream.protocol.versions import SdkVersion
+    from collections.abc import Mapping
 
-_DELTAS: Final = frozenset({"text-delta", "reasoning-delta"})
+    from ai_stream.protocol.versions import SdkVersion
 
 __all__ = ("DataRecord", "FileRecord", "SourceRecord", "StreamRecord", "ToolCallRecord")
 
@@ -64,25 +69,43 @@ class DataRecord:
     id: str | None = None
 
 
+class _DeltaRun:
+    """A run of plain deltas of one part in the chunk log (its list grows while it is open)."""
+
+    __slots__ = ("deltas", "id", "kind")
+
+    def __init__(self, kind: str, part_id: str, deltas: list[str]) -> None:
+        self.kind = kind
+        self.id = part_id
+        self.deltas = deltas
+
+
 class StreamRecord:
-    """Everything one :class:`~ai_stream.StreamContext` sent, as the client understood it."""
+    """Everything one :class:`~ai_stream.StreamContext` sent, as the client understood it.
+
+    Args:
+        target: The client the stream was written for.
+        message_id: The assistant message id.
+        message: The assistant message the stream continues, if any.
+    """
 
     def __init__(
         self,
         target: ClientTarget,
         message_id: str,
         *,
-        message: dict[str, Any] | None = None,
+        message: Mapping[str, Any] | None = None,
     ) -> None:
         self._target = target
         self._base_message = message
         # ai 4 clients keep another message shape; the record keeps the ai 5 UIMessage.
         shape = target if target.major >= 5 else ClientTarget.parse(5)
-        self._reducer = UIMessageReducer(shape, message=message, message_id=message_id, mode="chat")
-        # Every chunk, kept to rebuild the message for a given release (adjacent deltas of one
-        # part are merged: the client appends them all the same).
-        self._chunks: list[dict[str, Any]] = []
-        self._deltas: dict[int, list[str]] = {}
+        self._reducer = UIMessageReducer(
+            shape, message=message, message_id=message_id, mode="chat", owned=True
+        )
+        # Every chunk, to rebuild the message for another release of the target.
+        self._log: list[Mapping[str, Any] | _DeltaRun] = []
+        self._finish_reason: str | None = None
         self.message_id = message_id
         """The assistant message id."""
         self.aborted = False
@@ -91,35 +114,42 @@ class StreamRecord:
         """Why it was aborted (``"client-disconnected"`` when the client went away)."""
         self.errors: list[str] = []
         """The texts of the ``error`` chunks sent (masked as the client saw them)."""
-        self.chunk_count = 0
-        """How many chunks were sent."""
-        self._snapshot_at = -1
-        self._snapshot_message: dict[str, Any] = {}
 
-    def apply(self, chunk: dict[str, Any]) -> None:
-        """Record one sent chunk."""
-        self.chunk_count += 1
+    def apply(self, chunk: Mapping[str, Any]) -> list[str] | None:
+        """Record one sent chunk (the record keeps it: do not change it afterwards).
+
+        Returns:
+            For a plain ``text-delta``/``reasoning-delta``: the list that later deltas of the
+            same part may be appended to directly, until the next chunk is recorded. Else
+            ``None``.
+
+        Raises:
+            UIMessageStreamError: The client would reject the chunk here.
+        """
         kind = chunk["type"]
+        if (kind == "text-delta" or kind == "reasoning-delta") and len(chunk) == 3:
+            deltas = self._reducer.delta_run(chunk)
+            log = self._log
+            if not (log and isinstance(log[-1], _DeltaRun) and log[-1].deltas is deltas):
+                log.append(_DeltaRun(kind, chunk["id"], deltas))
+            return deltas
         if kind == "error":
             self.errors.append(chunk["errorText"])
+        elif kind == "finish" and "finishReason" in chunk:
+            self._finish_reason = chunk["finishReason"]
         self._reducer.apply(chunk)
-        chunks = self._chunks
-        if (
-            kind in _DELTAS
-            and len(chunk) == 3
-            and chunks
-            and chunks[-1]["type"] == kind
-            and chunks[-1]["id"] == chunk["id"]
-            and len(chunks[-1]) == 3
-        ):
-            self._deltas.setdefault(len(chunks) - 1, [chunks[-1]["delta"]]).append(chunk["delta"])
-        else:
-            chunks.append(chunk)
+        self._log.append(chunk)
+        return None
+
+    @property
+    def chunk_count(self) -> int:
+        """How many chunks were sent."""
+        return sum(len(e.deltas) if isinstance(e, _DeltaRun) else 1 for e in self._log)
 
     @property
     def finish_reason(self) -> str | None:
         """The ``finishReason`` sent with ``finish`` (``None`` if none was sent)."""
-        return self._reducer.finish_reason
+        return self._finish_reason
 
     def to_ui_message(self, sdk_version: SdkVersion | ClientTarget | None = None) -> dict[str, Any]:
         """Return the assistant ``UIMessage`` the client built from this stream (a copy).
@@ -134,109 +164,127 @@ class StreamRecord:
         reducer = UIMessageReducer(
             sdk_version, message=self._base_message, message_id=self.message_id, mode="chat"
         )
-        deltas = self._deltas
-        for index, chunk in enumerate(self._chunks):
-            if index in deltas:
-                chunk = {**chunk, "delta": "".join(deltas[index])}
-            reducer.apply(chunk)
+        for entry in self._log:
+            if isinstance(entry, _DeltaRun):
+                reducer.apply({"type": entry.kind, "id": entry.id, "delta": "".join(entry.deltas)})
+            else:
+                reducer.apply(entry)
         return reducer.message
-
-    def _snapshot(self) -> dict[str, Any]:
-        """One copy of the message for the flat views, made again only after new chunks."""
-        if self._snapshot_at != self.chunk_count:
-            self._snapshot_message = self._reducer.message
-            self._snapshot_at = self.chunk_count
-        return self._snapshot_message
-
-    @property
-    def _parts(self) -> list[dict[str, Any]]:
-        parts: list[dict[str, Any]] = self._snapshot()["parts"]
-        return parts
 
     @property
     def text(self) -> str:
         """All text parts, concatenated."""
-        return "".join(p["text"] for p in self._parts if p["type"] == "text")
+        return _text(self.to_ui_message(), "text")
 
     @property
     def reasoning(self) -> str:
         """All reasoning parts, concatenated."""
-        return "".join(p["text"] for p in self._parts if p["type"] == "reasoning")
+        return _text(self.to_ui_message(), "reasoning")
 
     @property
     def metadata(self) -> Any:
         """The merged message metadata (``None`` if none was sent)."""
-        return self._snapshot().get("metadata")
+        return self.to_ui_message().get("metadata")
 
     @property
     def step_count(self) -> int:
         """The number of steps (``step-start`` parts)."""
-        return sum(1 for p in self._parts if p["type"] == "step-start")
+        return _step_count(self.to_ui_message())
 
     @property
     def tool_calls(self) -> list[ToolCallRecord]:
         """Every tool call, in order."""
-        calls = []
-        for p in self._parts:
-            kind: str = p["type"]
-            if kind == "dynamic-tool" or kind.startswith("tool-"):
-                calls.append(
-                    ToolCallRecord(
-                        tool_call_id=p["toolCallId"],
-                        tool_name=p["toolName"] if kind == "dynamic-tool" else kind[5:],
-                        input=p.get("input", p.get("rawInput")),
-                        output=p.get("output"),
-                        error_text=p.get("errorText"),
-                        state=p["state"],
-                        dynamic=kind == "dynamic-tool",
-                    )
-                )
-        return calls
+        return _tool_calls(self.to_ui_message())
 
     @property
     def sources(self) -> list[SourceRecord]:
         """Every source part, in order."""
-        return [
-            SourceRecord(
-                source_id=p["sourceId"],
-                url=p.get("url"),
-                title=p.get("title"),
-                media_type=p.get("mediaType"),
-                filename=p.get("filename"),
-            )
-            for p in self._parts
-            if p["type"] in ("source-url", "source-document")
-        ]
+        return _sources(self.to_ui_message())
 
     @property
     def files(self) -> list[FileRecord]:
         """Every file part, in order."""
-        return [FileRecord(p["url"], p["mediaType"]) for p in self._parts if p["type"] == "file"]
+        return _files(self.to_ui_message())
 
     @property
     def data(self) -> list[DataRecord]:
         """Every stored data part, in order."""
-        return [
-            DataRecord(p["type"][5:], p["data"], p.get("id"))
-            for p in self._parts
-            if p["type"].startswith("data-")
-        ]
+        return _data(self.to_ui_message())
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-compatible summary for storage, including the full ``message``."""
+        message = self.to_ui_message()
         return {
             "message_id": self.message_id,
-            "text": self.text,
-            "reasoning": self.reasoning,
-            "tool_calls": [asdict(c) for c in self.tool_calls],
-            "sources": [asdict(s) for s in self.sources],
-            "files": [asdict(f) for f in self.files],
-            "data": [asdict(d) for d in self.data],
-            "metadata": self.metadata,
+            "text": _text(message, "text"),
+            "reasoning": _text(message, "reasoning"),
+            "tool_calls": [asdict(c) for c in _tool_calls(message)],
+            "sources": [asdict(s) for s in _sources(message)],
+            "files": [asdict(f) for f in _files(message)],
+            "data": [asdict(d) for d in _data(message)],
+            "metadata": message.get("metadata"),
             "finish_reason": self.finish_reason,
-            "step_count": self.step_count,
+            "step_count": _step_count(message),
             "aborted": self.aborted,
             "abort_reason": self.abort_reason,
             "errors": list(self.errors),
-            "message": self.to_ui_message(),
+            "message": message,
         }
+
+
+def _parts(message: Mapping[str, Any]) -> list[dict[str, Any]]:
+    parts: list[dict[str, Any]] = message["parts"]
+    return parts
+
+
+def _text(message: Mapping[str, Any], kind: str) -> str:
+    return "".join(p["text"] for p in _parts(message) if p["type"] == kind)
+
+
+def _step_count(message: Mapping[str, Any]) -> int:
+    return sum(1 for p in _parts(message) if p["type"] == "step-start")
+
+
+def _tool_calls(message: Mapping[str, Any]) -> list[ToolCallRecord]:
+    calls = []
+    for p in _parts(message):
+        name = tool_part_name(p)
+        if name is not None:
+            calls.append(
+                ToolCallRecord(
+                    tool_call_id=p["toolCallId"],
+                    tool_name=name,
+                    input=p.get("input", p.get("rawInput")),
+                    output=p.get("output"),
+                    error_text=p.get("errorText"),
+                    state=p["state"],
+                    dynamic=p["type"] == "dynamic-tool",
+                )
+            )
+    return calls
+
+
+def _sources(message: Mapping[str, Any]) -> list[SourceRecord]:
+    return [
+        SourceRecord(
+            source_id=p["sourceId"],
+            url=p.get("url"),
+            title=p.get("title"),
+            media_type=p.get("mediaType"),
+            filename=p.get("filename"),
+        )
+        for p in _parts(message)
+        if p["type"] in ("source-url", "source-document")
+    ]
+
+
+def _files(message: Mapping[str, Any]) -> list[FileRecord]:
+    return [FileRecord(p["url"], p["mediaType"]) for p in _parts(message) if p["type"] == "file"]
+
+
+def _data(message: Mapping[str, Any]) -> list[DataRecord]:
+    return [
+        DataRecord(p["type"][5:], p["data"], p.get("id"))
+        for p in _parts(message)
+        if p["type"].startswith("data-")
+    ]

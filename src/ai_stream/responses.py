@@ -83,8 +83,8 @@ class UIMessageStreamResponse(Response):
             receive,
             send,
             context.stream(keep_alive=self.keep_alive),
-            supervise=context._claim_work(),
-            on_disconnect=context._client_gone,
+            supervise=context.claim_work(),
+            on_disconnect=context.disconnect,
         )
 
 

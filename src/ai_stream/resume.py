@@ -283,9 +283,7 @@ class ResumableStreams:
         try:
             with scope:
                 async with anyio.create_task_group() as group:
-                    supervise: Callable[[], Coroutine[Any, Any, None]] | None = (
-                        context._claim_work()
-                    )
+                    supervise: Callable[[], Coroutine[Any, Any, None]] | None = context.claim_work()
                     if supervise is not None:
                         group.start_soon(supervise)
                     group.start_soon(self._renew_lease, stream_id)

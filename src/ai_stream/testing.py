@@ -83,13 +83,17 @@ def read_ui_message(
     sdk_version: SdkVersion | ClientTarget = 6,
     *,
     message: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Reduce chunks to the assistant ``UIMessage`` as ``readUIMessageStream`` does.
+) -> dict[str, Any] | None:
+    """Reduce chunks to the last assistant ``UIMessage`` that ``readUIMessageStream`` yields.
 
     Args:
         chunks: Typed chunks or chunk objects.
         sdk_version: The client whose semantics apply.
         message: The assistant message being continued, if any.
+
+    Returns:
+        The message as last yielded (without a trailing ``step-start``: ``start-step`` alone
+        yields nothing), or ``None`` when the stream made the client yield nothing.
     """
     objects = [c if isinstance(c, Mapping) else c.to_wire() for c in chunks]
     return _read_ui_message(objects, sdk_version, message=message)

@@ -7,8 +7,8 @@ While the stream runs it measures, in this process only:
   once (everything the server holds for the stream: ai_stream, Starlette, uvicorn, h11, asyncio);
   and, from snapshots every few milliseconds, how much of what is alive was allocated by
   ai_stream's own files, by uvicorn/h11/asyncio, and by anything else;
-* what ai_stream holds, counted from its structures at every sample: frames pending in the
-  context, deltas not yet encoded, batches in the channel to the reader, and the batch handed to
+* what ai_stream holds at every sample: what waits for the reader
+  (``StreamContext.buffered_bytes``: frames and deltas not yet encoded) and the batch handed to
   the server that is being written (its "in flight" body);
 * the write buffer of the connection's asyncio transport (``get_write_buffer_size()``).
 
@@ -61,15 +61,9 @@ class Probe:
 
     def _held(self) -> dict[str, int]:
         ctx = self.ctx
-        held = {"pending": 0, "channel": 0}
-        if ctx is not None:
-            held["pending"] = sum(map(len, ctx._pending)) + sum(len(d) + 48 for d in ctx._run)
-            if ctx._channel is not None:
-                state = ctx._channel[1]._state
-                batches = [*state.buffer, *state.waiting_senders.values()]
-                held["channel"] = sum(len(frame) for batch in batches for frame in batch)
+        held = {"pending": ctx.buffered_bytes if ctx is not None else 0}
         held["in_flight"] = self.in_flight
-        held["ai_stream"] = held["pending"] + held["channel"] + held["in_flight"]
+        held["ai_stream"] = held["pending"] + held["in_flight"]
         transport = 0
         if self.server is not None:
             for connection in self.server.server_state.connections:

@@ -127,7 +127,9 @@ async def _expected(major: int, body: dict[str, Any]) -> dict[str, Any]:
         pass
 
     await ctx.run(answer, _prompt(chat), chat.id, 0.0, no_barrier)
-    return read_ui_message(parse_sse_json(await collect_stream(ctx)), major)
+    message = read_ui_message(parse_sse_json(await collect_stream(ctx)), major)
+    assert message is not None
+    return message
 
 
 async def test_1000_concurrent_streams_without_cross_talk(figures: Figures) -> None:

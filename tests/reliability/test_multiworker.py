@@ -117,7 +117,9 @@ async def expected_message(chat_id: str) -> dict[str, Any]:
     """The message of an uninterrupted stream (the app's context, run in this process)."""
     ctx = make_context(ChatRequest.parse({**BODY, "id": chat_id}))
     await ctx.run(answer, chat_id, 0.0)
-    return read_ui_message(parse_sse_json(await collect_stream(ctx)))
+    message = read_ui_message(parse_sse_json(await collect_stream(ctx)))
+    assert message is not None
+    return message
 
 
 async def test_resume_on_the_other_worker(redis_url: str, figures: Figures) -> None:
@@ -186,6 +188,7 @@ async def test_killed_producer_is_closed_by_a_reader(redis_url: str, figures: Fi
                 detect.append(seconds)
                 chunks = parse_sse_json(body)  # ends with [DONE]
                 message = read_ui_message(chunks)
+                assert message is not None
                 text = "".join(p["text"] for p in message["parts"] if p["type"] == "text")
                 full = "".join(deltas(chat_id))
                 stored = b"".join([data async for data in store.read(stream_id)])

@@ -6,10 +6,10 @@ for the stream stays under a fixed bound, whatever the length of the answer.
 
 The bounds asserted:
 
-* ai_stream itself (frames pending in the context + batches in the channel + the batch the
-  server is writing) stays at most ``AI_STREAM_BOUND`` = 64 KiB. Measured steady state with the
-  default ``buffer_size`` (16 KiB): three batches of ~18 KB (16 KiB + the write that crossed the
-  mark + framing): one in flight, one in the channel's slot, one held by the blocked writer.
+* ai_stream itself (what waits for the reader + the batch the server is writing) stays at most
+  ``AI_STREAM_BOUND`` = 64 KiB. Measured steady state with the default ``buffer_size``
+  (16 KiB): two batches of ~17 KB (16 KiB + the write that crossed the mark): one in flight,
+  one queued behind the blocked writer.
 * the memory alive that ai_stream's own files allocated (tracemalloc) stays at most
   ``AI_STREAM_TRACED_BOUND`` = 128 KiB: the frames above, plus the joined body of the batch in
   flight (the frames of that batch stay referenced by the body generator while it is sent).
@@ -131,7 +131,6 @@ def test_slow_consumer_memory_stays_bounded(figures: Figures, tmp_path: Path) ->
         writes_that_waited=stats["blocked_writes"],
         peak_ai_stream_bytes=stats["ai_stream"],
         peak_pending_bytes=stats["pending"],
-        peak_channel_bytes=stats["channel"],
         max_batch_bytes=stats["max_batch"],
         peak_transport_buffer_bytes=stats["transport"],
         peak_traced_bytes=stats["traced_peak"],

@@ -6,7 +6,7 @@ one wire format. :class:`SSEEncoder` writes the UI message stream of ai 5, 6 and
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ai_stream.encoding.sse import (
     DONE_FRAME as DONE_FRAME,
@@ -36,6 +36,9 @@ from ai_stream.encoding.sse import (
     encode_sse as encode_sse,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
 __all__ = (
     "DONE_FRAME",
     "KEEP_ALIVE_FRAME",
@@ -63,7 +66,7 @@ class Encoder(Protocol):
         """Bytes written once after the last chunk (may be empty)."""
         ...
 
-    def encode(self, chunk: dict[str, Any]) -> bytes:
+    def encode(self, chunk: Mapping[str, Any]) -> bytes:
         """Encode one chunk object."""
         ...
 

@@ -32,10 +32,12 @@ express (approvals, source documents, ai 7 parts) are refused by the ai 4 target
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ai_stream.encoding.sse import encode_json, encode_json_string
-from ai_stream.exceptions import UnsupportedByClientError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ("DATA_STREAM_HEADERS", "DataStreamEncoder")
 
@@ -71,7 +73,7 @@ class DataStreamEncoder:
         self._message_id = ""
         self._step_has_tool_calls = False
 
-    def encode(self, chunk: dict[str, Any]) -> bytes:
+    def encode(self, chunk: Mapping[str, Any]) -> bytes:
         """Encode one chunk object as zero or more data stream lines."""
         kind: str = chunk["type"]
         if kind == "text-delta" or kind == "reasoning-delta":
@@ -125,12 +127,9 @@ class DataStreamEncoder:
                 source["providerMetadata"] = chunk["providerMetadata"]
             return _line("h", source)
         if kind == "file":
-            url: str = chunk["url"]
-            if not url.startswith("data:") or ";base64," not in url:
-                raise UnsupportedByClientError(
-                    "file", "ai 4", "ai 4 files carry their bytes: pass a base64 data: URL."
-                )
-            return _line("k", {"data": url.split(";base64,", 1)[1], "mimeType": chunk["mediaType"]})
+            # the ai 4 target admits base64 data: URLs only (ClientTarget.check_file_url)
+            data = chunk["url"].split(";base64,", 1)[-1]
+            return _line("k", {"data": data, "mimeType": chunk["mediaType"]})
         if kind.startswith("data-"):
             return _line("2", [chunk["data"]])
         if kind == "tool-input-start":

@@ -11,12 +11,12 @@ Python floats keep their ``.0`` (``1.0`` rather than ``1``), and non-finite numb
 
 from __future__ import annotations
 
-import json
-import re
-from json.encoder import encode_basestring
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from pydantic_core import PydanticSerializationError, to_json
+from ai_stream.encoding._json import encode_json, encode_json_string
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = (
     "DONE_FRAME",
@@ -48,43 +48,8 @@ STREAM_OPEN_FRAME: Final = b": stream-open\n\n"
 KEEP_ALIVE_FRAME: Final = b": keep-alive\n\n"
 """The comment the reference server sends after each idle keep-alive period."""
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
-
-def encode_json_string(text: str) -> bytes:
-    r"""Encode ``text`` as a JSON string literal the way ``JSON.stringify`` does.
-
-    ``"``, ``\`` and control characters are escaped; everything else is raw UTF-8. Lone
-    surrogates (which UTF-8 cannot carry) are written as ``\udxxx`` escapes, as in JavaScript.
-    """
-    literal = encode_basestring(text)
-    try:
-        return literal.encode()
-    except UnicodeEncodeError:
-        return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", literal).encode()
-
-
-def encode_json(value: Any) -> bytes:
-    """Encode ``value`` as compact JSON bytes, like ``JSON.stringify``.
-
-    Pydantic models, dataclasses, datetimes, UUIDs and enums are converted the way pydantic does.
-
-    Raises:
-        TypeError: ``value`` holds an object that has no JSON form.
-    """
-    try:
-        return to_json(value, inf_nan_mode="null")
-    except PydanticSerializationError as exc:
-        if "surrogates not allowed" in str(exc):
-            text = json.dumps(value, separators=(",", ":"), allow_nan=True)
-            return text.replace("NaN", "null").replace("Infinity", "null").encode()
-        raise TypeError(
-            "A chunk holds a value that cannot be encoded as JSON; pass JSON-compatible data "
-            "(dict, list, str, int, float, bool, None) or pydantic models."
-        ) from exc
-
-
-def encode_sse(chunk: dict[str, Any]) -> bytes:
+def encode_sse(chunk: Mapping[str, Any]) -> bytes:
     r"""Encode one chunk object as one SSE frame: ``data: <compact JSON>\n\n``."""
     return b"data: " + encode_json(chunk) + b"\n\n"
 
@@ -108,7 +73,7 @@ class SSEEncoder:
     terminator: Final = DONE_FRAME
 
     @staticmethod
-    def encode(chunk: dict[str, Any]) -> bytes:
+    def encode(chunk: Mapping[str, Any]) -> bytes:
         """Encode a chunk object as one SSE frame."""
         if len(chunk) == 1:
             frame = _TYPE_ONLY.get(chunk["type"])

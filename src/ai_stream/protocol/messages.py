@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from pydantic import (
     BaseModel,
@@ -35,6 +35,9 @@ from pydantic.alias_generators import to_camel
 from ai_stream.exceptions import RequestParseError
 from ai_stream.protocol._base import JSONValue, ProviderMetadata
 from ai_stream.protocol.approvals import verify_approval_id
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = (
     "DEFAULT_MAX_BODY_SIZE",
@@ -57,6 +60,7 @@ __all__ = (
     "UIMessage",
     "UIMessagePart",
     "UnknownUIPart",
+    "tool_part_name",
 )
 
 DEFAULT_MAX_BODY_SIZE = 4 * 1024 * 1024
@@ -274,6 +278,22 @@ _PART_TAGS = frozenset(
         "dynamic-tool",
     }
 )
+
+
+def tool_part_name(part: Mapping[str, Any]) -> str | None:
+    """The tool name of a tool part (``tool-<name>`` or ``dynamic-tool``), else ``None``.
+
+    The one place that knows what makes a ``UIMessage`` part a tool part: a ``type`` of
+    ``dynamic-tool`` (the name is in ``toolName``) or one starting with ``tool-`` (the rest is
+    the name).
+    """
+    kind = part.get("type")
+    if not isinstance(kind, str):
+        return None
+    if kind == "dynamic-tool":
+        name = part.get("toolName")
+        return name if isinstance(name, str) else ""
+    return kind[5:] if kind.startswith("tool-") else None
 
 
 def _part_tag(value: Any) -> str:

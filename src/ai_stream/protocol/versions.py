@@ -10,6 +10,11 @@
   according to the table in :mod:`ai_stream.protocol._client_releases` (scanned from the
   published packages). A release newer than the table is treated as the newest known one.
 
+The target also answers how its releases *process* chunks (:mod:`ai_stream.protocol._behaviours`):
+:meth:`ClientTarget.always` holds when every release of the target behaves so (what a writer
+relies on), :attr:`ClientTarget.behaviour` gives the flags of its latest release (what the
+reducer replays). These two tables are the only place that knows what a release does.
+
 Fields a target does not know are dropped from the chunk (the client would reject the whole
 stream otherwise); chunk *types* it does not know raise :class:`UnsupportedByClientError`.
 """
@@ -22,19 +27,23 @@ from functools import cache
 from typing import Any, Final
 
 from ai_stream.exceptions import UnsupportedByClientError
+from ai_stream.protocol._behaviours import BEHAVIOURS, Behaviour
 from ai_stream.protocol._client_releases import FEATURES, FIRST, LATEST
 
 __all__ = (
     "PROTOCOL_FINISH_REASONS",
     "ClientTarget",
+    "Release",
     "SdkVersion",
     "normalize_finish_reason",
+    "parse_release",
 )
 
 SdkVersion = int | str
 """A major (``6``) or an exact release (``"6.0.0"``); see :meth:`ClientTarget.parse`."""
 
 Release = tuple[int, int, int]
+"""An exact ``ai`` release as ``(major, minor, patch)``."""
 
 PROTOCOL_FINISH_REASONS: Final = frozenset(
     {"stop", "length", "content-filter", "tool-calls", "error", "interrupted", "other", "unknown"}
@@ -51,7 +60,12 @@ _OPTIONAL_FIELDS: Final = frozenset(
 )
 
 
-def _release(text: str) -> Release:
+def parse_release(text: str) -> Release:
+    """Turn ``"6.0.0"`` into ``(6, 0, 0)``.
+
+    Raises:
+        ValueError: ``text`` is not an ``X.Y.Z`` release.
+    """
     match = _RELEASE_RE.match(text)
     if match is None:
         raise ValueError(
@@ -63,11 +77,23 @@ def _release(text: str) -> Release:
 
 @cache
 def _features_at(major: int, release: Release) -> frozenset[str]:
+    """What ``release`` accepts and how it behaves (``behaviour:<name>`` entries)."""
     present: set[str] = set()
     for name, since, until in FEATURES[major]:
-        if _release(since) <= release and (until is None or release <= _release(until)):
+        if parse_release(since) <= release and (until is None or release <= parse_release(until)):
             present.add(name)
+    for name, since_by_major in BEHAVIOURS.items():
+        first = since_by_major.get(major)
+        if first is not None and parse_release(first) <= release:
+            present.add(f"behaviour:{name}")
     return frozenset(present)
+
+
+@cache
+def _behaviour_at(major: int, release: Release) -> Behaviour:
+    present = _features_at(major, release)
+    flags = {name: f"behaviour:{name}" in present for name in BEHAVIOURS}
+    return Behaviour(major=major, **flags)
 
 
 @dataclass(frozen=True)
@@ -82,27 +108,32 @@ class ClientTarget:
     major: int
     release: Release | None = None
     _features: frozenset[str] = field(init=False, repr=False, compare=False)
+    _latest: Release = field(init=False, repr=False, compare=False)
     _drops: dict[str, frozenset[str] | None] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.major == 4:
             object.__setattr__(self, "_features", _V4_FEATURES)
             object.__setattr__(self, "_drops", {})
+            object.__setattr__(self, "_latest", (4, 3, 19))
             return
         if self.major not in FEATURES:
             supported = ", ".join(str(m) for m in sorted({4, *FEATURES}))
             raise ValueError(
                 f"sdk_version major {self.major} is not supported; use one of {supported}."
             )
+        latest = parse_release(LATEST[self.major])
         if self.release is None:
-            features = _features_at(self.major, _release(FIRST[self.major])) & _features_at(
-                self.major, _release(LATEST[self.major])
+            features = _features_at(self.major, parse_release(FIRST[self.major])) & _features_at(
+                self.major, latest
             )
         else:
             if self.release[0] != self.major:
                 raise ValueError("ClientTarget.release must belong to ClientTarget.major.")
-            features = _features_at(self.major, min(self.release, _release(LATEST[self.major])))
+            latest = min(self.release, latest)
+            features = _features_at(self.major, latest)
         object.__setattr__(self, "_features", features)
+        object.__setattr__(self, "_latest", latest)
         # Per chunk type: the optional fields to drop (``None``: the type is not accepted).
         object.__setattr__(self, "_drops", {})
 
@@ -122,7 +153,7 @@ class ClientTarget:
         text = value.strip().removeprefix("v")
         if text.isdigit():
             return _target(int(text), None)
-        release = _release(text)
+        release = parse_release(text)
         return _target(release[0], release)
 
     @property
@@ -140,9 +171,33 @@ class ClientTarget:
         return "loose" not in self._features
 
     @property
-    def finish_step_closes_parts(self) -> bool:
-        """Ai 5 and 6 forget open text/reasoning parts at ``finish-step``; ai 7 does not."""
-        return self.major < 7
+    def latest(self) -> ClientTarget:
+        """The newest release the target covers, as an exact target (itself when exact)."""
+        if self.release is not None or self.major == 4:
+            return self
+        return _target(self.major, self._latest)
+
+    @property
+    def behaviour(self) -> Behaviour:
+        """How the target's latest release processes chunks (what the reducer replays).
+
+        Raises:
+            ValueError: The target is ai 4, whose client is not a UI message stream client.
+        """
+        if self.major == 4:
+            raise ValueError("ai 4 clients read the data stream, not UI message chunks.")
+        return _behaviour_at(self.major, self._latest)
+
+    def always(self, behaviour: str) -> bool:
+        """Whether every release of the target behaves so (see ``_behaviours.BEHAVIOURS``).
+
+        A writer relies only on what all of them do: e.g. ``always("finish_step_keeps_parts")``
+        is false for ``sdk_version=7`` because 7.0.0–7.0.78 forget open parts at ``finish-step``,
+        and true for ``sdk_version="7.0.79"``.
+        """
+        if behaviour not in BEHAVIOURS:
+            raise ValueError(f"Unknown client behaviour {behaviour!r}.")
+        return f"behaviour:{behaviour}" in self._features
 
     @property
     def finish_reasons(self) -> frozenset[str]:
@@ -165,6 +220,17 @@ class ClientTarget:
         """Raise :class:`UnsupportedByClientError` if the target cannot take ``chunk_type``."""
         if not self.accepts_chunk(chunk_type):
             raise UnsupportedByClientError(chunk_type, self.label, _HINTS.get(chunk_type, ""))
+
+    def check_file_url(self, url: str) -> None:
+        """Refuse a ``file`` URL the target cannot carry (ai 4 files are base64 ``data:`` URLs).
+
+        Raises:
+            UnsupportedByClientError: The target is ai 4 and ``url`` is not a base64 data URL.
+        """
+        if self.major == 4 and not (url.startswith("data:") and ";base64," in url):
+            raise UnsupportedByClientError(
+                "file", self.label, "ai 4 files carry their bytes: pass a base64 data: URL."
+            )
 
     def fit(self, chunk: dict[str, Any]) -> dict[str, Any]:
         """Return ``chunk`` without the optional fields the target does not accept.

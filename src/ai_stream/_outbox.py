@@ -1,0 +1,350 @@
+"""The outbox: encoded frames on their way from the writers to the one reader of a stream.
+
+It owns everything between "a chunk was built" and "bytes go to the server": encoding, the open
+*delta run*, the hand-off to the reader, backpressure and the reader loop. It knows nothing of
+the protocol's rules (:mod:`ai_stream._lifecycle` does) and never blocks the event loop.
+
+* **Frames.** :meth:`Outbox.push` encodes chunks and queues their frames.
+* **Delta runs.** After a delta for an open part, :meth:`Outbox.open_run` lets later deltas of
+  that part skip the lifecycle: :meth:`Outbox.append` only appends the string to a list. The run
+  is sealed into frames with one JSON escape for all of it when the reader takes the queue, and
+  ends for good with the next pushed chunk — the one rule that keeps the fast path honest: any
+  chunk may change which part is open, so any chunk ends the run. Strings Python can hold but
+  UTF-8 cannot (lone surrogates) are escaped as ``JSON.stringify`` does.
+* **Hand-off.** A reader with nothing to read *parks* on a bare future (asyncio) or its own task
+  (trio); the first write wakes it. No task lookups, no event objects: a wake-up is one
+  ``set_result`` and the reader then takes everything queued since, in one body (coalescing
+  without timers).
+* **Backpressure.** When ``high_water`` bytes wait and the reader is busy, :meth:`Outbox.push`
+  and :meth:`Outbox.append` return ``True`` and the writer awaits :meth:`Outbox.drain`, which
+  parks it until the reader takes the queue. Memory per stream is bounded by about two
+  ``high_water`` whatever the producer does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from json.encoder import encode_basestring
+from typing import TYPE_CHECKING, Any, Final
+
+import anyio
+
+from ai_stream.encoding._json import encode_json_string
+from ai_stream.exceptions import ClientDisconnectedError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from ai_stream.encoding import Encoder
+
+__all__ = ("Outbox", "running_trio")
+
+_MARK: Final = "\udfff"  # joins a run for one escape; UTF-8 cannot carry it, so it never leaks
+_DELTA_OVERHEAD: Final = 48  # bytes of a delta frame besides the delta, for the budget
+_UNKNOWN, _ASYNCIO, _TRIO = 0, 1, 2
+
+
+def running_trio() -> bool:
+    """Whether the current task runs under trio (``False`` on asyncio)."""
+    if "trio" not in sys.modules:
+        return False
+    import trio
+
+    try:
+        trio.lowlevel.current_task()
+    except RuntimeError:
+        return False
+    return True
+
+
+class Outbox:
+    """Frames between the writers and the reader of one stream (see the module docstring).
+
+    Args:
+        encoder: Turns chunks into frames.
+        high_water: Bytes queued before a writer must wait for the reader.
+    """
+
+    __slots__ = (
+        "_encode",
+        "_encoder",
+        "_frames",
+        "_head",
+        "_high_water",
+        "_reader",
+        "_room",
+        "_run",
+        "_sealed",
+        "_sep",
+        "_shared",
+        "_tail",
+        "_backend",
+        "_writers",
+        "closed",
+        "gone",
+        "run_kind",
+    )
+
+    def __init__(self, encoder: Encoder, high_water: int) -> None:
+        self._encoder = encoder
+        self._encode = encoder.encode
+        self._frames: list[bytes] = []
+        self._high_water = high_water
+        self._room = high_water
+        self.run_kind: str | None = None
+        """The kind of the open delta run (``"text-delta"`` or ``"reasoning-delta"``), if any."""
+        self._run: list[str] = []
+        self._sealed = 0
+        self._shared = False
+        self._head = self._tail = self._sep = ""
+        self._reader: Any = None
+        self._writers: list[Any] = []
+        self._backend = _UNKNOWN
+        self.closed = False
+        """The terminator is queued: nothing more will be pushed."""
+        self.gone = False
+        """The reader left before the end: writes are refused."""
+
+    # --- writer side (synchronous) ------------------------------------------------------------
+
+    def push(self, chunks: Iterable[Mapping[str, Any]]) -> bool:
+        """Encode and queue ``chunks``, ending the open delta run.
+
+        Returns:
+            Whether the writer must now await :meth:`drain` (backpressure).
+
+        Raises:
+            ClientDisconnectedError: The reader is gone.
+        """
+        if self.gone:
+            raise ClientDisconnectedError()
+        if self.run_kind is not None:
+            self._end_run()
+        encode = self._encode
+        frames = self._frames
+        size = 0
+        for chunk in chunks:
+            frame = encode(chunk)
+            if frame:
+                frames.append(frame)
+                size += len(frame)
+        self._room -= size
+        return self._room <= 0 and self._overflow()
+
+    def open_run(self, kind: str, part_id: str, deltas: list[str] | None = None) -> None:
+        """Let the next deltas of part ``part_id`` go through :meth:`append`.
+
+        Call it right after pushing a plain delta chunk for that part.
+
+        Args:
+            kind: ``"text-delta"`` or ``"reasoning-delta"``.
+            part_id: The open part.
+            deltas: A list that already ends with the pushed delta and that someone else (the
+                record) keeps; appended deltas go into it. By default the outbox keeps its own.
+        """
+        head, tail = self._encoder.delta_affixes(kind, part_id)
+        self._head, self._tail = head.decode(), tail.decode()
+        self._sep = '"' + self._tail + self._head + '"'
+        self.run_kind = kind
+        if deltas is None:
+            self._run, self._sealed, self._shared = [], 0, False
+        else:
+            self._run, self._sealed, self._shared = deltas, len(deltas), True
+
+    def append(self, delta: str) -> bool:
+        """Queue one more delta of the open run (the fast path).
+
+        Returns:
+            Whether the writer must now await :meth:`drain`.
+        """
+        self._run.append(delta)
+        self._room -= len(delta) + _DELTA_OVERHEAD
+        return self._room <= 0 and self._overflow()
+
+    def close(self) -> None:
+        """Queue the terminator: the reader ends after what is queued."""
+        if self.run_kind is not None:
+            self._end_run()
+        if not self.gone:
+            self._frames.append(self._encoder.terminator)
+        self.closed = True
+        self._wake_reader()
+
+    async def drain(self) -> None:
+        """Wait until the reader has taken the queue (after ``push``/``append`` said so).
+
+        Raises:
+            ClientDisconnectedError: The reader left meanwhile.
+        """
+        while self._room <= 0 and not self.gone and not self._overflow_to_reader():
+            await self._park_writer()
+        if self.gone:
+            raise ClientDisconnectedError()
+
+    def _overflow(self) -> bool:
+        """The budget is spent: hand over to a parked reader, or tell the writer to wait."""
+        return not self._overflow_to_reader()
+
+    def _overflow_to_reader(self) -> bool:
+        if self._reader is None:
+            return False
+        self._wake_reader()
+        self._room = self._high_water - self.pending()  # the reader takes it all when it runs
+        return True
+
+    def _end_run(self) -> None:
+        self._seal()
+        self.run_kind = None
+        self._run = []
+        self._sealed = 0
+        self._shared = False
+
+    def _seal(self) -> None:
+        """Encode the deltas of the run appended since the last seal, as one escape."""
+        run = self._run
+        start = self._sealed
+        if len(run) <= start:
+            return
+        deltas = run[start:] if start else run
+        if self._shared:
+            self._sealed = len(run)
+        else:
+            self._run = []
+        joined = _MARK.join(deltas)
+        if joined.count(_MARK) == len(deltas) - 1:
+            try:
+                text = encode_basestring(joined).replace(_MARK, self._sep)
+                self._frames.append((self._head + text + self._tail).encode())
+                return
+            except UnicodeEncodeError:  # a lone surrogate: escape it as JSON.stringify does
+                pass
+        head, tail = self._head.encode(), self._tail.encode()
+        self._frames.append(b"".join(head + encode_json_string(d) + tail for d in deltas))
+
+    # --- reader side --------------------------------------------------------------------------
+
+    def pending(self) -> int:
+        """Roughly how many bytes are queued (deltas counted with their frame's overhead)."""
+        queued = sum(map(len, self._frames))
+        return queued + sum(len(d) + _DELTA_OVERHEAD for d in self._run[self._sealed :])
+
+    def _has_data(self) -> bool:
+        return bool(self._frames) or len(self._run) > self._sealed
+
+    def _take(self) -> bytes:
+        if self.run_kind is not None:
+            self._seal()
+        frames = self._frames
+        body = frames[0] if len(frames) == 1 else b"".join(frames)
+        frames.clear()
+        self._room = self._high_water
+        if self._writers:
+            self._wake_writers()
+        return body
+
+    async def read(self, idle: float | None = None) -> bytes | None:
+        """The next body: everything queued, in one piece.
+
+        Args:
+            idle: Return ``b""`` after this many seconds without anything to read.
+
+        Returns:
+            The body, ``b""`` after ``idle`` seconds of silence, ``None`` once the stream ended.
+        """
+        while True:
+            if self._has_data():
+                return self._take()
+            if self.closed or self.gone:
+                return None
+            if idle is None:
+                await self._park_reader()
+            else:
+                with anyio.move_on_after(idle):
+                    await self._park_reader()
+                if not self._has_data() and not self.closed:
+                    return b""
+
+    def leave(self) -> None:
+        """The reader stopped before the end: drop the queue, refuse writes, wake the writers."""
+        self.gone = True
+        self._frames.clear()
+        self.run_kind = None
+        self._run = []
+        self._sealed = 0
+        self._wake_writers()
+        self._wake_reader()
+
+    # --- parking ------------------------------------------------------------------------------
+
+    async def _park_reader(self) -> None:
+        self._room = 0  # the next write takes the slow branch and wakes the reader
+        try:
+            if self._on_trio():
+                import trio
+
+                task = trio.lowlevel.current_task()
+                self._reader = task
+
+                def abort(_: Any) -> trio.lowlevel.Abort:
+                    if self._reader is task:
+                        self._reader = None
+                    return trio.lowlevel.Abort.SUCCEEDED
+
+                await trio.lowlevel.wait_task_rescheduled(abort)
+            else:
+                future = asyncio.get_running_loop().create_future()
+                self._reader = future
+                await future
+        finally:
+            if self._reader is not None:  # cancelled while parked (timeout, disconnect)
+                self._reader = None
+            self._room = self._high_water - self.pending()
+
+    def _wake_reader(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is None:
+            return
+        if self._backend == _TRIO:
+            import trio
+
+            trio.lowlevel.reschedule(reader)
+        elif not reader.done():
+            reader.set_result(None)
+
+    def _on_trio(self) -> bool:
+        if self._backend == _UNKNOWN:
+            self._backend = _TRIO if running_trio() else _ASYNCIO
+        return self._backend == _TRIO
+
+    async def _park_writer(self) -> None:
+        if self._on_trio():
+            import trio
+
+            task = trio.lowlevel.current_task()
+            self._writers.append(task)
+
+            def abort(_: Any) -> trio.lowlevel.Abort:
+                if task in self._writers:
+                    self._writers.remove(task)
+                return trio.lowlevel.Abort.SUCCEEDED
+
+            await trio.lowlevel.wait_task_rescheduled(abort)
+        else:
+            future = asyncio.get_running_loop().create_future()
+            self._writers.append(future)
+            try:
+                await future
+            finally:
+                if future in self._writers:
+                    self._writers.remove(future)
+
+    def _wake_writers(self) -> None:
+        writers, self._writers = self._writers, []
+        for writer in writers:
+            if self._backend == _TRIO:
+                import trio
+
+                trio.lowlevel.reschedule(writer)
+            elif not writer.done():
+                writer.set_result(None)

@@ -1,0 +1,156 @@
+r"""JSON as the client reads it: encoding, and the wire form of every value a writer is given.
+
+Two jobs, both pure:
+
+* :func:`encode_json` / :func:`encode_json_string` write compact JSON the way ``JSON.stringify``
+  does (raw UTF-8, lone surrogates as ``\udxxx`` escapes, non-finite numbers as ``null``).
+* :func:`wire_value` turns a value a writer was given into exactly what the client will hold
+  after ``JSON.parse``, or refuses it with a clear error. Writers call it *before* they change any
+  state, so a refused value leaves the stream untouched, and the record (which keeps the
+  normalised value) equals what the browser shows: dict keys become strings, tuples lists,
+  pydantic models and dataclasses their JSON, ``NaN``/``±inf`` ``null``, integers beyond
+  ``±2**53`` the double ``JSON.parse`` makes of them, and surrogate pairs split over two code
+  points one character.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any, Final
+
+from pydantic_core import PydanticSerializationError, to_json, to_jsonable_python
+
+from ai_stream.protocol._js import join_surrogates
+
+__all__ = (
+    "check_prototype_keys",
+    "encode_json",
+    "encode_json_string",
+    "wire_str",
+    "wire_value",
+)
+
+_LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+_MAX_SAFE: Final = 2**53
+_TOO_DEEP: Final = "A value is nested more than 254 levels deep; flatten it."
+_UNENCODABLE: Final = (
+    "A value cannot be encoded as JSON; pass JSON-compatible data (dict, list, str, int, float, "
+    "bool, None), pydantic models or dataclasses."
+)
+
+
+def _escape_surrogates(text: str) -> bytes:
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", text).encode()
+
+
+def encode_json_string(text: str) -> bytes:
+    r"""Encode ``text`` as a JSON string literal the way ``JSON.stringify`` does.
+
+    ``"``, ``\`` and control characters are escaped; everything else is raw UTF-8. Lone
+    surrogates (which UTF-8 cannot carry) are written as ``\udxxx`` escapes, as in JavaScript.
+    """
+    literal = json.encoder.encode_basestring(text)
+    try:
+        return literal.encode()
+    except UnicodeEncodeError:
+        return _escape_surrogates(literal)
+
+
+def encode_json(value: Any) -> bytes:
+    """Encode ``value`` as compact JSON bytes, like ``JSON.stringify``.
+
+    Pydantic models, dataclasses, datetimes, UUIDs and enums are converted the way pydantic does;
+    non-finite floats become ``null``.
+
+    Raises:
+        TypeError: ``value`` holds an object that has no JSON form.
+        ValueError: ``value`` is nested more than 254 levels deep.
+    """
+    try:
+        return to_json(value, inf_nan_mode="null")
+    except PydanticSerializationError as exc:
+        if "depth exceeded" in str(exc):
+            raise ValueError(_TOO_DEEP) from None
+        if "surrogates not allowed" not in str(exc):
+            raise TypeError(_UNENCODABLE) from exc
+    # A str holds a lone surrogate: convert to plain JSON types, then escape it by hand.
+    plain = to_jsonable_python(value, inf_nan_mode="null")
+    text = json.dumps(plain, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return _escape_surrogates(text)
+
+
+wire_str: Final = join_surrogates
+"""``text`` as the client holds it: a surrogate pair split over two code points joined."""
+
+
+def _js_int(text: str) -> int | float | None:
+    value = int(text)
+    if -_MAX_SAFE <= value <= _MAX_SAFE:
+        return value
+    try:
+        return int(float(value))  # the double JSON.parse makes of it
+    except OverflowError:
+        return None  # Infinity, which JSON.stringify writes as null
+
+
+def check_prototype_keys(data: bytes) -> None:
+    """Refuse JSON that the client's ``secureJsonParse`` rejects (it would fail the stream).
+
+    ``__proto__`` keys, and ``constructor`` keys holding ``null`` (older releases throw) or an
+    object with a ``prototype`` key, are refused wherever they are nested.
+
+    Raises:
+        ValueError: ``data`` holds such a key.
+    """
+    if b'"__proto__":' in data:
+        raise ValueError(
+            "A value holds the key '__proto__': the client's JSON parser rejects it and fails "
+            "the whole stream. Rename the key."
+        )
+    if b'"constructor":' in data and _has_bad_constructor(json.loads(data)):
+        raise ValueError(
+            "A value holds a 'constructor' key whose value is null or has a 'prototype' key: the "
+            "client's JSON parser rejects it and fails the whole stream. Rename the key."
+        )
+
+
+def _has_bad_constructor(value: Any) -> bool:
+    nodes = [value]
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, dict):
+            if "constructor" in node:
+                ctor = node["constructor"]
+                if ctor is None or (isinstance(ctor, dict) and "prototype" in ctor):
+                    return True
+            nodes.extend(node.values())
+        elif isinstance(node, list):
+            nodes.extend(node)
+    return False
+
+
+def wire_value(value: Any) -> Any:
+    """Return ``value`` as the client holds it after ``JSON.parse`` (a new plain JSON value).
+
+    Args:
+        value: Data, a tool input or output, metadata: anything :func:`encode_json` takes.
+
+    Raises:
+        TypeError: ``value`` has no JSON form.
+        ValueError: ``value`` holds a key the client's JSON parser rejects (``__proto__``), or is
+            nested more than 254 levels deep.
+    """
+    if value is None or value is True or value is False:
+        return value
+    cls = value.__class__
+    if cls is str:
+        return wire_str(value)
+    if cls is int:
+        return value if -_MAX_SAFE <= value <= _MAX_SAFE else _js_int(str(value))
+    if cls is float:
+        return value if math.isfinite(value) else None
+    data = encode_json(value)
+    check_prototype_keys(data)
+    return json.loads(data, parse_int=_js_int)
