@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, cast
@@ -27,6 +28,7 @@ from ai_stream.integrations.openai import (
 from ai_stream.reducer import UIMessageReducer
 from ai_stream.testing import collect_stream, parse_sse_json
 from tests.conformance.client import replay
+from tests.helpers import transcript
 
 RELEASES = {5: "5.0.277", 6: "6.0.326", 7: "7.0.173"}
 SECRET = "upstream exploded: key sk-secret-123"
@@ -342,6 +344,159 @@ def r_search() -> list[dict[str, Any]]:
     return [*events, *message[:4], *annotations, *message[4:], completed(e)]
 
 
+def r_encrypted_only() -> list[dict[str, Any]]:
+    """A reasoning item without a summary (only its encrypted content is requested)."""
+    e = Seq()
+    item = {"id": "rs_2", "type": "reasoning", "summary": [], "encrypted_content": "gAAAA-early"}
+    return [
+        *created(e),
+        e("response.output_item.added", output_index=0, item=item),
+        e("response.output_item.done", output_index=0,
+          item={**item, "encrypted_content": "gAAAA-final"}),
+        *message_events(e, "msg_1", "Hi.", index=1),
+        completed(e),
+    ]  # fmt: skip
+
+
+def r_raw_reasoning() -> list[dict[str, Any]]:
+    """An open-weights server (gpt-oss on vLLM): raw reasoning text without its item events, empty
+    deltas."""
+    e = Seq()
+    deltas = ["Think", "", " more."]
+    return [
+        *created(e),
+        *[
+            e("response.reasoning_text.delta", item_id="rs_oss", output_index=0, content_index=0,
+              delta=d)
+            for d in deltas
+        ],
+        *message_events(e, "msg_1", "", "Answer.", index=1),
+        completed(e),
+    ]  # fmt: skip
+
+
+def r_refusal() -> list[dict[str, Any]]:
+    e = Seq()
+    item = {"id": "msg_r", "type": "message", "role": "assistant", "status": "in_progress"}
+    part = {"type": "refusal", "refusal": ""}
+    done_part = {"type": "refusal", "refusal": "I can't help with that."}
+    return [
+        *created(e),
+        e("response.output_item.added", output_index=0, item={**item, "content": []}),
+        e("response.content_part.added", item_id="msg_r", output_index=0, content_index=0,
+          part=part),
+        e("response.refusal.delta", item_id="msg_r", output_index=0, content_index=0,
+          delta="I can't "),
+        e("response.refusal.delta", item_id="msg_r", output_index=0, content_index=0,
+          delta="help with that."),
+        e("response.refusal.done", item_id="msg_r", output_index=0, content_index=0,
+          refusal="I can't help with that."),
+        e("response.content_part.done", item_id="msg_r", output_index=0, content_index=0,
+          part=done_part),
+        e("response.output_item.done", output_index=0,
+          item={**item, "status": "completed", "content": [done_part]}),
+        completed(e),
+    ]  # fmt: skip
+
+
+def r_hosted_tools() -> list[dict[str, Any]]:
+    """Web search actions (open page, find in page, search with sources, a future action, a
+    failed search), results whose item was never added, an image generation item (not shown),
+    and annotations of code interpreter files."""
+    e = Seq()
+
+    def web(item_id: str, action: dict[str, Any], status: str = "completed") -> dict[str, Any]:
+        return {"id": item_id, "type": "web_search_call", "status": status, "action": action}
+
+    open_page = web("ws_open", {"type": "open_page", "url": "https://weather.example/paris"})
+    find = web("ws_find", {"type": "find_in_page", "url": "https://weather.example/paris",
+                           "pattern": "sunny"})  # fmt: skip
+    sources = [{"type": "url", "url": "https://weather.example/paris"}]
+    search = web("ws_search", {"type": "search", "query": "paris", "sources": sources})
+    future = web("ws_future", {"type": "screenshot", "url": "https://weather.example"})
+    failed = web("ws_failed", {"type": "search", "query": "oslo"}, status="failed")
+    code = {"id": "ci_2", "type": "code_interpreter_call", "status": "completed",
+            "container_id": "cntr_2", "code": "print(2 * 21)",
+            "outputs": [{"type": "logs", "logs": "42\n"}]}  # fmt: skip
+    image = {"id": "ig_1", "type": "image_generation_call", "status": "completed", "result": None}
+    citation = {"type": "container_file_citation", "container_id": "cntr_2",
+                "file_id": "cfile_1", "filename": "chart.png", "start_index": 0,
+                "end_index": 5}  # fmt: skip
+    file_path = {"type": "file_path", "file_id": "cfile_2", "index": 5}
+    message = message_events(e, "msg_1", "Done.", index=6)
+    return [
+        *created(e),
+        *[
+            event
+            for i, item in enumerate([open_page, find, failed])
+            for event in (
+                e("response.output_item.added", output_index=i,
+                  item={**item, "status": "in_progress"}),
+                e("response.output_item.done", output_index=i, item=item),
+            )
+        ],
+        e("response.output_item.done", output_index=3, item=search),  # never added
+        e("response.output_item.done", output_index=4, item=future),
+        e("response.output_item.done", output_index=5, item=code),
+        e("response.output_item.added", output_index=6, item=image),
+        e("response.output_item.done", output_index=6, item=image),
+        *message[:4],
+        *[
+            e("response.output_text.annotation.added", item_id="msg_1", output_index=6,
+              content_index=0, annotation_index=i, annotation=a)
+            for i, a in enumerate([citation, file_path])
+        ],
+        *message[4:],
+        completed(e),
+    ]  # fmt: skip
+
+
+def r_function_quirks() -> list[dict[str, Any]]:
+    """Function calls as compatible servers send them: the whole call in output_item.added,
+    deltas missed before arguments.done, late or unknown events."""
+    e = Seq()
+    whole = {"id": "fc_w", "type": "function_call", "call_id": "call_w", "name": "get_time",
+             "arguments": '{"tz": "UTC"}', "status": "completed"}  # fmt: skip
+    partial = {"id": "fc_p", "type": "function_call", "call_id": "call_p", "name": "get_weather",
+               "arguments": "", "status": "in_progress"}  # fmt: skip
+    full = '{"city": "Paris"}'
+    return [
+        *created(e),
+        e("response.output_item.added", output_index=0, item=whole),
+        e("response.output_item.done", output_index=0, item=whole),
+        e("response.output_item.added", output_index=1, item=partial),
+        e("response.function_call_arguments.delta", item_id="fc_p", output_index=1,
+          delta='{"city": "Par'),
+        e("response.function_call_arguments.done", item_id="fc_p", output_index=1,
+          arguments=full),
+        e("response.function_call_arguments.delta", item_id="fc_p", output_index=1,
+          delta="late"),
+        e("response.output_item.done", output_index=1,
+          item={**partial, "arguments": full, "status": "completed"}),
+        e("response.function_call_arguments.done", item_id="fc_unknown", output_index=2,
+          arguments="{}"),
+        e("response.output_item.done", output_index=2,
+          item={**partial, "id": "fc_unknown", "call_id": "call_u"}),
+        completed(e),
+    ]  # fmt: skip
+
+
+CHAT_COMPATIBLE = [  # a compatible server: no model, n=2, no delta in the last chunk, own spelling
+    {"id": "cmpl-9", "object": "chat.completion.chunk", "created": 1, "choices": [
+        {"index": 0, "delta": {"role": "assistant", "content": "Hi"}},
+        {"index": 1, "delta": {"role": "assistant", "content": "Hello"}},
+    ], "usage": {"prompt_tokens": None, "completion_tokens": None, "total_tokens": None}},
+    {"id": "cmpl-9", "object": "chat.completion.chunk", "created": 1,
+     "choices": [{"index": 0, "finish_reason": "eos"}],
+     "usage": {"prompt_tokens": 5, "completion_tokens": 3}},
+]  # fmt: skip
+CHAT_NAMELESS_TOOL = [  # a tool call that never gets a name, and no finish_reason at all
+    chat_chunk(tool_delta(0, id="call_t", name="get_time", args="{}")),
+    chat_chunk({"tool_calls": [{"index": 1, "id": "call_x", "function": {"arguments": ""}}]}),
+    chat_chunk({"tool_calls": [{"index": 1, "function": {"arguments": '{"a": 1}'}}]}),
+]
+
+
 def responses_body(events: list[dict[str, Any]]) -> bytes:
     return "".join(f"event: {ev['type']}\ndata: {json.dumps(ev)}\n\n" for ev in events).encode()
 
@@ -484,6 +639,13 @@ CASES = [
     responses_case("responses-failed", r_failed(), expect="error"),
     responses_case("responses-incomplete", r_incomplete()),
     responses_case("responses-search-and-citations", r_search()),
+    responses_case("responses-encrypted-only", r_encrypted_only()),
+    responses_case("responses-raw-reasoning", r_raw_reasoning()),
+    responses_case("responses-refusal", r_refusal()),
+    responses_case("responses-hosted-tools", r_hosted_tools()),
+    responses_case("responses-function-quirks", r_function_quirks()),
+    chat_case("chat-compatible", CHAT_COMPATIBLE),
+    chat_case("chat-nameless-tool", CHAT_NAMELESS_TOOL),
 ]
 
 
@@ -959,3 +1121,265 @@ async def test_disconnected_stream_replays_cleanly() -> None:
     for chunk in chunks:
         reducer.apply(chunk)
     assert result["chat"]["messages"][-1] == reducer.message
+
+
+# --- more recorded shapes (ai 6 transcripts; all replayed above for ai 5, 6, 7) -----------------
+
+RESPONSES_META = {
+    "type": "message-metadata",
+    "messageMetadata": {"usage": {"inputTokens": 30, "outputTokens": 50, "totalTokens": 80,
+                                  "reasoningTokens": 32, "cachedInputTokens": 0}},
+}  # fmt: skip
+END = [{"type": "finish-step"}, {"type": "finish", "finishReason": "stop"}]
+
+
+def said(part: str, *deltas: str) -> list[dict[str, Any]]:
+    return [
+        {"type": "text-start", "id": part},
+        *({"type": "text-delta", "id": part, "delta": d} for d in deltas),
+        {"type": "text-end", "id": part},
+    ]
+
+
+def test_golden_responses_encrypted_reasoning_only(
+    produced: dict[tuple[str, int], Produced],
+) -> None:
+    """No summary: an empty reasoning part carries the item and its final encrypted content, so
+    that the converter can send the item back."""
+    meta = {"openai": {"itemId": "rs_2", "reasoningEncryptedContent": "gAAAA-final"}}
+    assert chunks_of(produced, "responses-encrypted-only") == [
+        *START,
+        {"type": "reasoning-start", "id": "reasoning-1", "providerMetadata": meta},
+        {"type": "reasoning-delta", "id": "reasoning-1", "delta": "", "providerMetadata": meta},
+        {"type": "reasoning-end", "id": "reasoning-1", "providerMetadata": meta},
+        *said("text-2", "Hi."),
+        RESPONSES_META,
+        *END,
+    ]
+
+
+def test_golden_responses_raw_reasoning(produced: dict[tuple[str, int], Produced]) -> None:
+    """Reasoning text without its item events; empty deltas are skipped."""
+    meta = {"openai": {"itemId": "rs_oss", "reasoningEncryptedContent": None}}
+    assert chunks_of(produced, "responses-raw-reasoning") == [
+        *START,
+        {"type": "reasoning-start", "id": "reasoning-1", "providerMetadata": meta},
+        {"type": "reasoning-delta", "id": "reasoning-1", "delta": "Think",
+         "providerMetadata": meta},
+        {"type": "reasoning-delta", "id": "reasoning-1", "delta": " more."},
+        {"type": "reasoning-end", "id": "reasoning-1"},
+        *said("text-2", "Answer."),
+        RESPONSES_META,
+        *END,
+    ]  # fmt: skip
+
+
+def test_golden_responses_refusal(produced: dict[tuple[str, int], Produced]) -> None:
+    assert chunks_of(produced, "responses-refusal") == [
+        *START,
+        *said("text-1", "I can't ", "help with that."),
+        RESPONSES_META,
+        *END,
+    ]
+    result = produced["responses-refusal", 6].result
+    assert result is not None and result.provider_metadata["refusal"] == "I can't help with that."
+
+
+def hosted(item_id: str, name: str, input: Any, outcome: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"type": "tool-input-available", "toolCallId": item_id, "toolName": name, "input": input,
+         "providerExecuted": True},
+        {"toolCallId": item_id, **outcome, "providerExecuted": True},
+    ]  # fmt: skip
+
+
+def test_golden_responses_hosted_tools(produced: dict[tuple[str, int], Produced]) -> None:
+    page = "https://weather.example/paris"
+    assert chunks_of(produced, "responses-hosted-tools") == [
+        *START,
+        *hosted("ws_open", "web_search", {}, {"type": "tool-output-available",
+                "output": {"action": {"type": "openPage", "url": page}}}),
+        *hosted("ws_find", "web_search", {}, {"type": "tool-output-available",
+                "output": {"action": {"type": "findInPage", "url": page, "pattern": "sunny"}}}),
+        *hosted("ws_failed", "web_search", {}, {"type": "tool-output-error",
+                "errorText": "The web_search call did not complete (failed)."}),
+        *hosted("ws_search", "web_search", {}, {"type": "tool-output-available",
+                "output": {"action": {"type": "search", "query": "paris"},
+                           "sources": [{"type": "url", "url": page}]}}),
+        *hosted("ws_future", "web_search", {}, {"type": "tool-output-available",
+                "output": {"action": {"type": "screenshot", "url": "https://weather.example"}}}),
+        *hosted("ci_2", "code_interpreter", {"containerId": "cntr_2", "code": "print(2 * 21)"},
+                {"type": "tool-output-available",
+                 "output": {"outputs": [{"logs": "42\n", "type": "logs"}]}}),
+        # the image generation item and the file_path annotation are not shown
+        {"type": "text-start", "id": "text-1"},
+        {"type": "text-delta", "id": "text-1", "delta": "Done."},
+        {"type": "source-document", "sourceId": "msg_1:0:0", "mediaType": "text/plain",
+         "title": "chart.png", "filename": "chart.png",
+         "providerMetadata": {"openai": {"fileId": "cfile_1", "containerId": "cntr_2"}}},
+        {"type": "text-end", "id": "text-1"},
+        RESPONSES_META,
+        *END,
+    ]  # fmt: skip
+    result = produced["responses-hosted-tools", 6].result
+    assert result is not None and result.tool_calls == []
+    assert [c.tool_call_id for c in result.provider_metadata["provider_tool_calls"]] == [
+        "ws_open", "ws_find", "ws_failed", "ws_search", "ws_future", "ci_2",
+    ]  # fmt: skip
+
+
+def test_golden_responses_function_quirks(produced: dict[tuple[str, int], Produced]) -> None:
+    """A call complete in output_item.added streams its arguments at once; arguments.done sends
+    the deltas that were missed; late and unknown events are ignored."""
+    assert chunks_of(produced, "responses-function-quirks") == [
+        *START,
+        {"type": "tool-input-start", "toolCallId": "call_w", "toolName": "get_time"},
+        {"type": "tool-input-delta", "toolCallId": "call_w", "inputTextDelta": '{"tz": "UTC"}'},
+        {"type": "tool-input-available", "toolCallId": "call_w", "toolName": "get_time",
+         "input": {"tz": "UTC"}},
+        {"type": "tool-input-start", "toolCallId": "call_p", "toolName": "get_weather"},
+        {"type": "tool-input-delta", "toolCallId": "call_p", "inputTextDelta": '{"city": "Par'},
+        {"type": "tool-input-delta", "toolCallId": "call_p", "inputTextDelta": 'is"}'},
+        {"type": "tool-input-available", "toolCallId": "call_p", "toolName": "get_weather",
+         "input": {"city": "Paris"}},
+        RESPONSES_META,
+        {"type": "finish-step"},
+        {"type": "finish", "finishReason": "tool-calls"},
+    ]  # fmt: skip
+    result = produced["responses-function-quirks", 6].result
+    assert result is not None
+    assert result.tool_calls == [
+        ToolCallInfo("call_w", "get_time", {"tz": "UTC"}),
+        ToolCallInfo("call_p", "get_weather", {"city": "Paris"}),
+    ]
+
+
+def test_golden_chat_compatible_server(produced: dict[tuple[str, int], Produced]) -> None:
+    """Only choice 0 is read; usage without counts is ignored, a missing total is computed; an
+    unknown finish reason is "other"."""
+    assert chunks_of(produced, "chat-compatible") == [
+        *START,
+        *said("text-1", "Hi"),
+        {"type": "message-metadata", "messageMetadata": {"usage": {
+            "inputTokens": 5, "outputTokens": 3, "totalTokens": 8}}},
+        {"type": "finish-step"},
+        {"type": "finish", "finishReason": "other"},
+    ]  # fmt: skip
+    result = produced["chat-compatible", 6].result
+    assert result is not None and result.provider_metadata == {"response_id": "cmpl-9"}
+
+
+def test_golden_chat_nameless_tool_call(produced: dict[tuple[str, int], Produced]) -> None:
+    """A call that never gets a name is dropped; tool calls without a finish reason mean
+    "tool-calls"."""
+    assert chunks_of(produced, "chat-nameless-tool") == [
+        *START,
+        {"type": "tool-input-start", "toolCallId": "call_t", "toolName": "get_time"},
+        {"type": "tool-input-delta", "toolCallId": "call_t", "inputTextDelta": "{}"},
+        {"type": "tool-input-available", "toolCallId": "call_t", "toolName": "get_time",
+         "input": {}},
+        {"type": "finish-step"},
+        {"type": "finish", "finishReason": "tool-calls"},
+    ]  # fmt: skip
+    result = produced["chat-nameless-tool", 6].result
+    assert result is not None
+    assert (result.finish_reason, result.tool_calls) == (
+        "tool-calls",
+        [ToolCallInfo("call_t", "get_time", {})],
+    )
+
+
+# --- what is passed as the stream ---------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_complete_response_is_not_a_stream() -> None:
+    """``stream=True`` forgotten (a ChatCompletion, iterable as a pydantic model) or ``await``
+    forgotten: a TypeError saying so, instead of an empty answer."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        completion = {
+            "id": "chatcmpl-2", "object": "chat.completion", "created": 1, "model": "gpt-4o",
+            "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
+                         "message": {"role": "assistant", "content": "Hello"}}],
+        }  # fmt: skip
+        return httpx.Response(200, json=completion)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    client = openai.AsyncOpenAI(
+        api_key="test", base_url="http://test/v1", http_client=cast(Any, http)
+    )
+    request: Any = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hi"}]}
+    completion = await client.chat.completions.create(**request)
+    ctx: StreamContext[None] = StreamContext(sdk_version=6)
+    message = r"Expected the provider stream: .* \(create the response with stream=True, and await"
+    with pytest.raises(TypeError, match=message):
+        await stream_chat_completions(ctx, completion)
+    not_awaited = client.chat.completions.create(**request, stream=True)
+    try:
+        with pytest.raises(TypeError, match=message):
+            await stream_chat_completions(ctx, not_awaited)
+    finally:
+        not_awaited.close()
+
+
+def reading(stream: Any) -> Callable[[StreamContext[Any]], Awaitable[None]]:
+    async def work(ctx: StreamContext[Any]) -> None:
+        await stream_chat_completions(ctx, stream)
+
+    return work
+
+
+@pytest.mark.anyio
+async def test_a_sync_generator_is_read_and_closed() -> None:
+    """Recorded chunks from a sync generator; its synchronous ``close()`` is called."""
+    closed: list[bool] = []
+
+    def recorded() -> Iterator[dict[str, Any]]:
+        try:
+            yield from CHAT_TEXT
+        finally:
+            closed.append(True)
+
+    chunks = await transcript(reading(recorded()), message_id="msg", sdk_version=6)
+    assert chunks == [
+        *START,
+        *said("text-1", "Hello", ", world", "!"),
+        CHAT_USAGE_META,
+        *END,
+    ]
+    assert closed == [True]
+
+
+@pytest.mark.anyio
+async def test_a_failing_close_does_not_hide_the_result(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class ClosingFails(LiteLLMLikeStream):
+        async def aclose(self) -> None:
+            raise ConnectionResetError("the connection is already gone")
+
+    results: list[StreamResult] = []
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        results.append(await stream_chat_completions(ctx, ClosingFails(CHAT_REASONING)))
+
+    caplog.set_level(logging.DEBUG, logger="ai_stream")
+    chunks = await transcript(work, message_id="msg", sdk_version=6)
+    closing_fine = reading(LiteLLMLikeStream(CHAT_REASONING))
+    assert chunks == await transcript(closing_fine, message_id="msg", sdk_version=6)
+    assert results[0].finish_reason == "stop"
+    (record,) = [r for r in caplog.records if r.exc_info]
+    assert record.getMessage() == "Closing the provider stream failed"
+    assert record.levelno == logging.DEBUG
+
+
+@pytest.mark.anyio
+async def test_error_object_of_a_duck_typed_stream() -> None:
+    """LiteLLM-like attribute objects: the error object's fields are the ProviderError body."""
+    error = {"error": {"message": SECRET, "code": "rate_limited", "type": "throttling"}}
+    ctx: StreamContext[None] = StreamContext(sdk_version=6)
+    with pytest.raises(ProviderError) as info:
+        await stream_chat_completions(ctx, LiteLLMLikeStream([chat_chunk({"content": "x"}), error]))
+    assert (str(info.value), info.value.code) == (SECRET, "rate_limited")
+    assert info.value.body == error["error"]

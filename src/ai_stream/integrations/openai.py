@@ -115,9 +115,14 @@ def _source(stream: Any) -> Any:
     """The async iterable to read: the stream itself, or a plain iterable wrapped."""
     if hasattr(stream, "__aiter__"):
         return stream
+    # a complete response (stream=True forgotten) is a pydantic model: iterable, but its fields
     if isinstance(stream, Iterable) and not isinstance(stream, str | bytes | Mapping):
-        return _SyncSource(stream)
-    raise TypeError("Expected the provider stream: an (async) iterable of chunks or events.")
+        if not hasattr(stream, "model_dump"):
+            return _SyncSource(stream)
+    raise TypeError(
+        "Expected the provider stream: an (async) iterable of chunks or events "
+        "(create the response with stream=True, and await it)."
+    )
 
 
 async def _close(stream: Any) -> None:
