@@ -76,7 +76,8 @@ async def _call(tool: Tool, input: Any) -> Any:
     arguments = input if isinstance(input, dict) else {}
     if inspect.iscoroutinefunction(tool.function):
         return await tool.function(**arguments)
-    result = await anyio.to_thread.run_sync(lambda: tool.function(**arguments))  # type: ignore[misc]
+    # boxed: trio refuses a coroutine as a worker thread's result (a sync wrapper of async code)
+    (result,) = await anyio.to_thread.run_sync(lambda: (tool.function(**arguments),))  # type: ignore[misc]
     if inspect.isawaitable(result):
         result = await result
     return result
