@@ -1181,11 +1181,13 @@ async def test_result_of_stop_sequence_and_unknown_stop_reason() -> None:
     assert (bare.usage, bare.provider_metadata) == (None, {"stop_reason": "end_turn"})
 
 
-async def test_redacted_thinking_after_reasoning_the_app_wrote() -> None:
-    """The app's own open reasoning part is ended before the model's redacted thinking, so that
-    the redacted data belongs to the model's part only."""
+async def test_thinking_after_reasoning_the_app_wrote() -> None:
+    """The app's own open reasoning part is ended before the model's thinking (and redacted
+    thinking), so that the signature and the redacted data belong to the model's parts only."""
 
     async def work(ctx: StreamContext[None]) -> None:
+        await ctx.write_reasoning("Loading your files…")
+        await via_dicts(ctx, THINKING)
         await ctx.write_reasoning("Checking the policy…")
         await via_dicts(ctx, REDACTED_THINKING)
 
@@ -1193,19 +1195,29 @@ async def test_redacted_thinking_after_reasoning_the_app_wrote() -> None:
         sdk_version=6, collect=True, message_id="msg-1", id_generator=ids()
     )
     await ctx.run(work)
-    chunks = parse_sse_json(await collect_stream(ctx))
+    body = await collect_stream(ctx)
     redacted = {"anthropic": {"redactedData": REDACTED}}
-    assert chunks == [
+    assert parse_sse_json(body) == [
         *START,
-        *reasoning("reasoning-1", "Checking the policy…"),
-        {"type": "reasoning-start", "id": "reasoning-2", "providerMetadata": redacted},
-        {"type": "reasoning-delta", "id": "reasoning-2", "delta": "", "providerMetadata": redacted},
-        {"type": "reasoning-end", "id": "reasoning-2"},
-        *text("text-3", "Done."),
+        *reasoning("reasoning-1", "Loading your files…"),
+        *reasoning(
+            "reasoning-2", "The user greets me. ", "I should answer politely.", signature=SIGNATURE
+        ),
+        *text("text-3", "Hi", " there."),
+        usage(25, 50),
+        *reasoning("reasoning-4", "Checking the policy…"),
+        {"type": "reasoning-start", "id": "reasoning-5", "providerMetadata": redacted},
+        {"type": "reasoning-delta", "id": "reasoning-5", "delta": "", "providerMetadata": redacted},
+        {"type": "reasoning-end", "id": "reasoning-5"},
+        *text("text-6", "Done."),
         usage(25, 50),
         {"type": "finish-step"},
         {"type": "finish", "finishReason": "stop"},
     ]
+    (result,) = replay([{"name": "r", "body": body.decode(), "versions": ["6.0.326"]}]).values()
+    assert result["6.0.326"]["chunkErrors"] == []
+    assert ctx.record is not None
+    assert result["6.0.326"]["chat"]["messages"][-1] == ctx.record.to_ui_message("6.0.326")
 
 
 async def test_pause_turn_continued_in_the_same_message() -> None:
