@@ -331,6 +331,37 @@ def test_a_blank_final_text_is_dropped() -> None:
     assert only_user == [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}]
 
 
+def test_a_final_thinking_block_is_kept_as_it_is() -> None:
+    """An answer cut right after its (signed) thinking, sent back last: nothing to trim."""
+    history: list[dict[str, Any]] = [
+        {"id": "u1", "role": "user", "parts": [{"type": "text", "text": "Think hard."}]},
+        {
+            "id": "a1",
+            "role": "assistant",
+            "parts": [
+                {"type": "step-start"},
+                {
+                    "type": "reasoning",
+                    "text": "Let me think. ",
+                    "state": "done",
+                    "providerMetadata": {"anthropic": {"signature": "sig-9"}},
+                },
+            ],
+        },
+    ]
+
+    _, messages = to_anthropic(history)
+
+    assert messages == [
+        {"role": "user", "content": [{"type": "text", "text": "Think hard."}]},
+        {
+            "role": "assistant",
+            "content": [{"type": "thinking", "thinking": "Let me think. ", "signature": "sig-9"}],
+        },
+    ]
+    check(messages)
+
+
 def test_data_parts_become_text_through_the_callback() -> None:
     system, messages = to_anthropic(DATA_PARTS, system="Be brief.", data=data_text)
 
