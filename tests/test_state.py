@@ -52,3 +52,22 @@ async def test_concurrent_updates_lose_nothing() -> None:
         for _ in range(10):
             group.start_soon(bump)
     assert await store.get("count") == 1000
+
+
+async def test_nested_updates_from_concurrent_tools() -> None:
+    """Tools running at once count their calls under one nested path each; ``update`` creates
+    the missing levels and replaces a level that is not a mapping, like ``set``."""
+    store = StateStore({"stats": "not counted yet"})
+
+    async def tool(name: str, calls: int) -> None:
+        for _ in range(calls):
+            await store.update(f"stats.{name}.calls", lambda n: n + 1, default=0)
+            await store.update("stats.log", lambda log: [*log, name], default=[])
+            await anyio.lowlevel.checkpoint()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(tool, "search", 3)
+        group.start_soon(tool, "weather", 2)
+    snapshot = await store.snapshot()
+    assert sorted(snapshot["stats"].pop("log")) == ["search"] * 3 + ["weather"] * 2
+    assert snapshot == {"stats": {"search": {"calls": 3}, "weather": {"calls": 2}}}

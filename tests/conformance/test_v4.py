@@ -16,7 +16,7 @@ import anyio
 from ai_stream import StreamContext
 from ai_stream.testing import collect_stream
 from tests.conformance.client import NODE_DIR
-from tests.encoding.test_data_stream import v4_all_writers
+from tests.encoding.test_data_stream import v4_all_writers, v4_provider_shapes
 
 
 def replay_v4(bodies: dict[str, str]) -> dict[str, Any]:
@@ -130,3 +130,33 @@ def test_every_writer_reaches_the_ai4_client() -> None:
             "details": [{"type": "redacted", "data": "opaque"}],
         },
     }
+
+
+def test_provider_shapes_reach_the_ai4_client() -> None:
+    """Unsigned reasoning, a preliminary tool output, a titleless source with provider metadata,
+    usage without numbers: the ai 4 client builds the message without errors."""
+    result = replay_v4({"shapes": anyio.run(_body, v4_provider_shapes)})["shapes"]
+    message = result["message"]
+    search = {"state": "result", "step": 0, "toolCallId": "c1", "toolName": "search",
+              "args": {"q": "x"}, "result": {"hits": 2}}  # fmt: skip
+    source = {"sourceType": "url", "id": "s1", "url": "https://x.com/a",
+              "providerMetadata": {"openai": {"rank": 1}}}  # fmt: skip
+    assert {k: v for k, v in message.items() if k != "createdAt"} == {
+        "id": "m1",
+        "role": "assistant",
+        "content": "Found it.",
+        "parts": [
+            {"type": "step-start"},
+            {"type": "reasoning", "reasoning": "Plan.",
+             "details": [{"type": "text", "text": "Plan."}]},
+            {"type": "tool-invocation", "toolInvocation": search},
+            {"type": "step-start"},
+            {"type": "source", "source": source},
+            {"type": "text", "text": "Found it."},
+        ],
+        "reasoning": "Plan.",
+        "toolInvocations": [search],
+        "annotations": [{"usage": {"inputTokens": 3, "outputTokens": None}}],
+    }  # fmt: skip
+    assert result["errors"] == []
+    assert result["finish"]["finishReason"] == "stop"

@@ -104,3 +104,38 @@ def test_parts_without_a_v4_line_encode_to_nothing() -> None:
         )
         == b'i:{"data":"x"}\n'
     )
+
+
+async def v4_provider_shapes(ctx: StreamContext[Any]) -> None:
+    """What the provider adapters write on ai 4: OpenAI reasoning without a signature, a tool with
+    preliminary (progress) outputs, a source without a title, usage the v4 finish cannot carry."""
+    await ctx.write_reasoning("Plan.")
+    await ctx.end_reasoning(provider_metadata={"openai": {"itemId": "rs_1"}})
+    call = await ctx.begin_tool_call("search", {"q": "x"}, tool_call_id="c1")
+    await ctx.complete_tool_call(call.tool_call_id, {"progress": 50}, preliminary=True)
+    await ctx.complete_tool_call(call.tool_call_id, {"hits": 2})
+    await ctx.new_step()
+    await ctx.write_source("s1", "https://x.com/a", provider_metadata={"openai": {"rank": 1}})
+    await ctx.write_text("Found it.")
+    await ctx.finish(metadata={"usage": {"inputTokens": 3, "outputTokens": None}})
+
+
+V4_PROVIDER_LINES = [
+    'f:{"messageId":"m1"}',
+    'g:"Plan."',
+    '9:{"toolCallId":"c1","toolName":"search","args":{"q":"x"}}',
+    'a:{"toolCallId":"c1","result":{"hits":2}}',  # the preliminary output is not sent
+    'e:{"finishReason":"tool-calls","isContinued":false}',
+    'f:{"messageId":"m1"}',
+    'h:{"sourceType":"url","id":"s1","url":"https://x.com/a","providerMetadata":{"openai":{"rank":1}}}',
+    '0:"Found it."',
+    'e:{"finishReason":"stop","isContinued":false}',
+    '8:[{"usage":{"inputTokens":3,"outputTokens":null}}]',
+    'd:{"finishReason":"stop"}',  # no usage: the counts are not all numbers
+]
+
+
+async def test_provider_shapes_as_v4_lines() -> None:
+    ctx: StreamContext[None] = StreamContext(sdk_version=4, message_id="m1")
+    await ctx.run(v4_provider_shapes)
+    assert (await collect_stream(ctx)).decode().split("\n") == [*V4_PROVIDER_LINES, ""]
