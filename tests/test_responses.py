@@ -6,12 +6,22 @@ import anyio
 import httpx
 import pytest
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import StreamingResponse
+from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Message
 
-from ai_stream import StreamContext, StreamRecord, UIMessageStreamResponse
+from ai_stream import (
+    ChatRequest,
+    RequestParseError,
+    ResumableStreams,
+    StreamContext,
+    StreamRecord,
+    UIMessageStreamResponse,
+    chat_routes,
+    request_parse_error_handler,
+)
 from ai_stream.testing import parse_sse_json
 from tests.helpers import make_context, running_tasks, serve
 
@@ -218,3 +228,139 @@ async def test_uvicorn_end_to_end_with_real_sockets(anyio_backend: str) -> None:
         response = await client.post(f"{live.url}/chat")
     text = "".join(c.get("delta", "") for c in parse_sse_json(response.content))
     assert text == "".join(f"{i} " for i in range(200))
+
+
+async def test_background_task_runs_after_the_body() -> None:
+    """``background=`` (Starlette's BackgroundTask) runs once the whole body was sent."""
+    sent: list[Message] = []
+    seen_by_background: list[Message] = []
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        await ctx.write_text("Hi")
+
+    ctx = make_context(message_id="m1")
+    await ctx.run(work)
+
+    async def receive() -> Message:
+        await anyio.sleep_forever()
+        raise AssertionError
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    task = BackgroundTask(lambda: seen_by_background.append(sent[-1]))
+    await UIMessageStreamResponse(ctx, background=task)(_scope(), receive, send)
+    assert seen_by_background == [{"type": "http.response.body", "body": b"", "more_body": False}]
+    assert parse_sse_json(b"".join(m.get("body", b"") for m in sent)) == [
+        {"type": "start", "messageId": "m1"},
+        {"type": "start-step"},
+        {"type": "text-start", "id": "text-1"},
+        {"type": "text-delta", "id": "text-1", "delta": "Hi"},
+        {"type": "text-end", "id": "text-1"},
+        {"type": "finish-step"},
+        {"type": "finish", "finishReason": "stop"},
+    ]
+
+
+async def test_work_that_outlives_its_stream_is_awaited_when_the_client_leaves() -> None:
+    """The work saves after ``finish()``; the client reads the whole body and disconnects at once:
+    the response returns only when the work is done (it is not cancelled)."""
+    saved = anyio.Event()
+    sent: list[Message] = []
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        await ctx.write_text("Hi")
+        await ctx.finish()
+        await anyio.sleep(0.02)  # e.g. saving the answer
+        saved.set()
+
+    ctx = make_context(message_id="m1")
+    await ctx.run(work)
+
+    async def receive() -> Message:
+        while not (sent and sent[-1].get("more_body") is False):
+            await anyio.sleep(0.001)
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    with anyio.fail_after(5):
+        await UIMessageStreamResponse(ctx)(_scope(), receive, send)
+    assert saved.is_set()
+    body = b"".join(m.get("body", b"") for m in sent)
+    assert [c["type"] for c in parse_sse_json(body)] == [
+        "start", "start-step", "text-start", "text-delta", "text-end", "finish-step", "finish",
+    ]  # fmt: skip
+
+
+async def test_many_distinct_header_sets_keep_their_own_headers() -> None:
+    """Per-request headers (a request id each): every response carries exactly its own."""
+    for n in range(80):
+        ctx = make_context()
+        await ctx.finish()
+        sent: list[Message] = []
+
+        async def receive() -> Message:
+            await anyio.sleep_forever()
+            raise AssertionError
+
+        async def send(message: Message, sent: list[Message] = sent) -> None:
+            sent.append(message)
+
+        await UIMessageStreamResponse(ctx, headers={"x-request-id": f"req-{n}"})(
+            _scope(), receive, send
+        )
+        headers = dict(sent[0]["headers"])
+        assert headers[b"x-request-id"] == f"req-{n}".encode()
+        assert headers[b"content-type"] == b"text/event-stream"
+
+
+def bad_bodies_app() -> Starlette:
+    """chat_routes, and a FastAPI-style route relying on the registered exception handler."""
+
+    async def answer(chat: ChatRequest, request: Request) -> StreamContext[Any]:
+        raise AssertionError("not reached for a bad body")
+
+    async def strict(request: Request) -> JSONResponse:
+        chat = await ChatRequest.from_request(request)  # raises RequestParseError
+        return JSONResponse({"id": chat.id})
+
+    app = Starlette(
+        routes=[
+            *chat_routes(answer, streams=ResumableStreams()),
+            Route("/strict", strict, methods=["POST"]),
+        ]
+    )
+    app.add_exception_handler(RequestParseError, request_parse_error_handler)
+    return app
+
+
+@pytest.mark.parametrize("path", ["/api/chat", "/strict"])
+async def test_bad_bodies_get_their_json_error(path: str) -> None:
+    body = {"id": "c1", "messages": [{"id": "u1", "role": "user", "parts": [{"type": "text"}]}]}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=bad_bodies_app()), base_url="http://test"
+    ) as client:
+        response = await client.post(path, json=body)
+        not_json = await client.post(path, content=b"{}", headers={"content-type": "text/plain"})
+    assert (response.status_code, response.json()) == (
+        422,
+        {
+            "error": {
+                "type": "invalid_request",
+                "message": "Invalid chat request at messages[0].parts[0].text: Field required.",
+                "path": "messages[0].parts[0].text",
+            }
+        },
+    )
+    assert (not_json.status_code, not_json.json()) == (
+        415,
+        {
+            "error": {
+                "type": "invalid_request",
+                "message": "The request body must be JSON (content-type: application/json).",
+                "path": None,
+            }
+        },
+    )
