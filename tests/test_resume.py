@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import httpx
 import pytest
 from starlette.applications import Starlette
@@ -260,3 +261,142 @@ async def test_a_grace_period_lets_a_reload_resume_and_a_stop_save(anyio_backend
             while not records:
                 await anyio.sleep(0.01)
     assert records[0].aborted
+
+
+# --- the manager's edges ----------------------------------------------------------------------
+
+
+async def body_of(streams: ResumableStreams, stream_id: str) -> bytes:
+    return b"".join([data async for data in streams.follow(stream_id)])
+
+
+async def test_start_needs_the_running_manager() -> None:
+    """Forgetting the lifespan (or ``async with streams``) is reported at the first answer."""
+    with pytest.raises(RuntimeError, match="ResumableStreams is not running"):
+        await ResumableStreams().start("chat", StreamContext())
+
+
+async def test_a_newer_answer_stays_the_active_one() -> None:
+    """The user regenerates while the first answer still runs: when the first one ends, the
+    chat's active stream is still the newer one."""
+    gate = anyio.Event()
+
+    async def slow(ctx: StreamContext[Any]) -> None:
+        await ctx.write_text("first")
+        await gate.wait()
+
+    async def quick(ctx: StreamContext[Any]) -> None:
+        await ctx.write_text("second")
+        await anyio.sleep_forever()  # still running when the first one ends
+
+    async with ResumableStreams() as streams:
+        first_ctx: StreamContext[None] = StreamContext(message_id="m1")
+        await first_ctx.run(slow)
+        first = await streams.start("chat", first_ctx)
+        second_ctx: StreamContext[None] = StreamContext(message_id="m2")
+        await second_ctx.run(quick)
+        second = await streams.start("chat", second_ctx)
+        gate.set()
+        with anyio.fail_after(5):
+            body = await body_of(streams, first)
+        assert [c.get("delta") for c in parse_sse_json(body) if c["type"] == "text-delta"] == [
+            "first"
+        ]
+        assert await streams.active_stream("chat") == second
+        await second_ctx.abort()
+
+
+async def test_an_answer_written_before_the_handler_returns() -> None:
+    """A handler that writes a cached answer and finishes it itself (no ``run``)."""
+    async with ResumableStreams() as streams:
+        ctx: StreamContext[None] = StreamContext(message_id="m1")
+        await ctx.write_text("cached")
+        await ctx.finish()
+        stream_id = await streams.start("chat", ctx)
+        with anyio.fail_after(5):
+            body = await body_of(streams, stream_id)
+    assert parse_sse_json(body) == [
+        {"type": "start", "messageId": "m1"},
+        {"type": "start-step"},
+        {"type": "text-start", "id": "text-1"},
+        {"type": "text-delta", "id": "text-1", "delta": "cached"},
+        {"type": "text-end", "id": "text-1"},
+        {"type": "finish-step"},
+        {"type": "finish", "finishReason": "stop"},
+    ]
+
+
+class FailingStore(MemoryStreamStore):
+    """A store that loses its connection after the first append (e.g. Redis goes away)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.appends = 0
+
+    async def append(self, stream_id: str, data: bytes) -> None:
+        self.appends += 1
+        if self.appends > 1:
+            raise ConnectionError("store unreachable")
+        await super().append(stream_id, data)
+
+
+async def test_a_failing_store_is_logged_and_the_stream_ends(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def work(ctx: StreamContext[Any]) -> None:
+        for i in range(50):
+            await ctx.write_text(f"{i} ")
+            await anyio.lowlevel.checkpoint()
+
+    store = FailingStore()
+    async with ResumableStreams(store) as streams:
+        ctx: StreamContext[None] = StreamContext()
+        await ctx.run(work)
+        stream_id = await streams.start("chat", ctx)
+        with anyio.fail_after(5):
+            body = await body_of(streams, stream_id)
+            while await streams.active_stream("chat") is not None:
+                await anyio.sleep(0.001)
+    assert body.startswith(b'data: {"type":"start"')
+    assert "A resumable stream could not be stored" in caplog.text
+    assert "store unreachable" in caplog.text
+
+
+async def test_heartbeats_open_the_stream_and_stay_quiet_while_data_flows() -> None:
+    """With ``keep_alive``, a reader first gets the stream-open comment; data arriving within the
+    interval needs no keep-alive comment."""
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        for word in ("a", "b", "c"):
+            await anyio.sleep(0.01)
+            await ctx.write_text(word)
+
+    async with ResumableStreams(keep_alive=5) as streams:
+        ctx: StreamContext[None] = StreamContext(message_id="m1")
+        await ctx.run(work)
+        stream_id = await streams.start("chat", ctx)
+        with anyio.fail_after(5):
+            body = await body_of(streams, stream_id)
+    assert body.startswith(b": stream-open\n\n")
+    assert b"keep-alive" not in body
+    assert [c.get("delta") for c in parse_sse_json(body) if c["type"] == "text-delta"] == [
+        "a",
+        "b",
+        "c",
+    ]
+
+
+async def test_finishing_twice_is_harmless_and_expires_once() -> None:
+    """A stream finished twice (the producer, and a reader that closed it as abandoned) stays
+    readable until its time is up, then is gone; finishing a gone stream does nothing."""
+    store = MemoryStreamStore(ttl=0.01)
+    await store.start("chat", "s1")
+    await store.append("s1", b"data")
+    await store.finish("s1")
+    await store.finish("s1")
+    assert [d async for d in store.read("s1")] == [b"data"]
+    await anyio.sleep(0.02)
+    await store.start("chat", "s2")  # expiry runs on the next start
+    assert [d async for d in store.read("s1")] == []
+    await store.finish("s1")
+    assert await store.active_stream("chat") == "s2"
