@@ -422,6 +422,14 @@ PARTS: Turns = [
     ],
     ["Noon."],
 ]
+STREAMED_NAME: Turns = [  # a provider that streams the tool name in pieces, then the arguments
+    [
+        {0: DeltaToolCall(name="no", tool_call_id="c1")},
+        {0: DeltaToolCall(name="w")},
+        {0: DeltaToolCall(json_args="{}")},
+    ],
+    ["Noon."],
+]
 STRUCTURED: Turns = [
     [
         tool(0, "final_result", '{"city": "Oslo"}', "o1"),
@@ -516,6 +524,7 @@ SHAPES: dict[str, Shape] = {
     "invalid_and_deferred@7": Shape(run_of(INVALID_AND_DEFERRED)),
     "invalid_and_deferred@5": Shape(run_of(INVALID_AND_DEFERRED), 5),
     "parts@7": Shape(run_of(PARTS)),
+    "streamed_name@7": Shape(run_of(STREAMED_NAME)),
     "structured@7": Shape(run_of(STRUCTURED, Forecast)),
     "continued@7": Shape(continued_events),
     "approval@5": Shape(run_of(DEFERRED[:1]), 5),
@@ -661,6 +670,21 @@ def test_parts_without_text_and_native_tools(shapes: dict[str, ShapeRun]) -> Non
         *end(),
     ]
     assert run.result is not None and run.result.tool_calls == [ToolCallInfo("c1", "now", {})]
+
+
+def test_a_tool_name_streamed_in_pieces(shapes: dict[str, ShapeRun]) -> None:
+    """The input starts with the whole name ("now", not its first piece "no")."""
+    assert shapes["streamed_name@7"].chunks == [
+        *HEAD,
+        *streamed_input("c1", "now", "{}"),
+        available("c1", "now", {}),
+        output("c1", "12:00"),
+        {"type": "finish-step"},
+        {"type": "start-step"},
+        *said("text-1", "Noon."),
+        usage_of(100, 3),
+        *end(),
+    ]
 
 
 def test_structured_output(shapes: dict[str, ShapeRun]) -> None:

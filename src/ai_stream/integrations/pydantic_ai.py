@@ -112,6 +112,7 @@ class _AgentWriter:
         self.parts: dict[int, str] = {}  # part index → kind ("text", "thinking", call id)
         self.inputs: dict[str, str] = {}  # call id → streamed args text
         self.names: dict[str, str] = {}
+        self.unstarted: set[str] = set()  # started with their first arguments: names may grow
         self.announced: set[str] = set()
         self.settled: set[str] = set()
         self.responses = 0
@@ -143,16 +144,22 @@ class _AgentWriter:
             self.parts[index] = call_id
             self.names[call_id] = name
             if call_id not in self.inputs:
-                await ctx.start_tool_input(name, tool_call_id=call_id)
                 self.inputs[call_id] = ""
+                self.unstarted.add(call_id)
             args = get(part, "args")
             if args:
                 await self._input_delta(
                     call_id, args if isinstance(args, str) else json.dumps(args)
                 )
 
+    async def _start(self, call_id: str) -> None:
+        if call_id in self.unstarted:
+            self.unstarted.discard(call_id)
+            await self.ctx.start_tool_input(self.names[call_id], tool_call_id=call_id)
+
     async def _input_delta(self, call_id: str, delta: str) -> None:
         if delta:
+            await self._start(call_id)
             self.inputs[call_id] = self.inputs.get(call_id, "") + delta
             await self.ctx.stream_tool_input_delta(call_id, delta)
 
@@ -165,6 +172,9 @@ class _AgentWriter:
             await ctx.write_reasoning(delta.content_delta)
         elif kind == "tool_call":
             call_id = self.parts.get(index)
+            name = get(delta, "tool_name_delta")
+            if name and call_id in self.unstarted:  # a name streamed in pieces
+                self.names[str(call_id)] += name
             args = get(delta, "args_delta")
             if call_id not in (None, "text", "thinking") and args is not None:
                 text = args if isinstance(args, str) else json.dumps(args)
@@ -187,7 +197,9 @@ class _AgentWriter:
         self.result.tool_calls.append(ToolCallInfo(call_id, name, args))
         if call_id not in self.inputs:
             await self.ctx.begin_tool_call(name, args, tool_call_id=call_id)
-        elif get(event, "args_valid", True) is False:  # the input as the model wrote it
+            return
+        await self._start(call_id)
+        if get(event, "args_valid", True) is False:  # the input as the model wrote it
             self.settled.add(call_id)
             await fail_input(self.ctx, call_id, "Invalid tool input.", self.inputs.pop(call_id))
         else:
@@ -223,6 +235,7 @@ class _AgentWriter:
         ctx = self.ctx
         result = self.result
         for call_id, text in list(self.inputs.items()):  # inputs that never got a call event
+            await self._start(call_id)
             try:
                 await ctx.finish_tool_input(call_id, input=parse_args(text))
             except ValueError:
