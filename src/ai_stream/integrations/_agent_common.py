@@ -71,8 +71,11 @@ def add_usage(total: dict[str, int], usage: Mapping[str, int]) -> None:
 async def fail_input(
     ctx: StreamContext[Any], tool_call_id: str, error_text: str, text: str
 ) -> None:
-    """``tool-input-error``; for clients without it (ai 5.0.0–5.0.6) the raw text as the input
-    and the error as the call's output, so that the client does not take it for its own tool."""
+    """``tool-input-error``, or its fallback for clients without it (ai 5.0.0–5.0.6).
+
+    The fallback sends the raw text as the input and the error as the call's output, so that the
+    client does not take the call for a tool of its own.
+    """
     try:
         await ctx.fail_tool_input(tool_call_id, error_text, input=text)
     except UnsupportedByClientError:
