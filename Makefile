@@ -54,6 +54,14 @@ test-reliability: install
 
 test: lint typecheck pytest
 
+# The property suite (tests/property) for long: random writer programs replayed through the real
+# clients, 5000 per target by default, from a random seed (printed; AI_STREAM_FUZZ_SEED=<n>
+# replays a run). Ends with the programs run per target and the failures by signature.
+.PHONY: fuzz
+FUZZ_EXAMPLES ?= 5000
+fuzz: install
+	AI_STREAM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest -q tests/property/test_programs.py
+
 format: install
 	$(VENV)/bin/ruff format src tests bench scripts
 	$(VENV)/bin/ruff check --fix src tests bench scripts

@@ -59,8 +59,19 @@ def test_closing_frames_end_open_parts() -> None:
         b'data: {"type":"text-delta","id":"t1","delta":"par'
     )
     assert closing_frames(body) == (
-        b'\n\ndata: {"type": "text-end", "id": "t1"}\n\ndata: {"type":"abort"}\n\ndata: [DONE]\n\n'
+        b'\n\ndata: {"type":"text-end","id":"t1"}\n\ndata: {"type":"abort"}\n\ndata: [DONE]\n\n'
     )
+
+
+@pytest.mark.parametrize(("sdk", "closes"), [(6, False), (7, False), ("7.0.79", True), (4, None)])
+def test_closing_frames_follow_the_target(sdk: int | str, closes: bool | None) -> None:
+    """A part open at finish-step is still open only where every release keeps it (7.0.79+)."""
+    body = b'data: {"type":"text-start","id":"t"}\n\ndata: {"type":"finish-step"}\n\n'
+    closing = closing_frames(body, sdk)
+    if closes is None:  # ai 4: a data stream, nothing to add
+        assert closing == b""
+    else:
+        assert (b'"text-end"' in closing) is closes and closing.endswith(b"data: [DONE]\n\n")
 
 
 GATES: dict[str, anyio.Event] = {}

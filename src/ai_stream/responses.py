@@ -1,10 +1,15 @@
 """``UIMessageStreamResponse``: serve a :class:`~ai_stream.StreamContext` from Starlette/FastAPI.
 
-The response hosts three sibling tasks in one task group, following Starlette's
-``StreamingResponse``: the work given to :meth:`StreamContext.run`, the drain that sends the body,
-and a listener for ``http.disconnect``. When the client goes away the listener cancels the group:
-the work task is cancelled, nothing more is written, and the context still finalises its record
-as aborted and calls ``on_finish`` — so a partial answer can be saved.
+The response runs three things at once, following Starlette's ``StreamingResponse``: the work
+given to :meth:`StreamContext.run`, the drain that sends the body, and a listener for
+``http.disconnect``. When the client goes away the listener stops the drain and tells the context,
+which cancels the work: nothing more is written, and the context still finalises its record as
+aborted and calls ``on_finish`` — so a partial answer can be saved. The response returns once the
+work has ended too.
+
+On asyncio the work and the listener are two bare tasks beside the drain, which runs in the
+response's own task (an anyio task group costs ~4 KB per child, most of the memory of an idle
+stream); on other backends they run in an anyio task group.
 
 Divergences from ``StreamingResponse``, on purpose: the disconnect listener runs on every ASGI
 spec version (Starlette drops it for spec ≥ 2.4 and only notices a gone client at the next
@@ -14,6 +19,7 @@ header is left out on HTTP/2 and HTTP/3, where it is forbidden.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ai_stream._outbox import running_trio
 from ai_stream.encoding.sse import UI_MESSAGE_STREAM_HEADERS
 from ai_stream.exceptions import RequestParseError
 from ai_stream.protocol.messages import ChatRequest
@@ -72,7 +79,17 @@ class UIMessageStreamResponse(Response):
         self.keep_alive = keep_alive
         self.status_code = status_code
         self.background = background
-        self.init_headers({**context.response_headers, **(headers or {})})
+        merged = context.response_headers
+        if headers:
+            merged.update(headers)
+        key = tuple(merged.items())
+        raw = _RAW_HEADERS.get(key)
+        if raw is None:
+            self.init_headers(merged)
+            if len(_RAW_HEADERS) < 64:
+                _RAW_HEADERS[key] = self.raw_headers
+        else:
+            self.raw_headers = list(raw)  # the tuples are immutable; the list is the response's
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Send the response over ASGI."""
@@ -86,6 +103,10 @@ class UIMessageStreamResponse(Response):
             supervise=context.claim_work(),
             on_disconnect=context.disconnect,
         )
+
+
+_RAW_HEADERS: dict[tuple[tuple[str, str], ...], list[tuple[bytes, bytes]]] = {}
+"""Encoded response headers by their ``(name, value)`` pairs (most responses share them)."""
 
 
 async def _serve(
@@ -102,24 +123,20 @@ async def _serve(
     headers = response.raw_headers
     if scope.get("http_version") in ("2", "3"):
         headers = [(k, v) for k, v in headers if k != b"connection"]
-    try:
-        async with anyio.create_task_group() as group:
-            listener = anyio.CancelScope()
+    drain = anyio.CancelScope()
 
-            async def client_gone() -> None:
-                if on_disconnect is not None:
-                    on_disconnect()
-                group.cancel_scope.cancel()
+    def client_gone() -> None:
+        if on_disconnect is not None:
+            on_disconnect()
+        drain.cancel()
 
-            async def listen_for_disconnect() -> None:
-                with listener:
-                    while (await receive())["type"] != "http.disconnect":
-                        pass
-                    await client_gone()
+    async def listen_for_disconnect() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        client_gone()
 
-            group.start_soon(listen_for_disconnect)
-            if supervise is not None:
-                group.start_soon(supervise)
+    async def send_body() -> None:
+        with drain:
             try:
                 start = {"type": "http.response.start", "status": response.status_code}
                 await send({**start, "headers": headers})
@@ -127,13 +144,65 @@ async def _serve(
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
             except OSError:  # ASGI ≥ 2.4 servers raise it when the client is gone
-                await client_gone()
-            listener.cancel()
+                client_gone()
+
+    try:
+        if running_trio():
+            async with anyio.create_task_group() as group:
+                group.start_soon(listen_for_disconnect)
+                work_ended = anyio.Event()
+                if supervise is not None:
+                    group.start_soon(_then_set, supervise, work_ended)
+                else:
+                    work_ended.set()
+                await send_body()
+                await work_ended.wait()  # the work ends on its own once the stream ended
+                group.cancel_scope.cancel()
+        else:
+            await _host_on_asyncio(send_body, listen_for_disconnect, supervise)
     finally:
         with anyio.CancelScope(shield=True):
             await body.aclose()
     if response.background is not None:
         await response.background()
+
+
+async def _then_set(work: Callable[[], Coroutine[Any, Any, None]], done: anyio.Event) -> None:
+    try:
+        await work()
+    finally:
+        done.set()
+
+
+async def _host_on_asyncio(
+    send_body: Callable[[], Awaitable[None]],
+    listen: Callable[[], Coroutine[Any, Any, None]],
+    supervise: Callable[[], Coroutine[Any, Any, None]] | None,
+) -> None:
+    """Run ``send_body`` here, ``listen`` and ``supervise`` in bare tasks beside it.
+
+    Structured like a task group: the children never outlive this call, the listener is stopped
+    once the body is sent and the work has ended, cancelling this call cancels both children, and
+    an exception of a child (other than its cancellation) is raised here.
+    """
+    loop = asyncio.get_running_loop()
+    listener = loop.create_task(listen())
+    work = loop.create_task(supervise()) if supervise is not None else None
+    children = [listener] if work is None else [listener, work]
+    try:
+        await send_body()
+        if work is not None:
+            await asyncio.wait((work, listener), return_when=asyncio.FIRST_COMPLETED)
+            if listener.done() and not work.done():  # the client left after the body: ok
+                await asyncio.wait((work,))
+    finally:
+        for child in children:
+            child.cancel()
+        with anyio.CancelScope(shield=True):
+            await asyncio.wait(children)
+    for child in children:
+        if not child.cancelled() and child.exception() is not None:
+            raise child.exception()  # type: ignore[misc]
 
 
 class FollowStreamResponse(Response):

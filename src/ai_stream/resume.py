@@ -21,6 +21,7 @@ open, sends ``abort`` and ``[DONE]``, and the chat has no active stream any more
 
 from __future__ import annotations
 
+import heapq
 import json
 import logging
 import math
@@ -31,7 +32,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 
-from ai_stream.encoding.sse import DONE_FRAME, KEEP_ALIVE_FRAME, STREAM_OPEN_FRAME
+from ai_stream.encoding.sse import DONE_FRAME, KEEP_ALIVE_FRAME, STREAM_OPEN_FRAME, SSEEncoder
+from ai_stream.protocol.versions import ClientTarget, SdkVersion
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Coroutine
@@ -109,11 +111,17 @@ class MemoryStreamStore:
         self.ttl = ttl
         self._streams: dict[str, _MemoryEntry] = {}
         self._active: dict[str, str] = {}
+        self._expiry: list[tuple[float, str]] = []  # a heap of (expires_at, stream id)
 
     def _expire(self) -> None:
+        """Drop the finished streams whose time is up (O(log n) each, however many there are)."""
         now = anyio.current_time()
-        for stream_id in [s for s, e in self._streams.items() if e.expires_at <= now]:
-            del self._streams[stream_id]
+        expiry = self._expiry
+        while expiry and expiry[0][0] <= now:
+            _, stream_id = heapq.heappop(expiry)
+            entry = self._streams.get(stream_id)
+            if entry is not None and entry.expires_at <= now:
+                del self._streams[stream_id]
 
     def _notify(self, entry: _MemoryEntry) -> None:
         entry.changed.set()
@@ -138,6 +146,7 @@ class MemoryStreamStore:
             return
         entry.done = True
         entry.expires_at = anyio.current_time() + self.ttl
+        heapq.heappush(self._expiry, (entry.expires_at, stream_id))
         if self._active.get(entry.chat_id) == stream_id:
             del self._active[entry.chat_id]
         self._notify(entry)
@@ -175,13 +184,23 @@ class MemoryStreamStore:
         """Producers live in this process: nothing to renew."""
 
 
-def closing_frames(body: bytes) -> bytes:
+def closing_frames(body: bytes, sdk_version: SdkVersion | ClientTarget = 6) -> bytes:
     """The frames that cleanly end a stream cut after ``body``.
 
     Ends the text and reasoning parts ``body`` left open, then sends ``abort`` and ``[DONE]``;
     an unterminated last event is dropped by the client anyway, so it is completed with a blank
-    line first.
+    line first. Parts open at a ``finish-step`` count as closed where some release of the target
+    forgets them there (as the stream's writer did). An ai 4 data stream has no parts to close and
+    no terminator: nothing is added.
+
+    Args:
+        body: The stream so far.
+        sdk_version: The client the stream was written for.
     """
+    target = ClientTarget.parse(sdk_version)
+    if target.major < 5:
+        return b""
+    forgets = not target.always("finish_step_keeps_parts")
     opened: dict[str, str] = {}
     prefix = b"" if body.endswith(b"\n\n") or not body else b"\n\n"
     for line in body.split(b"\n"):
@@ -196,13 +215,24 @@ def closing_frames(body: bytes) -> bytes:
             opened[chunk.get("id", "")] = kind[:-6]
         elif kind in ("text-end", "reasoning-end"):
             opened.pop(chunk.get("id", ""), None)
-        elif kind == "finish-step":  # ai 5/6 clients forget open parts here
+        elif kind == "finish-step" and forgets:
             opened.clear()
+    encode = SSEEncoder.encode
     frames = [
-        b"data: " + json.dumps({"type": f"{family}-end", "id": part_id}).encode() + b"\n\n"
-        for part_id, family in opened.items()
+        encode({"type": f"{family}-end", "id": part_id}) for part_id, family in opened.items()
     ]
-    return prefix + b"".join(frames) + b'data: {"type":"abort"}\n\n' + DONE_FRAME
+    return prefix + b"".join(frames) + encode({"type": "abort"}) + DONE_FRAME
+
+
+def _target_key(target: ClientTarget) -> str:
+    return str(target.major) if target.release is None else ".".join(map(str, target.release))
+
+
+def _stream_target(stream_id: str) -> ClientTarget:
+    try:
+        return ClientTarget.parse(stream_id.rsplit(":", 1)[1])
+    except (IndexError, ValueError):
+        return ClientTarget.parse(6)
 
 
 class ResumableStreams:
@@ -268,7 +298,8 @@ class ResumableStreams:
                 "ResumableStreams is not running: use it as the app's lifespan or enter "
                 "'async with streams:' first."
             )
-        stream_id = f"{chat_id}:{secrets.token_hex(8)}"
+        # the id carries the target, so that any worker can close the stream for its client
+        stream_id = f"{chat_id}:{secrets.token_hex(8)}:{_target_key(context.target)}"
         await self.store.start(chat_id, stream_id)
         scope = anyio.CancelScope()
         self._scopes[stream_id] = scope
@@ -296,7 +327,7 @@ class ResumableStreams:
             with anyio.CancelScope(shield=True):
                 await body.aclose()
                 if scope.cancelled_caught or scope.cancel_called:
-                    await store.append(stream_id, closing_frames(b""))
+                    await store.append(stream_id, closing_frames(b"", context.target))
                 await store.finish(stream_id)
                 self._scopes.pop(stream_id, None)
 
@@ -328,7 +359,7 @@ class ResumableStreams:
                     elif self.keep_alive is not None:
                         yield KEEP_ALIVE_FRAME
             except ProducerLostError:
-                closing = closing_frames(b"".join(relayed))
+                closing = closing_frames(b"".join(relayed), _stream_target(stream_id))
                 if await self.store.claim_abandoned(stream_id):
                     await self.store.append(stream_id, closing)
                     await self.store.finish(stream_id)

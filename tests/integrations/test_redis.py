@@ -215,7 +215,8 @@ async def test_readers_close_an_abandoned_stream_once(redis_url: str) -> None:
     late = b"".join([data async for data in stores[0].read("s1")])  # the claimer's closing
     assert bodies == [late, late]
     message = read_ui_message(parse_sse_json(late))
-    assert message is not None and message["parts"][-1] == {"type": "text", "text": "Hel", "state": "done"}
+    assert message is not None
+    assert message["parts"][-1] == {"type": "text", "text": "Hel", "state": "done"}
     assert parse_sse_json(late)[-1] == {"type": "abort"}
     assert await stores[0].active_stream("chat") is None
     for store in stores:

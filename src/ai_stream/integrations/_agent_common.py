@@ -33,7 +33,7 @@ def get(obj: Any, key: str, default: Any = None) -> Any:
 
 def knows_tool(ctx: StreamContext[Any], tool_call_id: str) -> bool:
     """Whether the context knows the call (announced in this stream or the continued message)."""
-    return tool_call_id in ctx._lifecycle.tools
+    return ctx.tool_call_state(tool_call_id) is not None
 
 
 def parse_args(text: str) -> Any:

@@ -9,10 +9,10 @@
 // logic: framing, JSON parsing, schema validation, message assembly and the
 // chat state machine all run inside the installed release.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   HERE,
   INSTALLED,
@@ -32,8 +32,8 @@ const API = 'http://test/api/chat';
 const DEFAULT_TIMEOUT_MS = 5000;
 const SETTLE_GRACE_MS = 100;
 
+// stdout carries JSON only, also when another script (replay_server.mjs) imports this module.
 routeConsoleToStderr();
-logUnhandled('replay', { exceptions: true });
 
 // ---------------------------------------------------------------------------
 // Early ai 5.0.x releases (e.g. 5.0.0) do not export `uiMessageChunkSchema`,
@@ -64,7 +64,8 @@ register('data:text/javascript,' + encodeURIComponent(HOOK_SOURCE), import.meta.
 // and read runs need.
 const releaseCache = new Map();
 
-function loadRelease(version) {
+/** Load an installed ai >= 5 release with what the chunk, read and chat runs need (cached). */
+export function loadRelease(version) {
   if (!releaseCache.has(version)) {
     releaseCache.set(version, doLoadRelease(version));
   }
@@ -109,6 +110,12 @@ async function doLoadRelease(version) {
 // helpers
 
 const encoder = new TextEncoder();
+
+/** The body bytes of a case: `bodyBase64` (exact bytes) when given, else `body` as UTF-8. */
+export function caseBytes(c) {
+  if (typeof c.bodyBase64 === 'string') return new Uint8Array(Buffer.from(c.bodyBase64, 'base64'));
+  return encoder.encode(typeof c.body === 'string' ? c.body : '');
+}
 
 function errorName(err) {
   return err instanceof Error ? err.name : typeof err;
@@ -289,7 +296,8 @@ async function runChat(release, bytes, c, timeoutMs) {
   return out;
 }
 
-async function runCaseVersion(c, version, defaultTimeoutMs) {
+/** Replay one case through one release: {chunks, chunkErrors, read, chat} (see README.md). */
+export async function runCaseVersion(c, version, defaultTimeoutMs = DEFAULT_TIMEOUT_MS) {
   const timeoutMs = Number.isFinite(c.timeoutMs) ? c.timeoutMs : defaultTimeoutMs;
   let release;
   try {
@@ -303,7 +311,7 @@ async function runCaseVersion(c, version, defaultTimeoutMs) {
       chat: { ...emptyChatResult(), status: 'exception', error: msg, exception: msg },
     };
   }
-  const bytes = encoder.encode(typeof c.body === 'string' ? c.body : '');
+  const bytes = caseBytes(c);
   const { chunks, chunkErrors } = await runChunks(release, bytes, c, timeoutMs);
   const read = await runRead(release, bytes, c, timeoutMs);
   const chat = await runChat(release, bytes, c, timeoutMs);
@@ -312,8 +320,8 @@ async function runCaseVersion(c, version, defaultTimeoutMs) {
 
 // ---------------------------------------------------------------------------
 
-async function main() {
-  const input = JSON.parse(await readStdin());
+/** Replay a batch `{cases, timeoutMs?}`: {"<case name>": {"<version>": RESULT}}. */
+export async function replayCases(input) {
   const cases = Array.isArray(input.cases) ? input.cases : [];
   const defaultTimeoutMs = Number.isFinite(input.timeoutMs) ? input.timeoutMs : DEFAULT_TIMEOUT_MS;
   const results = {};
@@ -330,10 +338,19 @@ async function main() {
     }
     results[name] = perVersion;
   }
-  await emitJson({ results }, 0);
+  return results;
 }
 
-main().catch((err) => {
-  console.error('[replay] fatal:', err);
-  process.exit(2);
-});
+async function main() {
+  logUnhandled('replay', { exceptions: true });
+  const input = JSON.parse(await readStdin());
+  await emitJson({ results: await replayCases(input) }, 0);
+}
+
+// Run only as a script (`node replay.mjs`), not when imported (replay_server.mjs).
+if (process.argv[1] != null && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    console.error('[replay] fatal:', err);
+    process.exit(2);
+  });
+}

@@ -9,6 +9,9 @@
 //
 // See README.md ("replay_v4.mjs") for the contract.
 
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
 import {
   bodyStream,
   emitJson,
@@ -21,8 +24,8 @@ import {
   withTimeout,
 } from './harness_common.mjs';
 
+// stdout carries JSON only, also when another script (replay_server.mjs) imports this module.
 routeConsoleToStderr();
-logUnhandled('replay_v4');
 
 const API = 'http://test/api/chat';
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -47,13 +50,19 @@ function emptyResult(errors = []) {
   };
 }
 
+/** The body bytes of a case: `bodyBase64` (exact bytes) when given, else `body` as UTF-8. */
+function caseBytes(c) {
+  if (typeof c.bodyBase64 === 'string') return new Uint8Array(Buffer.from(c.bodyBase64, 'base64'));
+  return encoder.encode(typeof c.body === 'string' ? c.body : '');
+}
+
 async function runCase(ui, c, defaultTimeoutMs) {
   const out = emptyResult();
   const timeoutMs = Number.isFinite(c.timeoutMs) ? c.timeoutMs : defaultTimeoutMs;
   const keepRevisionId = c.keepRevisionId === true;
   const clean = (m) => plain(keepRevisionId ? m : stripRevisionId(m));
   const status = Number.isInteger(c.status) ? c.status : 200;
-  const bytes = encoder.encode(typeof c.body === 'string' ? c.body : '');
+  const bytes = caseBytes(c);
   const history = Array.isArray(c.messages) ? structuredClone(c.messages) : [{ id: 'user-1', role: 'user', content: 'hi', parts: [{ type: 'text', text: 'hi' }] }];
   const lastMessage = history[history.length - 1];
   const toolResults = c.toolResults && typeof c.toolResults === 'object' ? c.toolResults : {};
@@ -116,8 +125,8 @@ async function runCase(ui, c, defaultTimeoutMs) {
   return out;
 }
 
-async function main() {
-  const input = JSON.parse(await readStdin());
+/** Replay a batch `{cases, timeoutMs?}` through the ai 4 client: {"<case name>": RESULT}. */
+export async function replayCasesV4(input) {
   const ui = await import('@ai-sdk/ui-utils');
   const cases = Array.isArray(input.cases) ? input.cases : [];
   const defaultTimeoutMs = Number.isFinite(input.timeoutMs) ? input.timeoutMs : DEFAULT_TIMEOUT_MS;
@@ -133,10 +142,19 @@ async function main() {
       }
     }
   });
-  await emitJson({ results }, 0);
+  return results;
 }
 
-main().catch((err) => {
-  console.error('[replay_v4] fatal:', err);
-  process.exit(2);
-});
+async function main() {
+  logUnhandled('replay_v4');
+  const input = JSON.parse(await readStdin());
+  await emitJson({ results: await replayCasesV4(input) }, 0);
+}
+
+// Run only as a script (`node replay_v4.mjs`), not when imported (replay_server.mjs).
+if (process.argv[1] != null && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    console.error('[replay_v4] fatal:', err);
+    process.exit(2);
+  });
+}
