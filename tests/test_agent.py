@@ -23,8 +23,7 @@ from ai_stream import (
     UIMessage,
     UIMessageStreamResponse,
 )
-from ai_stream.agent import ModelCall, Tool, run_agent
-from ai_stream.integrations._common import StreamResult, ToolCallInfo
+from ai_stream.agent import ModelCall, StreamResult, Tool, ToolCallInfo, run_agent
 from ai_stream.testing import collect_stream, parse_sse_json
 from tests.conformance.client import NODE_DIR
 from tests.helpers import counter_ids, serve

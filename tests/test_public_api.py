@@ -51,9 +51,9 @@ LAYERS = {
     "ai_stream.responses": 5,
     "ai_stream.django": 5,
     "ai_stream.flask": 5,
-    "ai_stream.integrations": 6,
     "ai_stream.agent": 6,
-    "ai_stream.testing": 7,
+    "ai_stream.integrations": 7,
+    "ai_stream.testing": 8,
 }
 
 

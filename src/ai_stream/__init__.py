@@ -16,6 +16,8 @@ from ai_stream.exceptions import AIStreamError as AIStreamError
 from ai_stream.exceptions import ApprovalVerificationError as ApprovalVerificationError
 from ai_stream.exceptions import ChunkParseError as ChunkParseError
 from ai_stream.exceptions import ClientDisconnectedError as ClientDisconnectedError
+from ai_stream.exceptions import ProducerLostError as ProducerLostError
+from ai_stream.exceptions import ProviderError as ProviderError
 from ai_stream.exceptions import RequestParseError as RequestParseError
 from ai_stream.exceptions import StreamClosedError as StreamClosedError
 from ai_stream.exceptions import StreamStateError as StreamStateError
@@ -165,6 +167,8 @@ __all__ = (
     "MemoryStreamStore",
     "MessageMetadataChunk",
     "PROTOCOL_FINISH_REASONS",
+    "ProducerLostError",
+    "ProviderError",
     "ProviderMetadata",
     "ReasoningDeltaChunk",
     "ReasoningDeltaEvent",

@@ -166,7 +166,7 @@ class Outbox:
         """Queue the terminator: the reader ends after what is queued."""
         if self.run_kind is not None:
             self._end_run()
-        if not self.gone:
+        if not self.gone and self._encoder.terminator:  # the data stream (ai 4) has none
             self._frames.append(self._encoder.terminator)
         self.closed = True
         self._wake_reader()

@@ -30,13 +30,12 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from ai_stream.exceptions import StreamStateError
-from ai_stream.integrations._common import StreamResult, ToolCallInfo
 from ai_stream.protocol.messages import UIMessage
 
 if TYPE_CHECKING:
@@ -44,6 +43,37 @@ if TYPE_CHECKING:
     from ai_stream.protocol.messages import ChatRequest
 
 __all__ = ("ModelCall", "StreamResult", "Tool", "ToolCallInfo", "run_agent")
+
+
+@dataclass(frozen=True)
+class ToolCallInfo:
+    """A tool call the model made during the stream (as written to the context)."""
+
+    tool_call_id: str
+    tool_name: str
+    input: Any
+    provider_executed: bool = False
+
+
+@dataclass
+class StreamResult:
+    """What an adapter returns when the provider stream ends.
+
+    Attributes:
+        finish_reason: The protocol finish reason (``stop``, ``tool-calls``, ``length`` …), or
+            ``None`` if the provider sent none.
+        usage: Token usage in the documented shape ``{"inputTokens", "outputTokens",
+            "totalTokens", ...}``, or ``None``.
+        tool_calls: The client- or server-side tool calls the model requested, in order, that
+            the provider did not execute itself (run them, then call the model again).
+        provider_metadata: Provider-specific extras (e.g. the response id).
+    """
+
+    finish_reason: str | None = None
+    usage: dict[str, Any] | None = None
+    tool_calls: list[ToolCallInfo] = field(default_factory=list)
+    provider_metadata: dict[str, Any] = field(default_factory=dict)
+
 
 ModelCall = Callable[["StreamContext[Any]", list[UIMessage]], Awaitable[StreamResult]]
 """Streams one model response for the history into the context; returns its result."""

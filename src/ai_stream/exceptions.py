@@ -9,13 +9,21 @@ describes the kind of mistake, so ``except RuntimeError`` / ``except ValueError`
     │       └── ClientDisconnectedError          the client went away; nothing more can be written
     ├── UnsupportedByClientError (ValueError)    the target client release cannot take this chunk
     ├── ChunkParseError (ValueError)             bytes or JSON that are not a valid UI message chunk
-    └── UIMessageStreamError (RuntimeError)      the client would throw while applying a chunk
+    ├── UIMessageStreamError (RuntimeError)      the client would throw while applying a chunk
+    ├── RequestParseError (ValueError)           a request body the hooks' server cannot use (4xx)
+    ├── ApprovalVerificationError (ValueError)   an approval decision that does not verify
+    ├── ProviderError (RuntimeError)             a provider or agent framework failed mid-stream
+    └── ProducerLostError (RuntimeError)         a resumable stream's producer died unfinished
 
-Messages are fixed and explain what to do; they never contain data from the stream. The exception is
-:class:`UIMessageStreamError`, which repeats the client's own message (with the chunk's id).
+Messages are fixed and explain what to do; they never contain data from the stream. The exceptions
+are :class:`UIMessageStreamError`, which repeats the client's own message (with the chunk's id),
+and :class:`ProviderError`, which carries the provider's message: it stays on the server
+(``StreamContext.run`` logs it and sends the client the masked ``on_error`` text).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 __all__ = (
     "AIStreamError",
@@ -23,6 +31,8 @@ __all__ = (
     "RequestParseError",
     "ChunkParseError",
     "ClientDisconnectedError",
+    "ProducerLostError",
+    "ProviderError",
     "StreamClosedError",
     "StreamStateError",
     "UIMessageStreamError",
@@ -142,3 +152,44 @@ class ApprovalVerificationError(AIStreamError, ValueError):
     def __init__(self, message: str, *, tool_call_id: str = "") -> None:
         super().__init__(message)
         self.tool_call_id = tool_call_id
+
+
+class ProviderError(AIStreamError, RuntimeError):
+    """A model provider or agent framework reported an error inside its stream.
+
+    Raised by the integrations (an ``error`` event, a failed response). The message is the
+    provider's and may hold details meant for the server only: ``StreamContext.run`` logs the
+    exception and sends the client the masked ``on_error`` text.
+
+    Attributes:
+        provider: Who reported it (``"openai"``, ``"anthropic"``, ...).
+        code: The provider's error code or type (``"rate_limited"``, ``"overloaded_error"``), or
+            ``None``.
+        body: The provider's error object as plain JSON data, or ``None``.
+    """
+
+    def __init__(
+        self, message: str, *, provider: str, code: str | None = None, body: Any = None
+    ) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.code = code
+        self.body = body
+
+
+class ProducerLostError(AIStreamError, RuntimeError):
+    """A resumable stream's producer stopped (its lease expired) before the stream finished.
+
+    Raised by ``StreamStore.read``; ``ResumableStreams`` then ends the resumed body with an
+    ``abort`` so that the client stops waiting.
+
+    Attributes:
+        stream_id: The stream whose producer is gone.
+    """
+
+    def __init__(self, stream_id: str) -> None:
+        super().__init__(
+            "The producer of this stream stopped before finishing it (its worker died or lost "
+            "the store); the stream cannot be resumed further."
+        )
+        self.stream_id = stream_id

@@ -152,7 +152,10 @@ class StreamRecord:
         return self._finish_reason
 
     def to_ui_message(self, sdk_version: SdkVersion | ClientTarget | None = None) -> dict[str, Any]:
-        """Return the assistant ``UIMessage`` the client built from this stream (a copy).
+        """Return the assistant ``UIMessage`` as ``useChat`` shows it after this stream (a copy).
+
+        A ``step-start`` that nothing was published after is left out, as the client leaves it
+        out of its messages (only ``onFinish`` of the TypeScript server sees it).
 
         Args:
             sdk_version: The client release whose ``useChat`` built it; by default the
@@ -160,7 +163,7 @@ class StreamRecord:
                 differ in details: e.g. reasoning parts carry their ``id`` only in newer ones.
         """
         if sdk_version is None or ClientTarget.parse(sdk_version) == self._target:
-            return self._reducer.message
+            return self._reducer.shown
         reducer = UIMessageReducer(
             sdk_version, message=self._base_message, message_id=self.message_id, mode="chat"
         )
@@ -169,7 +172,7 @@ class StreamRecord:
                 reducer.apply({"type": entry.kind, "id": entry.id, "delta": "".join(entry.deltas)})
             else:
                 reducer.apply(entry)
-        return reducer.message
+        return reducer.shown
 
     @property
     def text(self) -> str:

@@ -187,7 +187,12 @@ class UIMessageReducer:
         self._stopped = False
         self._finish_reason: str | None = None
         self._written = False
+        self._writes = 0
         self._pending_step_starts = 0
+        # The chat's last message id: the first publication of a message with another id pushes
+        # it (the chat then holds the very object); one with the same id replaces it by a copy.
+        self._continued_id: object = UNDEFINED
+        self._pushed = False
         self._active_text: dict[str, dict[str, Any]] = {}
         self._active_reasoning: dict[str, dict[str, Any]] = {}
         self._partial: dict[str, _PartialToolCall] = {}
@@ -204,6 +209,7 @@ class UIMessageReducer:
             self._message: dict[str, Any] = copy.deepcopy(dict(message))
             if not isinstance(self._message.get("parts"), list):
                 raise ValueError("The message to continue needs a 'parts' list.")
+            self._continued_id = self._message.get("id")
             self._index_parts()
             if self._b.partial_input_hydration:
                 self._hydrate_partial_tool_calls()
@@ -258,17 +264,30 @@ class UIMessageReducer:
     def snapshot(self) -> dict[str, Any] | None:
         """The last message the client published, or ``None`` if none was published yet.
 
-        ``readUIMessageStream`` yielded it, ``useChat`` rendered it. It differs from
+        ``readUIMessageStream`` yielded it (a copy made at the time). It differs from
         :attr:`message` only by trailing ``step-start`` parts: ``start-step`` is the one chunk that
         changes the message without publishing it.
         """
-        if not self._written:
-            return None
+        return self._published(keep_pending=False) if self._written else None
+
+    @property
+    def shown(self) -> dict[str, Any]:
+        """The message ``useChat`` holds after these chunks (a copy).
+
+        The chat stores the message object itself at its first publication (``pushMessage``)
+        and a copy at each later one (``replaceMessage``), so a trailing ``step-start`` shows
+        while the message was published once, and not after later publications. A continued
+        message is replaced from the first publication on. Before any publication: the message
+        without its ``step-start`` parts so far.
+        """
+        return self._published(keep_pending=self._pushed and self._writes == 1)
+
+    def _published(self, *, keep_pending: bool) -> dict[str, Any]:
         self._join_pieces()
-        snapshot = copy.deepcopy(self._message)
-        if self._pending_step_starts:
-            del snapshot["parts"][-self._pending_step_starts :]
-        return snapshot
+        message = copy.deepcopy(self._message)
+        if self._pending_step_starts and not keep_pending:
+            del message["parts"][-self._pending_step_starts :]
+        return message
 
     @property
     def finish_reason(self) -> str | None:
@@ -314,6 +333,9 @@ class UIMessageReducer:
     def _write(self) -> None:
         self._written = True
         self._pending_step_starts = 0
+        if self._writes == 0:
+            self._pushed = self._message.get("id") != self._continued_id
+        self._writes += 1
 
     def _apply(self, chunk: Mapping[str, Any]) -> None:
         b = self._b

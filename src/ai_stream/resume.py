@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import anyio
 
 from ai_stream.encoding.sse import DONE_FRAME, KEEP_ALIVE_FRAME, STREAM_OPEN_FRAME, SSEEncoder
+from ai_stream.exceptions import ProducerLostError
 from ai_stream.protocol.versions import ClientTarget, SdkVersion
 
 if TYPE_CHECKING:
@@ -49,10 +50,6 @@ __all__ = (
 )
 
 logger = logging.getLogger("ai_stream")
-
-
-class ProducerLostError(Exception):
-    """Raised by :meth:`StreamStore.read` when the stream's producer stopped without finishing."""
 
 
 class StreamStore(Protocol):

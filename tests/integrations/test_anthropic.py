@@ -18,8 +18,8 @@ import anyio.lowlevel
 import pytest
 
 from ai_stream import StreamContext
+from ai_stream.agent import StreamResult, ToolCallInfo
 from ai_stream.convert import to_anthropic
-from ai_stream.integrations._common import StreamResult, ToolCallInfo
 from ai_stream.integrations.anthropic import ProviderError, stream_messages
 from ai_stream.testing import collect_stream, parse_sse, parse_sse_json
 from tests.conformance.client import FIRST_AND_LATEST, replay
@@ -1014,8 +1014,8 @@ async def test_error_event_raises_provider_error(runner: str) -> None:
     ctx: StreamContext[None] = StreamContext(collect=True)
     with pytest.raises(ProviderError) as info:
         await RUNNERS[runner](ctx, PROVIDER_ERROR)
-    assert info.value.error_type == "overloaded_error"
-    assert info.value.message == "Overloaded: secret-node-7"
+    assert (info.value.provider, info.value.code) == ("anthropic", "overloaded_error")
+    assert str(info.value) == "Anthropic stream error (overloaded_error): Overloaded: secret-node-7"
     if runner == "sdk":
         assert isinstance(info.value.__cause__, anthropic.APIStatusError)
 

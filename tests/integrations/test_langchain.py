@@ -38,7 +38,7 @@ from langgraph.types import Command, RetryPolicy, interrupt
 from pydantic import BaseModel
 
 from ai_stream import ChatRequest, StreamContext
-from ai_stream.integrations._common import StreamResult, ToolCallInfo
+from ai_stream.agent import StreamResult, ToolCallInfo
 from ai_stream.integrations.langchain import (
     approval_resume,
     hitl_resume,

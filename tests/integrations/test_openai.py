@@ -19,7 +19,7 @@ import openai
 import pytest
 
 from ai_stream import StreamContext
-from ai_stream.integrations._common import StreamResult, ToolCallInfo
+from ai_stream.agent import StreamResult, ToolCallInfo
 from ai_stream.integrations.openai import (
     ProviderError,
     stream_chat_completions,

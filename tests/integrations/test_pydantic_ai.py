@@ -36,7 +36,7 @@ from pydantic_ai.models.openai import OpenAIChatModel
 from pydantic_ai.providers.openai import OpenAIProvider
 
 from ai_stream import ChatRequest, StreamContext
-from ai_stream.integrations._common import StreamResult, ToolCallInfo
+from ai_stream.agent import StreamResult, ToolCallInfo
 from ai_stream.integrations.pydantic_ai import deferred_tool_results, stream_agent
 from ai_stream.testing import collect_stream, parse_sse_json
 from tests.conformance.client import FIRST_AND_LATEST, replay

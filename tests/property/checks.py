@@ -548,14 +548,14 @@ def _record_message(record: StreamRecord, release: str | None = None) -> Any:
         return f"to_ui_message({release!r}) raised {type(exc).__name__}: {exc}"
 
 
-def _reduce_chat(chunks: list[dict[str, Any]], release: str) -> tuple[dict[str, Any], str | None]:
+def _reduce_chat(chunks: list[dict[str, Any]], release: str) -> tuple[UIMessageReducer, str | None]:
     reducer = UIMessageReducer(release, mode="chat")
     try:
         for chunk in chunks:
             reducer.apply(chunk)
     except (UIMessageStreamError, ChunkParseError) as exc:
-        return reducer.message, f"{type(exc).__name__}: {exc}"
-    return reducer.message, None
+        return reducer, f"{type(exc).__name__}: {exc}"
+    return reducer, None
 
 
 def _read(chunks: list[dict[str, Any]], release: str) -> tuple[Any, str | None]:
@@ -607,8 +607,8 @@ def _check_ui(
             "error": error_texts[0] if error_texts else None,
             "read_errors": error_texts,
             "python_reducer_error": None,
-            "assistant": canon(reduced),
-            "record": canon(reduced),
+            "assistant": canon(reduced.shown if reduced.snapshot is not None else None),
+            "record": canon(reduced.shown),
             "read": canon(read),
         }
     return chunks

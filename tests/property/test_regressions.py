@@ -239,6 +239,31 @@ REGRESSIONS: dict[str, Regression] = {
         "that new_step() and finish leave behind is in the record and the reducer, not in the "
         "browser.",
     ),
+    "step_start_after_the_only_publication_shows_in_use_chat": Regression(
+        program(op("new_step")),
+        UI,
+        "useChat's first publication stores the message object itself (pushMessage), later ones "
+        "a copy: a step-start added after the only publication (here the start chunk) shows in "
+        "the chat, while readUIMessageStream's copy lacks it. The record must follow the chat.",
+    ),
+    # --- found by the 5,000-program run ------------------------------------------------------
+    "lone_surrogate_in_metadata_key_crashes": Regression(
+        program(op("write_message_metadata", {"\ude00b": None})),
+        ALL,
+        "A lone surrogate in a dict key: pydantic-core's fallback conversion raises "
+        "UnicodeEncodeError from the writer instead of escaping it as JSON.stringify does.",
+    ),
+    "lone_surrogate_in_provider_metadata_key_crashes": Regression(
+        program(op("complete_tool_call", "", None, provider_metadata={"openai": {"\ud800": None}})),
+        ALL,
+        "The same UnicodeEncodeError from a tool result's provider metadata.",
+    ),
+    "ai4_abort_sends_a_keep_alive_comment": Regression(
+        program(op("abort")),
+        (4,),
+        "The data stream has no terminator; the outbox queued the empty one and the reader "
+        "turned the empty body into an SSE keep-alive comment, which the ai 4 parser rejects.",
+    ),
 }
 
 CASES = [(name, target) for name, case in REGRESSIONS.items() for target in case.targets]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ai_stream.integrations._common import StreamResult, ToolCallInfo
+from ai_stream.agent import StreamResult, ToolCallInfo
 
 if TYPE_CHECKING:
     from ai_stream import StreamContext, UIMessage

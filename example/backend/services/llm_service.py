@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ai_stream import ChatRequest, StreamContext, UIMessage
-    from ai_stream.integrations._common import StreamResult
+    from ai_stream.agent import StreamResult
     from schemas import RequestInfo
     from settings import Settings
 

@@ -39,6 +39,10 @@ _UNENCODABLE: Final = (
     "A value cannot be encoded as JSON; pass JSON-compatible data (dict, list, str, int, float, "
     "bool, None), pydantic models or dataclasses."
 )
+_SURROGATE_IN_OBJECT: Final = (
+    "A model or dataclass holds a string with a lone surrogate, which pydantic cannot serialize; "
+    "pass it as a dict, or fix the text."
+)
 
 
 def _escape_surrogates(text: str) -> bytes:
@@ -75,10 +79,42 @@ def encode_json(value: Any) -> bytes:
             raise ValueError(_TOO_DEEP) from None
         if "surrogates not allowed" not in str(exc):
             raise TypeError(_UNENCODABLE) from exc
-    # A str holds a lone surrogate: convert to plain JSON types, then escape it by hand.
-    plain = to_jsonable_python(value, inf_nan_mode="null")
-    text = json.dumps(plain, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    # A str holds a lone surrogate, which pydantic-core cannot carry: convert to plain JSON types
+    # here, then escape it by hand.
+    text = json.dumps(_plain(value, 0), ensure_ascii=False, separators=(",", ":"))
     return _escape_surrogates(text)
+
+
+def _plain(value: Any, depth: int) -> Any:
+    """``value`` as plain JSON types, as :func:`encode_json` writes it, lone surrogates kept."""
+    if depth > 254:
+        raise ValueError(_TOO_DEEP)
+    cls = value.__class__
+    if cls is str or cls is int or cls is bool or value is None:
+        return value
+    if cls is float:
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {_key(key): _plain(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item, depth + 1) for item in value]
+    try:
+        plain = to_jsonable_python(value, inf_nan_mode="null")
+    except UnicodeEncodeError:
+        raise ValueError(_SURROGATE_IN_OBJECT) from None
+    except PydanticSerializationError as exc:
+        raise TypeError(_UNENCODABLE) from exc
+    return _plain(plain, depth + 1)
+
+
+def _key(key: Any) -> str:
+    if key.__class__ is str:
+        return key
+    try:
+        written: str = next(iter(to_jsonable_python({key: None})))  # the key pydantic writes
+        return written
+    except (UnicodeEncodeError, PydanticSerializationError) as exc:
+        raise TypeError(_UNENCODABLE) from exc
 
 
 wire_str: Final = join_surrogates

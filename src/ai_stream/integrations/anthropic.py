@@ -46,8 +46,9 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ai_stream.exceptions import AIStreamError, StreamStateError
-from ai_stream.integrations._common import StreamResult, ToolCallInfo, usage_metadata
+from ai_stream.agent import StreamResult, ToolCallInfo
+from ai_stream.exceptions import ProviderError, StreamStateError
+from ai_stream.integrations._common import usage_metadata
 from ai_stream.protocol.versions import normalize_finish_reason
 
 if TYPE_CHECKING:
@@ -61,29 +62,14 @@ CLOSE_TIMEOUT = 5.0
 _PROVIDER_TOOL_USES = frozenset({"server_tool_use", "mcp_tool_use"})
 
 
-class ProviderError(AIStreamError):
-    """The provider stream sent an ``error`` event (e.g. ``overloaded_error``).
-
-    Raised out of :func:`stream_messages`; ``StreamContext.run`` logs it and sends the client
-    only the masked error text, so the provider's message stays on the server.
-
-    Attributes:
-        error_type: The provider's error type (``overloaded_error``, ``api_error`` ...).
-        message: The provider's error message.
-        body: The whole error event payload.
-    """
-
-    def __init__(self, error_type: str, message: str, body: Any = None) -> None:
-        super().__init__(f"Anthropic stream error ({error_type}): {message}")
-        self.error_type = error_type
-        self.message = message
-        self.body = body
-
-
 def _provider_error(event: Any) -> ProviderError:
     error = _get(event, "error")
+    error_type = str(_get(error, "type") or "error")
     return ProviderError(
-        str(_get(error, "type") or "error"), str(_get(error, "message") or ""), _plain(event)
+        f"Anthropic stream error ({error_type}): {_get(error, 'message') or ''}",
+        provider="anthropic",
+        code=error_type,
+        body=_plain(event),
     )
 
 

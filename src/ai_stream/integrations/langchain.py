@@ -1,7 +1,7 @@
 """LangChain and LangGraph → UI message stream (``ai-stream[langchain]``, ``ai-stream[langgraph]``).
 
 Two entry points, both writing into a :class:`~ai_stream.StreamContext` and returning a
-:class:`~ai_stream.integrations._common.StreamResult`:
+:class:`~ai_stream.agent.StreamResult`:
 
 * :func:`stream_events` takes ``runnable.astream_events(..., version="v2")`` of any runnable
   (a chat model, a chain, an agent, a compiled LangGraph).
@@ -38,6 +38,7 @@ from collections.abc import AsyncIterable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ai_stream.agent import StreamResult, ToolCallInfo
 from ai_stream.integrations._agent_common import (
     aclose_quietly,
     add_usage,
@@ -47,7 +48,7 @@ from ai_stream.integrations._agent_common import (
     knows_tool,
     parse_args,
 )
-from ai_stream.integrations._common import StreamResult, ToolCallInfo, import_sdk, usage_metadata
+from ai_stream.integrations._common import import_sdk, usage_metadata
 
 if TYPE_CHECKING:
     from ai_stream.context import StreamContext

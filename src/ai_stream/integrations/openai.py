@@ -30,8 +30,9 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ai_stream.exceptions import AIStreamError
-from ai_stream.integrations._common import StreamResult, ToolCallInfo, usage_metadata
+from ai_stream.agent import StreamResult, ToolCallInfo
+from ai_stream.exceptions import ProviderError
+from ai_stream.integrations._common import usage_metadata
 from ai_stream.protocol.versions import normalize_finish_reason
 
 if TYPE_CHECKING:
@@ -42,23 +43,6 @@ __all__ = ("ProviderError", "stream_chat_completions", "stream_responses")
 logger = logging.getLogger("ai_stream")
 
 _CLOSE_TIMEOUT = 5.0
-
-
-class ProviderError(AIStreamError):
-    """The provider reported an error inside the stream (an ``error`` event, a failed response).
-
-    The message is the provider's and stays on the server: ``ctx.run()`` logs the exception and
-    sends the client the masked ``on_error`` text.
-
-    Attributes:
-        code: The provider's error code, if any.
-        body: The provider's error object, if any.
-    """
-
-    def __init__(self, message: str, *, code: str | None = None, body: Any = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.body = body
 
 
 # --- duck typing ----------------------------------------------------------------------------
@@ -262,6 +246,7 @@ async def stream_chat_completions(ctx: StreamContext[Any], stream: Any) -> Strea
                     str(message or "The provider reported an error."),
                     code=_get(error, "code") if not isinstance(error, str) else None,
                     body=_plain(error),
+                    provider="openai",
                 )
             if "response_id" not in result.provider_metadata and _get(chunk, "id"):
                 result.provider_metadata["response_id"] = _get(chunk, "id")
@@ -531,12 +516,14 @@ async def _responses_event(ctx: StreamContext[Any], state: _ResponsesState, even
             str(_get(error, "message") or "The response failed."),
             code=_get(error, "code"),
             body=_plain(error),
+            provider="openai",
         )
     elif kind == "error":
         raise ProviderError(
             str(_get(event, "message") or "The provider reported an error."),
             code=_get(event, "code"),
             body=_plain(event),
+            provider="openai",
         )
 
 

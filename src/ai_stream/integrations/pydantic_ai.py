@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from ai_stream.agent import StreamResult, ToolCallInfo
 from ai_stream.integrations._agent_common import (
     aclose_quietly,
     fail_input,
@@ -43,7 +44,7 @@ from ai_stream.integrations._agent_common import (
     knows_tool,
     parse_args,
 )
-from ai_stream.integrations._common import StreamResult, ToolCallInfo, import_sdk, usage_metadata
+from ai_stream.integrations._common import import_sdk, usage_metadata
 
 if TYPE_CHECKING:
     from ai_stream.context import StreamContext

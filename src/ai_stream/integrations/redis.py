@@ -21,7 +21,7 @@ life when it never ended (renewed while it runs), so nothing is left behind by k
 
 Readers replay the stream with ``XRANGE`` and wait for more with ``XREAD BLOCK``. When a wait
 times out, the stream is not done and the lease key is gone, the producer is dead: the reader
-raises :class:`~ai_stream.resume.ProducerLostError` (and :class:`~ai_stream.ResumableStreams`
+raises :class:`~ai_stream.exceptions.ProducerLostError` (and :class:`~ai_stream.ResumableStreams`
 closes the stream for everybody). A dead producer is noticed at most ``lease`` plus
 ``block_ms`` after its last sign of life.
 
@@ -34,7 +34,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from ai_stream.resume import ProducerLostError
+from ai_stream.exceptions import ProducerLostError
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -214,7 +214,7 @@ class RedisStreamStore:
             if last_id is None:
                 return
             if suspect and not got:
-                raise ProducerLostError(f"The producer of stream {stream_id!r} is gone.")
+                raise ProducerLostError(stream_id)
             wait = self.block_ms
             if idle is not None:
                 wait = min(wait, round((quiet_since + idle - time.monotonic()) * 1000))
