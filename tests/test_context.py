@@ -554,3 +554,43 @@ def test_invalid_constructor_arguments() -> None:
         StreamContext(sdk_version=3)
     with pytest.raises(ValueError, match="not a release"):
         StreamContext(sdk_version="6.x")
+
+
+class _FinishFailsOnce(StreamContext[Any]):
+    """A context whose first ``finish()`` raises, as a bad metadata value or a bug would."""
+
+    failed = False
+
+    async def finish(self, finish_reason: str | None = None, *, metadata: Any = None) -> None:
+        if not type(self).failed:
+            type(self).failed = True
+            raise RuntimeError("finish failed: secret detail")
+        await super().finish(finish_reason, metadata=metadata)
+
+
+async def test_run_reports_a_failure_of_its_own_finish(caplog: pytest.LogCaptureFixture) -> None:
+    """run() finishes the work's stream itself; when that finish raises, the client sees the
+    masked error and a finish("error"), not a quiet truncation, and the exception is logged."""
+    _FinishFailsOnce.failed = False
+    ctx = _FinishFailsOnce(id_generator=iter(f"id-{n}" for n in range(1, 9)).__next__, collect=True)
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        await ctx.write_text("Hi")
+
+    with caplog.at_level(logging.ERROR, "ai_stream"):
+        await ctx.run(work)
+        chunks = parse_sse_json(await collect_stream(ctx))
+    assert chunks == [
+        {"type": "start", "messageId": "id-1"},
+        {"type": "start-step"},
+        {"type": "text-start", "id": "text-1"},
+        {"type": "text-delta", "id": "text-1", "delta": "Hi"},
+        {"type": "text-end", "id": "text-1"},
+        {"type": "error", "errorText": "An error occurred."},
+        {"type": "finish-step"},
+        {"type": "finish", "finishReason": "error"},
+    ]
+    assert [r.exc_info[1] for r in caplog.records if r.exc_info][0].args == (
+        "finish failed: secret detail",
+    )
+    assert ctx.record is not None and ctx.record.finish_reason == "error"

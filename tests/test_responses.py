@@ -153,6 +153,65 @@ async def test_disconnect_while_the_model_is_idle_is_noticed() -> None:
     assert records and records[0].aborted
 
 
+async def test_a_send_that_blocks_is_stopped_when_the_client_leaves() -> None:
+    """A server (or middleware) whose send() never returns once the peer is gone."""
+    records: list[StreamRecord] = []
+    gone = anyio.Event()
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        while True:
+            await ctx.write_text("tick ")
+            await anyio.sleep(0.001)
+
+    async def receive() -> Message:
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            gone.set()
+            await anyio.sleep_forever()
+
+    ctx = make_context(on_finish=records.append)
+    await ctx.run(work)
+    before = running_tasks()
+    with anyio.move_on_after(2) as scope:
+        await UIMessageStreamResponse(ctx)(_scope(), receive, send)
+    assert not scope.cancel_called  # the response returned by itself, quietly
+    assert running_tasks() == before
+    assert len(records) == 1 and records[0].abort_reason == "client-disconnected"
+
+
+async def test_cancelling_the_response_from_outside_still_cancels_it() -> None:
+    """Server shutdown cancels the request task: that cancellation is not swallowed."""
+    records: list[StreamRecord] = []
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        while True:
+            await ctx.write_text("tick ")
+            await anyio.sleep(0.001)
+
+    async def receive() -> Message:
+        await anyio.sleep_forever()
+        raise AssertionError
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    ctx = make_context(on_finish=records.append)
+    await ctx.run(work)
+    before = running_tasks()
+    finished = False
+    with anyio.move_on_after(0.1):
+        await UIMessageStreamResponse(ctx)(_scope(), receive, send)
+        finished = True
+    assert not finished  # the cancellation reached the caller
+    assert running_tasks() == before
+    assert len(records) == 1 and records[0].aborted and len(sent) > 2
+
+
 async def test_os_error_from_send_counts_as_a_disconnect() -> None:
     records: list[StreamRecord] = []
 

@@ -192,6 +192,7 @@ class Lifecycle:
         "_counter",
         "_disconnected",
         "_keeps_parts",
+        "_results_complete_inputs",
         "_metadata_kind",
         "approvals",
         "generate_id",
@@ -228,9 +229,9 @@ class Lifecycle:
         """The writers' open text part."""
         self.reasoning_id: str | None = None
         """The writers' open reasoning part."""
-        self.open_text: set[str] = set()
+        self.open_text: dict[str, None] = {}  # an ordered set, smaller than a set
         """Every text part id the client holds open (the writers' one included)."""
-        self.open_reasoning: set[str] = set()
+        self.open_reasoning: dict[str, None] = {}
         self.tools: dict[str, ToolCall] = {}
         self.approvals: dict[str, str] = {}
         """Approval id → tool call id."""
@@ -238,6 +239,7 @@ class Lifecycle:
         self._counter = 0
         self._disconnected = False
         self._keeps_parts = target.always("finish_step_keeps_parts")
+        self._results_complete_inputs = target.always("result_for_streaming_input")
         if continued is not None:
             self._hydrate(continued)
 
@@ -342,13 +344,13 @@ class Lifecycle:
 
     def _close_text(self, out: list[Chunk]) -> None:
         if self.text_id is not None:
-            self.open_text.discard(self.text_id)
+            self.open_text.pop(self.text_id, None)
             out.append({"type": "text-end", "id": self.text_id})
             self.text_id = None
 
     def _close_reasoning(self, out: list[Chunk]) -> None:
         if self.reasoning_id is not None:
-            self.open_reasoning.discard(self.reasoning_id)
+            self.open_reasoning.pop(self.reasoning_id, None)
             out.append({"type": "reasoning-end", "id": self.reasoning_id})
             self.reasoning_id = None
 
@@ -504,7 +506,7 @@ class Lifecycle:
             self._ensure_step(out)
             self._close_reasoning(out)
             self.text_id = part_id = self._next_part_id("text")
-            self.open_text.add(part_id)
+            self.open_text[part_id] = None
             start: Chunk = {"type": "text-start", "id": part_id}
             if metadata is not None:
                 start["providerMetadata"] = metadata
@@ -526,7 +528,7 @@ class Lifecycle:
             self._ensure_step(out)
             self._close_text(out)
             self.reasoning_id = part_id = self._next_part_id("reasoning")
-            self.open_reasoning.add(part_id)
+            self.open_reasoning[part_id] = None
             start: Chunk = {"type": "reasoning-start", "id": part_id}
             if metadata is not None:
                 start["providerMetadata"] = metadata
@@ -561,7 +563,7 @@ class Lifecycle:
 
     def tool_input_start(
         self,
-        tool_call_id: str,
+        tool_call_id: str | None,
         tool_name: str,
         *,
         dynamic: bool = False,
@@ -570,16 +572,16 @@ class Lifecycle:
         title: str | None = None,
         tool_metadata: Any = None,
     ) -> list[Chunk]:
-        """``tool-input-start``: a call whose input streams in pieces."""
+        """``tool-input-start``: a call whose input streams in pieces (``None``: a new id)."""
         chunk: Chunk = {
             "type": "tool-input-start",
-            "toolCallId": _text(tool_call_id, "tool_call_id"),
+            "toolCallId": "" if tool_call_id is None else _text(tool_call_id, "tool_call_id"),
             "toolName": _text(tool_name, "tool_name"),
         }
         self._call_options(
             chunk, dynamic, provider_executed, provider_metadata, title, tool_metadata
         )
-        return self._tool_chunk(chunk)
+        return self._tool_chunk(self._new_call(chunk) if tool_call_id is None else chunk)
 
     def tool_input_delta(self, tool_call_id: str, delta: str) -> list[Chunk]:
         """``tool-input-delta``: a piece of the streamed input text."""
@@ -592,7 +594,7 @@ class Lifecycle:
 
     def tool_call(
         self,
-        tool_call_id: str,
+        tool_call_id: str | None,
         tool_name: str | None,
         input: Any = ...,
         *,
@@ -606,14 +608,15 @@ class Lifecycle:
 
         For a call started with :meth:`tool_input_start`, ``tool_name``, ``dynamic`` and
         ``provider_executed`` default to the started call's, and ``input`` to the streamed text
-        parsed as JSON.
+        parsed as JSON. ``tool_call_id=None`` makes a new call with a new id.
 
         Raises:
             StreamStateError: No ``tool_name`` for an unknown call.
             ValueError: ``input`` was omitted and the streamed text is not JSON.
         """
-        tool_call_id = _text(tool_call_id, "tool_call_id")
-        known = self.tools.get(tool_call_id)
+        new = tool_call_id is None
+        tool_call_id = "" if tool_call_id is None else _text(tool_call_id, "tool_call_id")
+        known = None if new else self.tools.get(tool_call_id)
         if tool_name is None:
             if known is None:
                 raise _unknown_tool(tool_call_id)
@@ -633,7 +636,14 @@ class Lifecycle:
         self._call_options(
             chunk, bool(dynamic), provider_executed, provider_metadata, title, tool_metadata
         )
-        return self._tool_chunk(chunk)
+        return self._tool_chunk(self._new_call(chunk) if new else chunk)
+
+    def _new_call(self, chunk: Chunk) -> Chunk:
+        """Give a new call's validated chunk its id: a refused call consumes no id."""
+        self._check_open()
+        self.target.check_chunk(chunk["type"])
+        chunk["toolCallId"] = self.new_tool_call_id()
+        return chunk
 
     def tool_input_error(self, tool_call_id: str, error_text: str, input: Any = ...) -> list[Chunk]:
         """``tool-input-error``: the model produced an invalid input (default: the streamed one)."""
@@ -749,6 +759,21 @@ class Lifecycle:
             )
         return tool
 
+    def _completed_input(self, tool_call_id: str, tool: ToolCall) -> Chunk:
+        """The call a client that needs one before a result gets: the streamed input, if JSON."""
+        try:
+            value = json.loads("".join(tool.input_text) or "{}")
+        except ValueError:
+            value = {}
+        chunk: Chunk = {
+            "type": "tool-input-available",
+            "toolCallId": tool_call_id,
+            "toolName": tool.tool_name,
+            "input": wire_value(value),
+        }
+        self._call_options(chunk, tool.dynamic, tool.provider_executed, None, None, None)
+        return chunk
+
     def _streamed_input(self, tool_call_id: str) -> Any:
         text = "".join(self.tool(tool_call_id).input_text)
         if not text.strip():
@@ -820,6 +845,14 @@ class Lifecycle:
                     f"tool-input-delta for tool call {tool_call_id!r}, whose input is not "
                     "streaming: send tool-input-start first (reset-step forgets streaming inputs)."
                 )
+        call = None
+        if (
+            kind in _RESULTS
+            and tool is not None
+            and tool.state == "input-streaming"
+            and not self._results_complete_inputs
+        ):
+            call = self._completed_input(tool_call_id, tool)
         # --- commit ---
         out: list[Chunk] = []
         if kind in _RESULTS and tool is not None and tool.continued and not self.step_open:
@@ -827,6 +860,9 @@ class Lifecycle:
         else:
             self._ensure_step(out)
         self._close_parts(out)
+        if call is not None and tool is not None:
+            out.append(call)
+            tool.state, tool.input = "input-available", call["input"]
         if kind in ("tool-input-start", "tool-input-available", "tool-input-error"):
             dynamic = chunk.get("dynamic") is True
             if tool is None or tool.step != self.step_index or tool.dynamic != dynamic:
@@ -1019,13 +1055,13 @@ class Lifecycle:
         out: list[Chunk] = []
         self._ensure_step(out)
         if edge == "start":
-            open_ids.add(part_id)
+            open_ids[part_id] = None
         elif edge == "delta":
             if part_id not in open_ids:  # a delta for a new id opens its part first
-                open_ids.add(part_id)
+                open_ids[part_id] = None
                 out.append({"type": f"{family}-start", "id": part_id})
         else:
-            open_ids.discard(part_id)
+            open_ids.pop(part_id, None)
             if self.text_id == part_id and family == "text":
                 self.text_id = None
             if self.reasoning_id == part_id and family == "reasoning":

@@ -145,6 +145,7 @@ class StreamContext(Generic[InfoT]):
         "_target",
         "_task",
         "_work",
+        "_work_args",
         "_work_claimed",
         "_work_scope",
     )
@@ -178,7 +179,7 @@ class StreamContext(Generic[InfoT]):
         self._target = target
         self._chat_id = chat_id
         self._approval_secret = approval_secret
-        self._headers = {**encoder.headers, **(headers or {})}
+        self._headers = {**encoder.headers, **headers} if headers else encoder.headers
         self._store = store  # a StateStore is made on first use
         self._on_finish = on_finish
         self._on_error: OnError = on_error or _mask_error
@@ -199,7 +200,8 @@ class StreamContext(Generic[InfoT]):
         self._disconnected = False
         self._finalized = False
         # Work supervised by run().
-        self._work: Callable[[], Awaitable[None]] | None = None
+        self._work: Callable[..., Awaitable[object]] | None = None
+        self._work_args: tuple[Any, ...] = ()
         self._work_claimed = False
         self._work_scope: anyio.CancelScope | None = None
         self._task: Any = None
@@ -433,20 +435,18 @@ class StreamContext(Generic[InfoT]):
         Raises:
             TypeError, ValueError: A value has no JSON form the client accepts.
         """
-        tool_call_id = tool_call_id or self._lifecycle.new_tool_call_id()
-        await self._emit(
-            self._lifecycle.tool_call(
-                tool_call_id,
-                tool_name,
-                input,
-                dynamic=dynamic,
-                provider_executed=provider_executed,
-                provider_metadata=provider_metadata,
-                title=title,
-                tool_metadata=tool_metadata,
-            )
+        chunks = self._lifecycle.tool_call(
+            tool_call_id or None,
+            tool_name,
+            input,
+            dynamic=dynamic,
+            provider_executed=provider_executed,
+            provider_metadata=provider_metadata,
+            title=title,
+            tool_metadata=tool_metadata,
         )
-        return ToolCallHandle(tool_call_id, tool_name)
+        await self._emit(chunks)
+        return ToolCallHandle(chunks[-1]["toolCallId"], tool_name)
 
     async def start_tool_input(
         self,
@@ -464,19 +464,17 @@ class StreamContext(Generic[InfoT]):
         Follow with :meth:`stream_tool_input_delta` and then :meth:`finish_tool_input` (or
         :meth:`fail_tool_input` when the input is invalid).
         """
-        tool_call_id = tool_call_id or self._lifecycle.new_tool_call_id()
-        await self._emit(
-            self._lifecycle.tool_input_start(
-                tool_call_id,
-                tool_name,
-                dynamic=dynamic,
-                provider_executed=provider_executed,
-                provider_metadata=provider_metadata,
-                title=title,
-                tool_metadata=tool_metadata,
-            )
+        chunks = self._lifecycle.tool_input_start(
+            tool_call_id or None,
+            tool_name,
+            dynamic=dynamic,
+            provider_executed=provider_executed,
+            provider_metadata=provider_metadata,
+            title=title,
+            tool_metadata=tool_metadata,
         )
-        return ToolCallHandle(tool_call_id, tool_name)
+        await self._emit(chunks)
+        return ToolCallHandle(chunks[-1]["toolCallId"], tool_name)
 
     async def stream_tool_input_delta(self, tool_call_id: str, delta: str) -> None:
         """Append a piece of the tool input's JSON text (``tool-input-delta``).
@@ -830,11 +828,7 @@ class StreamContext(Generic[InfoT]):
         """
         if self._work is not None:
             raise StreamStateError("run() was already called on this context.")
-
-        async def bound() -> None:
-            await work(self, *args)
-
-        self._work = bound
+        self._work, self._work_args = work, args
 
     def claim_work(self) -> Callable[[], Coroutine[Any, Any, None]] | None:
         """Take the supervised work of :meth:`run`, for a host that runs it in its task group.
@@ -858,7 +852,7 @@ class StreamContext(Generic[InfoT]):
                 if self._disconnected:
                     scope.cancel()
                 try:
-                    await work()
+                    await work(self, *self._work_args)
                     await self.finish()  # nothing happens when the work ended the stream
                 except ClientDisconnectedError:
                     pass

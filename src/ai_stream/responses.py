@@ -119,47 +119,45 @@ async def _serve(
     supervise: Callable[[], Coroutine[Any, Any, None]] | None = None,
     on_disconnect: Callable[[], None] | None = None,
 ) -> None:
-    """Stream ``body``, with ``supervise`` beside it, stopping both when the client leaves."""
-    headers = response.raw_headers
-    if scope.get("http_version") in ("2", "3"):
-        headers = [(k, v) for k, v in headers if k != b"connection"]
-    drain = anyio.CancelScope()
+    """Stream ``body``, with ``supervise`` beside it, stopping both when the client leaves.
 
-    def client_gone() -> None:
-        if on_disconnect is not None:
-            on_disconnect()
-        drain.cancel()
-
-    async def listen_for_disconnect() -> None:
-        while (await receive())["type"] != "http.disconnect":
-            pass
-        client_gone()
-
-    async def send_body() -> None:
-        with drain:
-            try:
-                start = {"type": "http.response.start", "status": response.status_code}
-                await send({**start, "headers": headers})
-                async for chunk in body:
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
-            except OSError:  # ASGI ≥ 2.4 servers raise it when the client is gone
-                client_gone()
-
+    On asyncio the listener and the work run in bare tasks (a task group costs kilobytes per
+    open stream), structured like a task group: the children never outlive this call, the
+    listener is stopped once the body is sent and the work has ended, cancelling this call
+    cancels both, and an exception of a child (other than its cancellation) is raised here.
+    """
+    exchange = _Exchange(response, scope, receive, send, body, on_disconnect)
     try:
         if running_trio():
             async with anyio.create_task_group() as group:
-                group.start_soon(listen_for_disconnect)
+                group.start_soon(exchange.listen)
                 work_ended = anyio.Event()
                 if supervise is not None:
                     group.start_soon(_then_set, supervise, work_ended)
                 else:
                     work_ended.set()
-                await send_body()
+                await exchange.send_body()
                 await work_ended.wait()  # the work ends on its own once the stream ended
                 group.cancel_scope.cancel()
         else:
-            await _host_on_asyncio(send_body, listen_for_disconnect, supervise)
+            loop = asyncio.get_running_loop()
+            listener = loop.create_task(exchange.listen())
+            work = loop.create_task(supervise()) if supervise is not None else None
+            children = (listener,) if work is None else (listener, work)
+            try:
+                await exchange.send_body()
+                if work is not None:
+                    await asyncio.wait(children, return_when=asyncio.FIRST_COMPLETED)
+                    if listener.done() and not work.done():  # the client left after the body
+                        await asyncio.wait((work,))
+            finally:
+                for child in children:
+                    child.cancel()
+                with anyio.CancelScope(shield=True):
+                    await asyncio.wait(children)
+            for child in children:
+                if not child.cancelled() and (failure := child.exception()) is not None:
+                    raise failure
     finally:
         with anyio.CancelScope(shield=True):
             await body.aclose()
@@ -167,42 +165,97 @@ async def _serve(
         await response.background()
 
 
+class _Exchange:
+    """One response's sending side and disconnect listener (one object: open streams are many)."""
+
+    __slots__ = (
+        "body",
+        "cancelled",
+        "drain",
+        "headers",
+        "host",
+        "on_disconnect",
+        "receive",
+        "send",
+        "status",
+    )
+
+    def __init__(
+        self,
+        response: Response,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        body: AsyncGenerator[bytes, None],
+        on_disconnect: Callable[[], None] | None,
+    ) -> None:
+        headers = response.raw_headers
+        if scope.get("http_version") in ("2", "3"):
+            headers = [(k, v) for k, v in headers if k != b"connection"]
+        self.headers = headers
+        self.status = response.status_code
+        self.receive = receive
+        self.send = send
+        self.body = body
+        self.on_disconnect = on_disconnect
+        # How a send that blocks is stopped when the client leaves: a cancel scope on trio; on
+        # asyncio (where a scope costs about a kilobyte per open stream) the sending task.
+        self.drain: anyio.CancelScope | None = None
+        self.host: asyncio.Task[Any] | None = None
+        self.cancelled = False
+
+    def client_gone(self) -> None:
+        if self.on_disconnect is not None:
+            self.on_disconnect()
+        if self.drain is not None:
+            self.drain.cancel()
+        elif self.host is not None and not self.cancelled:
+            if self.host is not asyncio.current_task():  # (an OSError in the sender ends it)
+                self.cancelled = True
+                self.host.cancel()
+
+    async def listen(self) -> None:
+        receive = self.receive
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        self.client_gone()
+
+    async def send_body(self) -> None:
+        """Send the whole response; return early (and quietly) when the client leaves."""
+        if running_trio():
+            self.drain = anyio.CancelScope()
+            with self.drain:
+                await self._send_all()
+            return
+        # The listener cancels this task only while it is inside _send_all (it runs while this
+        # task waits there), so the cancellation always arrives there, and is taken back here.
+        self.host = host = asyncio.current_task()
+        assert host is not None
+        try:
+            await self._send_all()
+        except asyncio.CancelledError:
+            if not self.cancelled or host.uncancel() > 0:  # (also) cancelled from outside
+                raise
+        finally:
+            self.host = None
+
+    async def _send_all(self) -> None:
+        send = self.send
+        try:
+            start = {"type": "http.response.start", "status": self.status}
+            await send({**start, "headers": self.headers})
+            async for chunk in self.body:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except OSError:  # ASGI ≥ 2.4 servers raise it when the client is gone
+            self.client_gone()
+
+
 async def _then_set(work: Callable[[], Coroutine[Any, Any, None]], done: anyio.Event) -> None:
     try:
         await work()
     finally:
         done.set()
-
-
-async def _host_on_asyncio(
-    send_body: Callable[[], Awaitable[None]],
-    listen: Callable[[], Coroutine[Any, Any, None]],
-    supervise: Callable[[], Coroutine[Any, Any, None]] | None,
-) -> None:
-    """Run ``send_body`` here, ``listen`` and ``supervise`` in bare tasks beside it.
-
-    Structured like a task group: the children never outlive this call, the listener is stopped
-    once the body is sent and the work has ended, cancelling this call cancels both children, and
-    an exception of a child (other than its cancellation) is raised here.
-    """
-    loop = asyncio.get_running_loop()
-    listener = loop.create_task(listen())
-    work = loop.create_task(supervise()) if supervise is not None else None
-    children = [listener] if work is None else [listener, work]
-    try:
-        await send_body()
-        if work is not None:
-            await asyncio.wait((work, listener), return_when=asyncio.FIRST_COMPLETED)
-            if listener.done() and not work.done():  # the client left after the body: ok
-                await asyncio.wait((work,))
-    finally:
-        for child in children:
-            child.cancel()
-        with anyio.CancelScope(shield=True):
-            await asyncio.wait(children)
-    for child in children:
-        if not child.cancelled() and child.exception() is not None:
-            raise child.exception()  # type: ignore[misc]
 
 
 class FollowStreamResponse(Response):

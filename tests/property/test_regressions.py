@@ -258,6 +258,39 @@ REGRESSIONS: dict[str, Regression] = {
         ALL,
         "The same UnicodeEncodeError from a tool result's provider metadata.",
     ),
+    "ai4_result_for_a_streaming_input_has_no_args": Regression(
+        program(
+            op(
+                "write_event_to_stream",
+                {"type": "tool-input-start", "toolCallId": "c", "toolName": ""},
+            ),
+            op("complete_tool_call", "c", None),
+        ),
+        (4,),
+        "ai 4 keeps a result for a partial call (b: without 9:) as an invocation without args, "
+        "where ai 5+ complete the call; the writer must send the call first for ai 4.",
+    ),
+    "ai4_preliminary_result_leaves_a_partial_call": Regression(
+        program(
+            op(
+                "write_event_to_stream",
+                {"type": "tool-input-start", "toolCallId": "c", "toolName": ""},
+            ),
+            op("complete_tool_call", "c", None, preliminary=True),
+        ),
+        (4,),
+        "ai 4 has no preliminary results, so the call stayed a partial call in ai 4 while the "
+        "record (ai 5 shape) says its input is available.",
+    ),
+    "refused_new_tool_call_consumes_an_id": Regression(
+        program(
+            op("begin_tool_call", "", None, provider_metadata={"nested": None}),
+            op("begin_tool_call", "", None),
+        ),
+        UI,
+        "A new call's id was generated before its values were checked: the refused call "
+        "consumed an id, so the next call's id differs from a run without the refused call.",
+    ),
     "ai4_abort_sends_a_keep_alive_comment": Regression(
         program(op("abort")),
         (4,),

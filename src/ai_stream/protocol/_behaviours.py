@@ -29,6 +29,9 @@ BEHAVIOURS: Final[dict[str, dict[int, str | None]]] = {
     "preliminary": {5: "5.0.11", 6: "6.0.0", 7: "7.0.0"},
     # dynamic tool parts keep `providerExecuted`; tool-output-error passes it
     "dynamic_provider_executed": {5: "5.0.86", 6: "6.0.0", 7: "7.0.0"},
+    # a tool result for a call whose input is still streaming completes the call (ai 4 keeps a
+    # partial call without args: the writer sends the call first)
+    "result_for_streaming_input": {4: None, 5: "5.0.0", 6: "6.0.0", 7: "7.0.0"},
     # `finish.finishReason` is recorded
     "finish_reason": {5: "5.0.92", 6: "6.0.0", 7: "7.0.0"},
     # v6: tool parts get `title`
@@ -110,6 +113,7 @@ class Behaviour:
     input_error: bool
     preliminary: bool
     dynamic_provider_executed: bool
+    result_for_streaming_input: bool
     finish_reason: bool
     title: bool
     input_start_provider_metadata: bool
