@@ -71,6 +71,7 @@ class Outbox:
         "_encoder",
         "_frames",
         "_head",
+        "_held",
         "_high_water",
         "_reader",
         "_room",
@@ -92,6 +93,9 @@ class Outbox:
         self._frames: list[bytes] = []
         self._high_water = high_water
         self._room = high_water
+        # Room set aside while the reader is parked (the room is 0 then, so that the next write
+        # takes the slow branch): pending() is always high_water - room - held, in O(1).
+        self._held = 0
         self.run_kind: str | None = None
         """The kind of the open delta run (``"text-delta"`` or ``"reasoning-delta"``), if any."""
         self._run: list[str] = []
@@ -190,7 +194,8 @@ class Outbox:
         if self._reader is None:
             return False
         self._wake_reader()
-        self._room = self._high_water - self.pending()  # the reader takes it all when it runs
+        self._room += self._held  # the reader takes it all when it runs
+        self._held = 0
         return True
 
     def _end_run(self) -> None:
@@ -226,8 +231,7 @@ class Outbox:
 
     def pending(self) -> int:
         """Roughly how many bytes are queued (deltas counted with their frame's overhead)."""
-        queued = sum(map(len, self._frames))
-        return queued + sum(len(d) + _DELTA_OVERHEAD for d in self._run[self._sealed :])
+        return self._high_water - self._room - self._held
 
     def _has_data(self) -> bool:
         return bool(self._frames) or len(self._run) > self._sealed
@@ -272,12 +276,14 @@ class Outbox:
         self.run_kind = None
         self._run = []
         self._sealed = 0
+        self._room = self._high_water - self._held  # nothing pending
         self._wake_writers()
         self._wake_reader()
 
     # --- parking ------------------------------------------------------------------------------
 
     async def _park_reader(self) -> None:
+        self._held += self._room
         self._room = 0  # the next write takes the slow branch and wakes the reader
         try:
             if self._on_trio():
@@ -299,7 +305,8 @@ class Outbox:
         finally:
             if self._reader is not None:  # cancelled while parked (timeout, disconnect)
                 self._reader = None
-            self._room = self._high_water - self.pending()
+            self._room += self._held
+            self._held = 0
 
     def _wake_reader(self) -> None:
         reader, self._reader = self._reader, None
