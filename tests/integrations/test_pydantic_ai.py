@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, cast
 
 import anyio
@@ -30,6 +31,7 @@ from pydantic_ai.messages import (
     ModelRequest,
     NativeToolCallPart,
     NativeToolReturnPart,
+    ToolCallPart,
 )
 from pydantic_ai.models.function import AgentInfo, DeltaThinkingPart, DeltaToolCall, FunctionModel
 from pydantic_ai.models.openai import OpenAIChatModel
@@ -489,6 +491,63 @@ async def model_events_only() -> AsyncIterator[Any]:
                         yield event
 
 
+def ns(**fields: Any) -> SimpleNamespace:
+    return SimpleNamespace(**fields)
+
+
+def call_part(call_id: str, name: str, args: Any) -> SimpleNamespace:
+    """A tool call part without ``args_as_dict`` (a hand-made or older part)."""
+    return ns(part_kind="tool-call", tool_call_id=call_id, tool_name=name, args=args)
+
+
+def retry(call_id: str, content: Any, **extra: Any) -> SimpleNamespace:
+    """A pydantic-ai 1.x ``FunctionToolResultEvent``: the part is under ``result``."""
+    part = ns(part_kind="retry-prompt", tool_call_id=call_id, content=content, **extra)
+    return ns(event_kind="function_tool_result", result=part)
+
+
+def broken_args() -> dict[str, Any]:
+    raise ValueError("Invalid JSON")
+
+
+async def hand_made_events() -> AsyncIterator[Any]:
+    """A loop of pydantic-ai 1.x events made by hand: parts without ``args_as_dict``, tool
+    results under ``result``, retry prompts whose content is not text, ``usage()`` a method, and
+    a deferred call that no event announced."""
+    yield ns(event_kind="part_start", index=0, part=call_part("c1", "weather", '{"city": "Oslo"}'))
+    # the same call's part again (no new arguments), a native tool part, an empty text part
+    yield ns(event_kind="part_start", index=0, part=call_part("c1", "weather", None))
+    yield ns(event_kind="part_start", index=1, part=ns(part_kind="builtin-tool-call"))
+    yield ns(event_kind="part_start", index=2, part=ns(part_kind="text", content=""))
+    yield ns(event_kind="function_tool_call", part=call_part("c1", "weather", '{"city": "Oslo"}'))
+    yield ns(event_kind="function_tool_call", part=call_part("c1", "weather", '{"city": "Oslo"}'))
+    yield ns(event_kind="function_tool_call", part=call_part("c2", "count", {"n": (1, 2)}))
+    yield ns(event_kind="function_tool_call", part=call_part("c3", "now", None))
+    broken = call_part("c4", "weather", "{oops")
+    broken.args_as_dict = broken_args  # as older releases do on broken JSON
+    yield ns(event_kind="function_tool_call", part=broken)
+    # a call resumed from an earlier run (deferred): its input was sent by that run
+    yield ns(event_kind="function_tool_call", part=call_part("c9", "locate", "{}"), args_valid=None)
+    yield retry("c1", [{"msg": "city unknown"}], model_response_str=lambda: "Fix: city unknown")
+    yield retry(
+        "c2",
+        [{"msg": "n too big"}],
+        model_response_str=lambda wrap_if_error=True: f"wrapped={wrap_if_error}: n too big",
+    )
+    yield retry("c3", {"detail": "no clock"})
+    usage = ns(input_tokens=10, output_tokens=2, cache_read_tokens=0)
+    output = DeferredToolRequests(calls=[ToolCallPart("locate", {}, tool_call_id="c5")])
+    result = ns(usage=lambda: usage, output=output, response=ns(finish_reason="stop"))
+    yield ns(event_kind="agent_run_result", result=result)
+
+
+async def without_usage() -> AsyncIterator[Any]:
+    """A run cut short by the length limit, that reports no usage."""
+    yield ns(event_kind="part_start", index=0, part=ns(part_kind="text", content="Trunc"))
+    result = ns(usage=None, output="Trunc", response=ns(finish_reason="length"))
+    yield ns(event_kind="agent_run_result", result=result)
+
+
 HELLO = [chat_chunk({"role": "assistant", "content": "Hello"}), chat_chunk({}, "stop")]
 
 
@@ -531,6 +590,8 @@ SHAPES: dict[str, Shape] = {
     "model_events_only@7": Shape(given(model_events_only)),
     "openai_usage@7": Shape(openai_run([*HELLO, chat_chunk(usage=CHAT_USAGE, choices=False)])),
     "openai_no_usage@7": Shape(openai_run(HELLO)),
+    "hand_made@7": Shape(given(hand_made_events)),
+    "without_usage@7": Shape(given(without_usage)),
 }
 
 
@@ -766,6 +827,39 @@ def test_usage_of_a_provider_model(shapes: dict[str, ShapeRun]) -> None:
     without = shapes["openai_no_usage@7"]
     assert without.chunks == [*hello, *end()]
     assert without.result is not None and without.result.usage is None
+
+
+def test_hand_made_events_of_pydantic_ai_1(shapes: dict[str, ShapeRun]) -> None:
+    """Arguments read from ``args`` (JSON text, an object, nothing, broken JSON); retry prompts
+    whose content is not text use ``model_response_str`` (with or without ``wrap_if_error``) or
+    their JSON; the deferred call the run ends with is announced; ``usage()`` is called. A
+    repeated part start or call event and an empty text part send nothing."""
+    run = shapes["hand_made@7"]
+    assert run.chunks == [
+        *HEAD,
+        *streamed_input("c1", "weather", '{"city": "Oslo"}'),
+        available("c1", "weather", {"city": "Oslo"}),
+        available("c2", "count", {"n": [1, 2]}),
+        available("c3", "now", {}),
+        available("c4", "weather", "{oops"),
+        {"type": "tool-output-error", "toolCallId": "c1", "errorText": "Fix: city unknown"},
+        {"type": "tool-output-error", "toolCallId": "c2", "errorText": "wrapped=False: n too big"},
+        {"type": "tool-output-error", "toolCallId": "c3", "errorText": '{"detail": "no clock"}'},
+        available("c5", "locate", {}),
+        usage_of(10, 2),
+        *end("tool-calls"),
+    ]
+    assert run.result is not None
+    assert run.result.usage == {"inputTokens": 10, "outputTokens": 2, "totalTokens": 12}
+    assert [call.tool_call_id for call in run.result.tool_calls] == ["c1", "c2", "c3", "c4", "c5"]
+
+
+def test_a_run_without_usage_keeps_its_finish_reason(shapes: dict[str, ShapeRun]) -> None:
+    """No usage, no metadata; the model's finish reason is the result's (``ctx.run`` finishes)."""
+    run = shapes["without_usage@7"]
+    assert run.chunks == [*HEAD, *said("text-1", "Trunc"), *end()]
+    assert run.result is not None
+    assert (run.result.finish_reason, run.result.usage) == ("length", None)
 
 
 def test_without_pydantic_ai_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
