@@ -114,6 +114,8 @@ class ToolCall:
     """The call belongs to the message being continued (its result opens no new step)."""
     streaming: bool = False
     """The client keeps a partial tool call for it: ``tool-input-delta`` is accepted."""
+    final: bool = False
+    """It has its final result (output, error or denial): the writers add no other."""
 
 
 def _unknown_tool(tool_call_id: str) -> StreamStateError:
@@ -573,6 +575,8 @@ class Lifecycle:
         tool_metadata: Any = None,
     ) -> list[Chunk]:
         """``tool-input-start``: a call whose input streams in pieces (``None``: a new id)."""
+        if tool_call_id is not None:
+            self._unstarted(_text(tool_call_id, "tool_call_id"))
         chunk: Chunk = {
             "type": "tool-input-start",
             "toolCallId": "" if tool_call_id is None else _text(tool_call_id, "tool_call_id"),
@@ -617,6 +621,8 @@ class Lifecycle:
         new = tool_call_id is None
         tool_call_id = "" if tool_call_id is None else _text(tool_call_id, "tool_call_id")
         known = None if new else self.tools.get(tool_call_id)
+        if known is not None:
+            self._unstarted(tool_call_id)
         if tool_name is None:
             if known is None:
                 raise _unknown_tool(tool_call_id)
@@ -671,7 +677,7 @@ class Lifecycle:
         """``tool-output-available``: the tool's result."""
         chunk: Chunk = {
             "type": "tool-output-available",
-            "toolCallId": _text(tool_call_id, "tool_call_id"),
+            "toolCallId": self._unsettled(tool_call_id),
             "output": wire_value(output),
         }
         self._result_options(chunk, provider_executed, provider_metadata, tool_metadata)
@@ -691,7 +697,7 @@ class Lifecycle:
         """``tool-output-error``: the tool failed."""
         chunk: Chunk = {
             "type": "tool-output-error",
-            "toolCallId": _text(tool_call_id, "tool_call_id"),
+            "toolCallId": self._unsettled(tool_call_id),
             "errorText": wire_str(str(error_text)),
         }
         self._result_options(chunk, provider_executed, provider_metadata, tool_metadata)
@@ -699,8 +705,28 @@ class Lifecycle:
 
     def tool_denied(self, tool_call_id: str) -> list[Chunk]:
         """``tool-output-denied`` (ai 6+): the call was denied and will not run."""
-        chunk: Chunk = {"type": "tool-output-denied", "toolCallId": _text(tool_call_id, "id")}
+        chunk: Chunk = {"type": "tool-output-denied", "toolCallId": self._unsettled(tool_call_id)}
         return self._tool_chunk(chunk)
+
+    def _unsettled(self, tool_call_id: str) -> str:
+        """``tool_call_id``, checked to have no final result yet (a writer adds one, once)."""
+        tool_call_id = _text(tool_call_id, "tool_call_id")
+        tool = self.tools.get(tool_call_id)
+        if tool is not None and tool.final:
+            raise StreamStateError(
+                f"Tool call {tool_call_id!r} already has its final result; a call gets one "
+                "output, error or denial (preliminary outputs come before it)."
+            )
+        return tool_call_id
+
+    def _unstarted(self, tool_call_id: str) -> None:
+        """Refuse to begin a call again whose input the client already holds in this step."""
+        tool = self.tools.get(tool_call_id)
+        if tool is not None and tool.step == self.step_index and tool.state != "input-streaming":
+            raise StreamStateError(
+                f"Tool call {tool_call_id!r} already has its input in this step; give each "
+                "call its own tool_call_id."
+            )
 
     def approval_request(
         self, tool_call_id: str, sign: Callable[[str, ToolCall], str], reason: str | None = None
@@ -870,6 +896,7 @@ class Lifecycle:
             tool.tool_name = chunk["toolName"]
             tool.step = self.step_index
             tool.continued = False
+            tool.final = kind == "tool-input-error"
             if chunk.get("providerExecuted") is not None:
                 tool.provider_executed = chunk["providerExecuted"]
             if kind == "tool-input-start":
@@ -899,6 +926,7 @@ class Lifecycle:
                 "tool-output-error": "output-error",
                 "tool-output-denied": "output-denied",
             }[kind]
+            tool.final = chunk.get("preliminary") is not True
             if kind != "tool-output-denied":
                 if tool.dynamic:  # ai 5 finds dynamic parts only by this flag
                     chunk["dynamic"] = True

@@ -291,6 +291,26 @@ REGRESSIONS: dict[str, Regression] = {
         "A new call's id was generated before its values were checked: the refused call "
         "consumed an id, so the next call's id differs from a run without the refused call.",
     ),
+    "ai4_call_begun_twice_keeps_its_first_args": Regression(
+        program(
+            op("begin_tool_call", "", {"k": None}, tool_call_id="call-1"),
+            op("begin_tool_call", "", None, tool_call_id="call-1"),
+            op("complete_tool_call", "call-1", None),
+        ),
+        ALL,
+        "A call begun again in its step: ai 5+ replace the input, ai 4 keeps the first args. "
+        "The writers now refuse it (one id per call).",
+    ),
+    "ai4_preliminary_output_after_the_final_error": Regression(
+        program(
+            op("start_tool_input", "", tool_call_id="call-1"),
+            op("fail_tool_call", "call-1", ""),
+            op("complete_tool_call", "call-1", None, preliminary=True),
+        ),
+        ALL,
+        "An output after the call's final error: ai 5+ show it, ai 4 drops preliminary outputs "
+        "and keeps the error. The writers now refuse a result after the final one.",
+    ),
     "ai4_abort_sends_a_keep_alive_comment": Regression(
         program(op("abort")),
         (4,),
