@@ -2,7 +2,7 @@
 
 Budget (environment variables, read when the suite is collected):
 
-* ``AI_STREAM_FUZZ_EXAMPLES``: programs per target (default 300, from a fixed seed: the same
+* ``AI_STREAM_FUZZ_EXAMPLES``: programs per target (default 150, from a fixed seed: the same
   programs on every run). When set, the run is a fuzz run: a random seed (printed), unless
   ``AI_STREAM_FUZZ_SEED`` fixes it.
 * ``AI_STREAM_FUZZ_MAX_STEPS``: builders per program (default 10).
@@ -30,7 +30,7 @@ from tests.property.checks import Target, Verdict
 from tests.property.replayer import Replayer
 
 FUZZ = "AI_STREAM_FUZZ_EXAMPLES" in os.environ
-EXAMPLES = int(os.environ.get("AI_STREAM_FUZZ_EXAMPLES", "300"))
+EXAMPLES = int(os.environ.get("AI_STREAM_FUZZ_EXAMPLES", "150"))
 MAX_STEPS = int(os.environ.get("AI_STREAM_FUZZ_MAX_STEPS", "10"))
 MINIMIZE_SECONDS = float(os.environ.get("AI_STREAM_MINIMIZE_SECONDS", "120" if FUZZ else "20"))
 SEED = (
