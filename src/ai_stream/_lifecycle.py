@@ -576,10 +576,11 @@ class Lifecycle:
     ) -> list[Chunk]:
         """``tool-input-start``: a call whose input streams in pieces (``None``: a new id)."""
         if tool_call_id is not None:
-            self._unstarted(_text(tool_call_id, "tool_call_id"))
+            tool_call_id = _text(tool_call_id, "tool_call_id")
+            self._unstarted(tool_call_id)
         chunk: Chunk = {
             "type": "tool-input-start",
-            "toolCallId": "" if tool_call_id is None else _text(tool_call_id, "tool_call_id"),
+            "toolCallId": tool_call_id or "",
             "toolName": _text(tool_name, "tool_name"),
         }
         self._call_options(

@@ -186,8 +186,7 @@ class UIMessageReducer:
         self._errors: list[str] = []
         self._stopped = False
         self._finish_reason: str | None = None
-        self._written = False
-        self._writes = 0
+        self._writes = 0  # publications so far
         self._pending_step_starts = 0
         # The chat's last message id: the first publication of a message with another id pushes
         # it (the chat then holds the very object); one with the same id replaces it by a copy.
@@ -268,7 +267,7 @@ class UIMessageReducer:
         :attr:`message` only by trailing ``step-start`` parts: ``start-step`` is the one chunk that
         changes the message without publishing it.
         """
-        return self._published(keep_pending=False) if self._written else None
+        return self._published(keep_pending=False) if self._writes else None
 
     @property
     def shown(self) -> dict[str, Any]:
@@ -331,7 +330,6 @@ class UIMessageReducer:
             raise
 
     def _write(self) -> None:
-        self._written = True
         self._pending_step_starts = 0
         if self._writes == 0:
             self._pushed = self._message.get("id") != self._continued_id

@@ -129,6 +129,7 @@ async def _serve(
     exchange = _Exchange(response, scope, receive, send, body, on_disconnect)
     try:
         if running_trio():
+            exchange.drain = anyio.CancelScope()
             async with anyio.create_task_group() as group:
                 group.start_soon(exchange.listen)
                 work_ended = anyio.Event()
@@ -222,8 +223,7 @@ class _Exchange:
 
     async def send_body(self) -> None:
         """Send the whole response; return early (and quietly) when the client leaves."""
-        if running_trio():
-            self.drain = anyio.CancelScope()
+        if self.drain is not None:  # trio
             with self.drain:
                 await self._send_all()
             return
