@@ -7,7 +7,7 @@ from typing import Any
 
 import anyio
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ai_stream import ClientDisconnectedError
@@ -15,10 +15,10 @@ from ai_stream._outbox import Outbox
 from ai_stream.encoding import SSEEncoder
 from ai_stream.encoding.data_stream import DataStreamEncoder
 
-# Text with what UTF-8 cannot carry (lone surrogates, the run's own join mark) and JSON escapes.
+# Text with what UTF-8 cannot carry (lone surrogates), the run's join mark (DEL) and JSON escapes.
 TEXT = st.text(
     alphabet=st.sampled_from(
-        ["a", "é", "😀", '"', "\\", "\n", "\ud800", "\udc00", "\udfff", "\x00"]
+        ["a", "é", "😀", '"', "\\", "\n", "\ud800", "\udc00", "\udfff", "\x00", "\x7f", "u", "0"]
     ),
     max_size=6,
 )
@@ -67,6 +67,8 @@ class Writer:
 @pytest.mark.parametrize("shared", [False, True], ids=["own-run", "shared-run"])
 @settings(max_examples=150, deadline=None)
 @given(ops=OPS)
+@example(ops=[("delta", "text-delta", "t1", t) for t in ["a", "\\u0000", "\\u007f", "\\", "b"]])
+@example(ops=[("delta", "text-delta", "t1", t) for t in ["a", "\x7f", "\x00", "b"]])
 def test_the_body_is_every_chunk_encoded_on_its_own(
     ops: list[tuple[Any, ...]], shared: bool, backend: str
 ) -> None:

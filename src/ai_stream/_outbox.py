@@ -40,7 +40,11 @@ if TYPE_CHECKING:
 
 __all__ = ("Outbox", "running_trio")
 
-_MARK: Final = "\udfff"  # joins a run for one escape; UTF-8 cannot carry it, so it never leaks
+# Joins the deltas of a run for one escape. JSON leaves DEL as it is and UTF-8 encodes it as the
+# one byte 0x7f, which no other character's encoding contains; a run whose text holds a DEL is
+# escaped delta by delta instead.
+_MARK: Final = "\x7f"
+_ESCAPED_MARK: Final = b"\x7f"
 _DELTA_OVERHEAD: Final = 48  # bytes of a delta frame besides the delta, for the budget
 _UNKNOWN, _ASYNCIO, _TRIO = 0, 1, 2
 
@@ -101,7 +105,7 @@ class Outbox:
         self._run: list[str] = []
         self._sealed = 0
         self._shared = False
-        self._head = self._tail = self._sep = ""
+        self._head = self._tail = self._sep = b""
         self._reader: Any = None
         self._writers: list[Any] = []
         self._backend = _UNKNOWN
@@ -147,9 +151,8 @@ class Outbox:
             deltas: A list that already ends with the pushed delta and that someone else (the
                 record) keeps; appended deltas go into it. By default the outbox keeps its own.
         """
-        head, tail = self._encoder.delta_affixes(kind, part_id)
-        self._head, self._tail = head.decode(), tail.decode()
-        self._sep = '"' + self._tail + self._head + '"'
+        self._head, self._tail = self._encoder.delta_affixes(kind, part_id)
+        self._sep = b'"' + self._tail + self._head + b'"'
         self.run_kind = kind
         if deltas is None:
             self._run, self._sealed, self._shared = [], 0, False
@@ -217,14 +220,17 @@ class Outbox:
         else:
             self._run = []
         joined = _MARK.join(deltas)
-        if joined.count(_MARK) == len(deltas) - 1:
+        if joined.count(_MARK) == len(deltas) - 1:  # no delta holds the mark itself
             try:
-                text = encode_basestring(joined).replace(_MARK, self._sep)
-                self._frames.append((self._head + text + self._tail).encode())
-                return
+                text = encode_basestring(joined).encode()
             except UnicodeEncodeError:  # a lone surrogate: escape it as JSON.stringify does
                 pass
-        head, tail = self._head.encode(), self._tail.encode()
+            else:
+                self._frames.append(
+                    b"".join((self._head, text.replace(_ESCAPED_MARK, self._sep), self._tail))
+                )
+                return
+        head, tail = self._head, self._tail
         self._frames.append(b"".join(head + encode_json_string(d) + tail for d in deltas))
 
     # --- reader side --------------------------------------------------------------------------
