@@ -155,3 +155,23 @@ def test_merge_objects() -> None:
     assert merge_objects("ab", 1) == {"0": "a", "1": "b"}
     with pytest.raises(UIMessageStreamError, match="Cannot use 'in' operator"):
         merge_objects(1, {"a": 1})
+
+
+def test_streamed_inputs_read_at_any_point_are_the_partial_parse_so_far() -> None:
+    """Inputs are parsed when read: every snapshot between interleaved deltas of two calls shows
+    each call's text so far parsed as the client's parsePartialJson does."""
+    reducer = UIMessageReducer(sdk_version=6, message_id="m")
+    reducer.apply({"type": "start"})
+    reducer.apply({"type": "start-step"})
+    texts = {"a": "", "b": ""}
+    for call in texts:
+        reducer.apply({"type": "tool-input-start", "toolCallId": call, "toolName": "t"})
+    pieces = [("a", '{"x": [1'), ("b", '{"y"'), ("a", ", 2"), ("b", ': "z'), ("a", "]}")]
+    for call, piece in pieces:
+        reducer.apply({"type": "tool-input-delta", "toolCallId": call, "inputTextDelta": piece})
+        texts[call] += piece
+        shown = {p["toolCallId"]: p.get("input") for p in reducer.message["parts"][1:]}
+        expected = {c: parse_partial_json(t, 6)[1] if t else None for c, t in texts.items()}
+        assert shown == expected
+    reducer.apply({"type": "finish"})
+    assert [p["input"] for p in reducer.message["parts"][1:]] == [{"x": [1, 2]}, {"y": "z"}]

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any, Final
 
 import anyio
+from pydantic_core import PydanticSerializationError, to_json
 
 from ai_stream.encoding._json import encode_json_string
 from ai_stream.exceptions import ClientDisconnectedError
@@ -38,14 +38,15 @@ if TYPE_CHECKING:
 
     from ai_stream.encoding import Encoder
 
-__all__ = ("Outbox", "running_trio")
+__all__ = ("DELTA_OVERHEAD", "Outbox", "running_trio")
 
-# Joins the deltas of a run for one escape. JSON leaves DEL as it is and UTF-8 encodes it as the
-# one byte 0x7f, which no other character's encoding contains; a run whose text holds a DEL is
-# escaped delta by delta instead.
+# Joins the deltas of a run for one escape. JSON (pydantic-core's too) leaves DEL as it is and
+# UTF-8 encodes it as the one byte 0x7f, which no other character's encoding contains; a run
+# whose text holds a DEL is escaped delta by delta instead.
 _MARK: Final = "\x7f"
-_ESCAPED_MARK: Final = b"\x7f"
-_DELTA_OVERHEAD: Final = 48  # bytes of a delta frame besides the delta, for the budget
+_MARK_BYTE: Final = b"\x7f"
+DELTA_OVERHEAD: Final = 48
+"""Bytes of a delta frame besides the delta, charged to the budget for each appended delta."""
 _UNKNOWN, _ASYNCIO, _TRIO = 0, 1, 2
 
 
@@ -78,8 +79,6 @@ class Outbox:
         "_held",
         "_high_water",
         "_reader",
-        "_room",
-        "_run",
         "_sealed",
         "_sep",
         "_shared",
@@ -88,6 +87,8 @@ class Outbox:
         "_writers",
         "closed",
         "gone",
+        "room",
+        "run",
         "run_kind",
     )
 
@@ -96,13 +97,16 @@ class Outbox:
         self._encode = encoder.encode
         self._frames: list[bytes] = []
         self._high_water = high_water
-        self._room = high_water
+        self.room = high_water
+        """Bytes that may still be queued before a writer must wait; each delta of a run costs
+        its length plus :data:`DELTA_OVERHEAD`."""
         # Room set aside while the reader is parked (the room is 0 then, so that the next write
         # takes the slow branch): pending() is always high_water - room - held, in O(1).
         self._held = 0
         self.run_kind: str | None = None
         """The kind of the open delta run (``"text-delta"`` or ``"reasoning-delta"``), if any."""
-        self._run: list[str] = []
+        self.run: list[str] = []
+        """The deltas of the open run, in order; writers only ever append to it."""
         self._sealed = 0
         self._shared = False
         self._head = self._tail = self._sep = b""
@@ -137,8 +141,8 @@ class Outbox:
             if frame:
                 frames.append(frame)
                 size += len(frame)
-        self._room -= size
-        return self._room <= 0 and self._overflow()
+        self.room -= size
+        return self.room <= 0 and self.overflow()
 
     def open_run(self, kind: str, part_id: str, deltas: list[str] | None = None) -> None:
         """Let the next deltas of part ``part_id`` go through :meth:`append`.
@@ -155,19 +159,22 @@ class Outbox:
         self._sep = b'"' + self._tail + self._head + b'"'
         self.run_kind = kind
         if deltas is None:
-            self._run, self._sealed, self._shared = [], 0, False
+            self.run, self._sealed, self._shared = [], 0, False
         else:
-            self._run, self._sealed, self._shared = deltas, len(deltas), True
+            self.run, self._sealed, self._shared = deltas, len(deltas), True
 
     def append(self, delta: str) -> bool:
         """Queue one more delta of the open run (the fast path).
 
+        The context's writers inline these three lines (the hottest of a stream): append to
+        :attr:`run`, charge :attr:`room`, call :meth:`overflow` when it is spent.
+
         Returns:
             Whether the writer must now await :meth:`drain`.
         """
-        self._run.append(delta)
-        self._room -= len(delta) + _DELTA_OVERHEAD
-        return self._room <= 0 and self._overflow()
+        self.run.append(delta)
+        self.room -= len(delta) + DELTA_OVERHEAD
+        return self.room <= 0 and self.overflow()
 
     def close(self) -> None:
         """Queue the terminator: the reader ends after what is queued."""
@@ -184,33 +191,37 @@ class Outbox:
         Raises:
             ClientDisconnectedError: The reader left meanwhile.
         """
-        while self._room <= 0 and not self.gone and not self._overflow_to_reader():
+        while self.room <= 0 and not self.gone and not self._overflow_to_reader():
             await self._park_writer()
         if self.gone:
             raise ClientDisconnectedError()
 
-    def _overflow(self) -> bool:
-        """The budget is spent: hand over to a parked reader, or tell the writer to wait."""
+    def overflow(self) -> bool:
+        """The budget is spent: hand over to a parked reader, or say the writer must wait.
+
+        Returns:
+            Whether the writer must now await :meth:`drain`.
+        """
         return not self._overflow_to_reader()
 
     def _overflow_to_reader(self) -> bool:
         if self._reader is None:
             return False
         self._wake_reader()
-        self._room += self._held  # the reader takes it all when it runs
+        self.room += self._held  # the reader takes it all when it runs
         self._held = 0
         return True
 
     def _end_run(self) -> None:
         self._seal()
         self.run_kind = None
-        self._run = []
+        self.run = []
         self._sealed = 0
         self._shared = False
 
     def _seal(self) -> None:
         """Encode the deltas of the run appended since the last seal, as one escape."""
-        run = self._run
+        run = self.run
         start = self._sealed
         if len(run) <= start:
             return
@@ -218,17 +229,16 @@ class Outbox:
         if self._shared:
             self._sealed = len(run)
         else:
-            self._run = []
-        joined = _MARK.join(deltas)
-        if joined.count(_MARK) == len(deltas) - 1:  # no delta holds the mark itself
-            try:
-                text = encode_basestring(joined).encode()
-            except UnicodeEncodeError:  # a lone surrogate: escape it as JSON.stringify does
-                pass
-            else:
-                self._frames.append(
-                    b"".join((self._head, text.replace(_ESCAPED_MARK, self._sep), self._tail))
-                )
+            self.run = []
+        sep = self._sep
+        try:
+            text = to_json(_MARK.join(deltas))
+        except PydanticSerializationError:  # a lone surrogate: escaped as JSON.stringify does
+            pass
+        else:
+            body = text.replace(_MARK_BYTE, sep)
+            if len(body) == len(text) + (len(deltas) - 1) * (len(sep) - 1):  # no delta held a DEL
+                self._frames.append(b"".join((self._head, body, self._tail)))
                 return
         head, tail = self._head, self._tail
         self._frames.append(b"".join(head + encode_json_string(d) + tail for d in deltas))
@@ -237,10 +247,10 @@ class Outbox:
 
     def pending(self) -> int:
         """Roughly how many bytes are queued (deltas counted with their frame's overhead)."""
-        return self._high_water - self._room - self._held
+        return self._high_water - self.room - self._held
 
     def _has_data(self) -> bool:
-        return bool(self._frames) or len(self._run) > self._sealed
+        return bool(self._frames) or len(self.run) > self._sealed
 
     def _take(self) -> bytes:
         if self.run_kind is not None:
@@ -248,7 +258,7 @@ class Outbox:
         frames = self._frames
         body = frames[0] if len(frames) == 1 else b"".join(frames)
         frames.clear()
-        self._room = self._high_water
+        self.room = self._high_water
         if self._writers:
             self._wake_writers()
         return body
@@ -280,17 +290,17 @@ class Outbox:
         self.gone = True
         self._frames.clear()
         self.run_kind = None
-        self._run = []
+        self.run = []
         self._sealed = 0
-        self._room = self._high_water - self._held  # nothing pending
+        self.room = self._high_water - self._held  # nothing pending
         self._wake_writers()
         self._wake_reader()
 
     # --- parking ------------------------------------------------------------------------------
 
     async def _park_reader(self) -> None:
-        self._held += self._room
-        self._room = 0  # the next write takes the slow branch and wakes the reader
+        self._held += self.room
+        self.room = 0  # the next write takes the slow branch and wakes the reader
         try:
             if self._on_trio():
                 import trio
@@ -311,7 +321,7 @@ class Outbox:
         finally:
             if self._reader is not None:  # cancelled while parked (timeout, disconnect)
                 self._reader = None
-            self._room += self._held
+            self.room += self._held
             self._held = 0
 
     def _wake_reader(self) -> None:

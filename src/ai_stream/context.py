@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple
 import anyio
 
 from ai_stream._lifecycle import Lifecycle
-from ai_stream._outbox import Outbox, running_trio
+from ai_stream._outbox import DELTA_OVERHEAD, Outbox, running_trio
 from ai_stream.encoding.data_stream import DataStreamEncoder
 from ai_stream.encoding.sse import KEEP_ALIVE_FRAME, STREAM_OPEN_FRAME, SSEEncoder
 from ai_stream.exceptions import ClientDisconnectedError, StreamStateError
@@ -369,7 +369,9 @@ class StreamContext(Generic[InfoT]):
         """
         outbox = self._outbox
         if outbox.run_kind == "text-delta" and provider_metadata is None and type(delta) is str:
-            if outbox.append(delta):
+            outbox.run.append(delta)  # Outbox.append, inlined: the hot path of every stream
+            outbox.room -= len(delta) + DELTA_OVERHEAD
+            if outbox.room <= 0 and outbox.overflow():
                 await outbox.drain()
             return
         chunks = self._lifecycle.text(delta, provider_metadata)
@@ -388,7 +390,9 @@ class StreamContext(Generic[InfoT]):
             and provider_metadata is None
             and type(delta) is str
         ):
-            if outbox.append(delta):
+            outbox.run.append(delta)  # Outbox.append, inlined
+            outbox.room -= len(delta) + DELTA_OVERHEAD
+            if outbox.room <= 0 and outbox.overflow():
                 await outbox.drain()
             return
         chunks = self._lifecycle.reasoning(delta, provider_metadata)

@@ -71,6 +71,20 @@ Mode = Literal["read", "chat"]
 # ---------------------------------------------------------------------------------------------
 
 
+class _ParseLater:
+    """The input of a tool part until its streamed text is parsed.
+
+    The parse is deferred: only the last one before anything reads the part counts, and the
+    client's parse never throws.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _ParseLater:
+        return self
+
+
+_PARSE_LATER: Final = _ParseLater()
+
+
 @dataclass(slots=True)
 class _PartialToolCall:
     text: str
@@ -195,6 +209,9 @@ class UIMessageReducer:
         self._active_text: dict[str, dict[str, Any]] = {}
         self._active_reasoning: dict[str, dict[str, Any]] = {}
         self._partial: dict[str, _PartialToolCall] = {}
+        # Tool parts whose input is the partial parse of a streamed text, parsed when it can be
+        # seen: by any chunk other than another tool-input-delta, or by a read of the message.
+        self._unparsed: dict[str, tuple[dict[str, Any], str]] = {}
         # Deltas not yet joined into their part's text, so that long streams stay linear: runs of
         # consecutive deltas of one part, each [part, deltas, how many are joined already].
         self._runs: list[_Run] = []
@@ -221,6 +238,7 @@ class UIMessageReducer:
     def message(self) -> dict[str, Any]:
         """The message as processed so far (a deep copy; what ``onFinish`` receives)."""
         self._join_pieces()
+        self._parse_inputs()
         return copy.deepcopy(self._message)
 
     def _join_pieces(self) -> None:
@@ -283,6 +301,7 @@ class UIMessageReducer:
 
     def _published(self, *, keep_pending: bool) -> dict[str, Any]:
         self._join_pieces()
+        self._parse_inputs()
         message = copy.deepcopy(self._message)
         if self._pending_step_starts and not keep_pending:
             del message["parts"][-self._pending_step_starts :]
@@ -342,6 +361,8 @@ class UIMessageReducer:
             self._run = None
             if self._runs:
                 self._join_pieces()
+        if self._unparsed and kind != "tool-input-delta":
+            self._parse_inputs()
         if kind == "text-start":
             self._text_start(chunk)
         elif kind == "text-delta":
@@ -358,7 +379,7 @@ class UIMessageReducer:
             self._file(chunk)
         elif kind == "custom" and b.v7_parts:
             part: dict[str, Any] = {"type": "custom", "kind": _required(chunk, "kind")}
-            js_put(part, "providerMetadata", copy.deepcopy(js_get(chunk, "providerMetadata")))
+            js_put(part, "providerMetadata", self._copy(js_get(chunk, "providerMetadata")))
             self._push(part)
         elif kind == "source-url":
             part = {
@@ -367,7 +388,7 @@ class UIMessageReducer:
                 "url": _required(chunk, "url"),
             }
             js_put(part, "title", js_get(chunk, "title"))
-            js_put(part, "providerMetadata", copy.deepcopy(js_get(chunk, "providerMetadata")))
+            js_put(part, "providerMetadata", self._copy(js_get(chunk, "providerMetadata")))
             self._push(part)
         elif kind == "source-document":
             part = {
@@ -377,7 +398,7 @@ class UIMessageReducer:
             }
             js_put(part, "title", js_get(chunk, "title"))
             js_put(part, "filename", js_get(chunk, "filename"))
-            js_put(part, "providerMetadata", copy.deepcopy(js_get(chunk, "providerMetadata")))
+            js_put(part, "providerMetadata", self._copy(js_get(chunk, "providerMetadata")))
             self._push(part)
         elif kind == "tool-input-start":
             self._tool_input_start(chunk)
@@ -404,7 +425,7 @@ class UIMessageReducer:
                 {
                     "type": "steering-message",
                     "id": _required(chunk, "id"),
-                    "parts": copy.deepcopy(_required(chunk, "parts")),
+                    "parts": self._copy(_required(chunk, "parts")),
                 }
             )
         elif kind == "start-step":
@@ -441,7 +462,7 @@ class UIMessageReducer:
 
     def _text_start(self, chunk: Mapping[str, Any]) -> None:
         part: dict[str, Any] = {"type": "text", "text": ""}
-        js_put(part, "providerMetadata", copy.deepcopy(js_get(chunk, "providerMetadata")))
+        js_put(part, "providerMetadata", self._copy(js_get(chunk, "providerMetadata")))
         part["state"] = "streaming"
         self._active_text[js_string(_required(chunk, "id"))] = part
         self._push(part)
@@ -460,7 +481,7 @@ class UIMessageReducer:
         part["state"] = "done"
         citations = js_get(chunk, "citations")
         if self._b.citations and not nullish(citations):
-            part["citations"] = copy.deepcopy(citations)
+            part["citations"] = self._copy(citations)
         self._keep_provider_metadata(part, chunk)
         del self._active_text[key]
         self._write()
@@ -470,7 +491,7 @@ class UIMessageReducer:
         if self._b.reasoning_id:
             part["id"] = _required(chunk, "id")
         part["text"] = ""
-        js_put(part, "providerMetadata", copy.deepcopy(js_get(chunk, "providerMetadata")))
+        js_put(part, "providerMetadata", self._copy(js_get(chunk, "providerMetadata")))
         part["state"] = "streaming"
         self._active_reasoning[js_string(_required(chunk, "id"))] = part
         self._push(part)
@@ -493,7 +514,7 @@ class UIMessageReducer:
 
     def _keep_provider_metadata(self, part: dict[str, Any], chunk: Mapping[str, Any]) -> None:
         value = coalesce(js_get(chunk, "providerMetadata"), js_get(part, "providerMetadata"))
-        js_put(part, "providerMetadata", copy.deepcopy(value))
+        js_put(part, "providerMetadata", self._copy(value))
 
     def _file(self, chunk: Mapping[str, Any]) -> None:
         part: dict[str, Any] = {
@@ -503,7 +524,7 @@ class UIMessageReducer:
         }
         metadata = js_get(chunk, "providerMetadata")
         if self._b.file_provider_metadata and not nullish(metadata):
-            part["providerMetadata"] = copy.deepcopy(metadata)
+            part["providerMetadata"] = self._copy(metadata)
         self._push(part)
 
     def _data(self, chunk: Mapping[str, Any]) -> None:
@@ -615,7 +636,7 @@ class UIMessageReducer:
             return
         current = js_get(self._message, "metadata")
         merged = (
-            merge_metadata(
+            merge_metadata(  # merges into ``current`` in place: it never shares a chunk's value
                 current,
                 copy.deepcopy(metadata),
                 skip_proto_keys=self._b.merge_skips_proto_keys,
@@ -713,9 +734,9 @@ class UIMessageReducer:
                 if options["state"] in _OUTPUT_STATES
                 else "callProviderMetadata"
             )
-            part[key] = copy.deepcopy(metadata)
+            part[key] = self._copy(metadata)
         elif part.get("state") == "input-available":
-            part["callProviderMetadata"] = copy.deepcopy(metadata)
+            part["callProviderMetadata"] = self._copy(metadata)
 
     def _new_provider_metadata(self, part: dict[str, Any], options: Mapping[str, Any]) -> None:
         metadata = js_get(options, "providerMetadata")
@@ -724,12 +745,12 @@ class UIMessageReducer:
         key = "callProviderMetadata"
         if self._b.result_provider_metadata and options["state"] in _OUTPUT_STATES:
             key = "resultProviderMetadata"
-        part[key] = copy.deepcopy(metadata)
+        part[key] = self._copy(metadata)
 
     def _update_common(self, part: dict[str, Any], options: Mapping[str, Any]) -> None:
         """The assignments ``updateToolPart`` and ``updateDynamicToolPart`` share."""
-        js_put(part, "input", copy.deepcopy(js_get(options, "input")))
-        js_put(part, "output", copy.deepcopy(js_get(options, "output")))
+        js_put(part, "input", self._copy(js_get(options, "input")))
+        js_put(part, "output", self._copy(js_get(options, "output")))
         js_put(part, "errorText", js_get(options, "errorText"))
 
     def _update_tail(
@@ -747,7 +768,7 @@ class UIMessageReducer:
         if b.title and js_get(options, "title") is not UNDEFINED:
             part["title"] = options["title"]
         if b.tool_metadata and js_get(options, "toolMetadata") is not UNDEFINED:
-            part["toolMetadata"] = copy.deepcopy(options["toolMetadata"])
+            part["toolMetadata"] = self._copy(options["toolMetadata"])
         if provider_executed:
             js_put(
                 part,
@@ -764,7 +785,7 @@ class UIMessageReducer:
 
     def _update_tool_part(
         self, options: Mapping[str, Any], existing: dict[str, Any] | None = None
-    ) -> None:
+    ) -> dict[str, Any]:
         """``updateToolPart``: create or update the static part ``tool-<toolName>``."""
         b = self._b
         part = (
@@ -778,9 +799,9 @@ class UIMessageReducer:
                 part["type"] = f"tool-{js_string(options['toolName'])}"
             self._update_common(part, options)
             if b.input_error:
-                js_put(part, "rawInput", copy.deepcopy(js_get(options, "rawInput")))
+                js_put(part, "rawInput", self._copy(js_get(options, "rawInput")))
             self._update_tail(part, options, provider_executed=True)
-            return
+            return part
         new: dict[str, Any] = {
             "type": f"tool-{js_string(options['toolName'])}",
             "toolCallId": options["toolCallId"],
@@ -788,14 +809,15 @@ class UIMessageReducer:
         }
         self._new_common(new, options)
         if b.input_error:
-            js_put(new, "rawInput", copy.deepcopy(js_get(options, "rawInput")))
+            js_put(new, "rawInput", self._copy(js_get(options, "rawInput")))
         js_put(new, "providerExecuted", js_get(options, "providerExecuted"))
         self._new_provider_metadata(new, options)
         self._push_part(new)
+        return new
 
     def _update_dynamic_tool_part(
         self, options: Mapping[str, Any], existing: dict[str, Any] | None = None
-    ) -> None:
+    ) -> dict[str, Any]:
         """``updateDynamicToolPart``: create or update a ``dynamic-tool`` part."""
         b = self._b
         part = (
@@ -813,7 +835,7 @@ class UIMessageReducer:
             elif not nullish(raw_input):
                 part["rawInput"] = raw_input
             self._update_tail(part, options, provider_executed=b.dynamic_provider_executed)
-            return
+            return part
         new: dict[str, Any] = {"type": "dynamic-tool"}
         js_put(new, "toolName", options["toolName"])
         new["toolCallId"] = options["toolCallId"]
@@ -823,26 +845,26 @@ class UIMessageReducer:
             js_put(new, "providerExecuted", js_get(options, "providerExecuted"))
         self._new_provider_metadata(new, options)
         self._push_part(new)
+        return new
 
     def _new_common(self, new: dict[str, Any], options: Mapping[str, Any]) -> None:
         b = self._b
         if b.title:
             js_put(new, "title", js_get(options, "title"))
         if b.tool_metadata and js_get(options, "toolMetadata") is not UNDEFINED:
-            new["toolMetadata"] = copy.deepcopy(options["toolMetadata"])
-        js_put(new, "input", copy.deepcopy(js_get(options, "input")))
+            new["toolMetadata"] = self._copy(options["toolMetadata"])
+        js_put(new, "input", self._copy(js_get(options, "input")))
         if b.input_encoding and not nullish(js_get(options, "inputEncoding")):
             new["inputEncoding"] = options["inputEncoding"]
-        js_put(new, "output", copy.deepcopy(js_get(options, "output")))
+        js_put(new, "output", self._copy(js_get(options, "output")))
         js_put(new, "errorText", js_get(options, "errorText"))
         if b.preliminary:
             js_put(new, "preliminary", js_get(options, "preliminary"))
 
-    def _update_either(self, dynamic: bool, options: Mapping[str, Any]) -> None:
+    def _update_either(self, dynamic: bool, options: Mapping[str, Any]) -> dict[str, Any]:
         if dynamic:
-            self._update_dynamic_tool_part(options)
-        else:
-            self._update_tool_part(options)
+            return self._update_dynamic_tool_part(options)
+        return self._update_tool_part(options)
 
     def _tool_input_start(self, chunk: Mapping[str, Any]) -> None:
         b = self._b
@@ -874,15 +896,12 @@ class UIMessageReducer:
         if partial is None:
             raise _missing_part_error("tool-input-delta", "tool", tool_call_id)
         partial.text += _required_str(chunk, "inputTextDelta")
-        if b.input_encoding and partial.input_encoding == "text":
-            value: Any = partial.text
-        else:
-            value = parse_partial_input(partial.text, b)
+        text_input = b.input_encoding and partial.input_encoding == "text"
         options: dict[str, Any] = {
             "toolCallId": tool_call_id,
             "toolName": partial.tool_name,
             "state": "input-streaming",
-            "input": value,
+            "input": partial.text if text_input else _PARSE_LATER,
         }
         if b.input_encoding:
             options["inputEncoding"] = partial.input_encoding
@@ -892,8 +911,17 @@ class UIMessageReducer:
             options["title"] = partial.title
         if b.tool_metadata:
             options["toolMetadata"] = partial.tool_metadata
-        self._update_either(truthy(partial.dynamic), options)
+        part = self._update_either(truthy(partial.dynamic), options)
+        if not text_input:
+            self._unparsed[js_string(tool_call_id)] = (part, partial.text)
         self._write()
+
+    def _parse_inputs(self) -> None:
+        """Parse the streamed inputs still waiting (see ``_PARSE_LATER``)."""
+        for part, text in self._unparsed.values():
+            if part.get("input") is _PARSE_LATER:
+                js_put(part, "input", parse_partial_input(text, self._b))
+        self._unparsed.clear()
 
     def _tool_input_available(self, chunk: Mapping[str, Any]) -> None:
         b = self._b
@@ -990,9 +1018,9 @@ class UIMessageReducer:
         invocation["state"] = "approval-requested"
         descriptor = js_get(chunk, "approvalDescriptor")
         if b.approval_descriptor and not nullish(descriptor):
-            approval["descriptor"] = copy.deepcopy(descriptor)
+            approval["descriptor"] = self._copy(descriptor)
         if b.approval_input_schema_input and "inputSchemaInput" in chunk:
-            approval["inputSchemaInput"] = copy.deepcopy(chunk["inputSchemaInput"])
+            approval["inputSchemaInput"] = self._copy(chunk["inputSchemaInput"])
         reason = js_get(chunk, "reason")
         if b.approval_request_reason and not nullish(reason):
             approval["requestReason"] = reason
@@ -1055,7 +1083,7 @@ class UIMessageReducer:
             invocation["providerExecuted"] = provider_executed
         metadata = js_get(chunk, "providerMetadata")
         if not nullish(metadata):
-            invocation["callProviderMetadata"] = copy.deepcopy(metadata)
+            invocation["callProviderMetadata"] = self._copy(metadata)
         self._write()
 
 
