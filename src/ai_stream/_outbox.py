@@ -191,7 +191,7 @@ class Outbox:
         Raises:
             ClientDisconnectedError: The reader left meanwhile.
         """
-        while self.room <= 0 and not self.gone and not self._overflow_to_reader():
+        while self.room <= 0 and not self.gone and self.overflow():
             await self._park_writer()
         if self.gone:
             raise ClientDisconnectedError()
@@ -202,15 +202,12 @@ class Outbox:
         Returns:
             Whether the writer must now await :meth:`drain`.
         """
-        return not self._overflow_to_reader()
-
-    def _overflow_to_reader(self) -> bool:
         if self._reader is None:
-            return False
+            return True
         self._wake_reader()
         self.room += self._held  # the reader takes it all when it runs
         self._held = 0
-        return True
+        return False
 
     def _end_run(self) -> None:
         self._seal()
@@ -230,6 +227,12 @@ class Outbox:
             self._sealed = len(run)
         else:
             self.run = []
+        if len(deltas) == 1:  # a trickling stream: one delta per read
+            try:
+                self._frames.append(b"".join((self._head, to_json(deltas[0]), self._tail)))
+                return
+            except PydanticSerializationError:
+                pass
         sep = self._sep
         try:
             text = to_json(_MARK.join(deltas))
@@ -250,7 +253,7 @@ class Outbox:
         return self._high_water - self.room - self._held
 
     def _has_data(self) -> bool:
-        return bool(self._frames) or len(self.run) > self._sealed
+        return len(self.run) > self._sealed or bool(self._frames)
 
     def _take(self) -> bytes:
         if self.run_kind is not None:
@@ -302,7 +305,7 @@ class Outbox:
         self._held += self.room
         self.room = 0  # the next write takes the slow branch and wakes the reader
         try:
-            if self._on_trio():
+            if self._backend == _TRIO or (self._backend == _UNKNOWN and self._on_trio()):
                 import trio
 
                 task = trio.lowlevel.current_task()
