@@ -37,7 +37,7 @@ async def test_memory_store_replays_then_follows() -> None:
         await store.finish("s1")
     assert seen == [b"a", b"b"]
     assert await store.active_stream("chat") is None
-    assert [d async for d in store.read("s1")] == [b"a", b"b"]  # still readable
+    assert [d async for d in store.read("s1")] == [b"ab"]  # still readable (in one piece)
     await anyio.sleep(0.06)
     await store.start("other", "s2")  # expiry runs on the next start
     assert [d async for d in store.read("s1")] == []

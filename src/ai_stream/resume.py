@@ -24,7 +24,6 @@ from __future__ import annotations
 import heapq
 import json
 import logging
-import math
 import secrets
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -88,17 +87,20 @@ class StreamStore(Protocol):
         ...
 
 
-@dataclass
-class _MemoryEntry:
+@dataclass(slots=True)
+class _LiveEntry:
     chat_id: str
     chunks: list[bytes] = field(default_factory=list)
     done: bool = False
     changed: anyio.Event = field(default_factory=anyio.Event)
-    expires_at: float = math.inf
 
 
 class MemoryStreamStore:
     """A :class:`StreamStore` in this process's memory (one worker).
+
+    A finished stream is kept as one ``(body, expires_at)`` tuple: no objects the garbage
+    collector must walk, so that the cost of a stream stays flat however many finished streams
+    wait for their ``ttl``.
 
     Args:
         ttl: Seconds a finished stream stays readable.
@@ -106,7 +108,8 @@ class MemoryStreamStore:
 
     def __init__(self, *, ttl: float = 300.0) -> None:
         self.ttl = ttl
-        self._streams: dict[str, _MemoryEntry] = {}
+        self._live: dict[str, _LiveEntry] = {}
+        self._finished: dict[str, tuple[bytes, float]] = {}
         self._active: dict[str, str] = {}
         self._expiry: list[tuple[float, str]] = []  # a heap of (expires_at, stream id)
 
@@ -116,37 +119,39 @@ class MemoryStreamStore:
         expiry = self._expiry
         while expiry and expiry[0][0] <= now:
             _, stream_id = heapq.heappop(expiry)
-            entry = self._streams.get(stream_id)
-            if entry is not None and entry.expires_at <= now:
-                del self._streams[stream_id]
+            finished = self._finished.get(stream_id)
+            if finished is not None and finished[1] <= now:
+                del self._finished[stream_id]
 
-    def _notify(self, entry: _MemoryEntry) -> None:
+    def _notify(self, entry: _LiveEntry) -> None:
         entry.changed.set()
         entry.changed = anyio.Event()
 
     async def start(self, chat_id: str, stream_id: str) -> None:
         """Make ``stream_id`` the active stream of ``chat_id``."""
         self._expire()
-        self._streams[stream_id] = _MemoryEntry(chat_id)
+        self._finished.pop(stream_id, None)
+        self._live[stream_id] = _LiveEntry(chat_id)
         self._active[chat_id] = stream_id
 
     async def append(self, stream_id: str, data: bytes) -> None:
         """Append body bytes."""
-        entry = self._streams[stream_id]
+        entry = self._live[stream_id]
         entry.chunks.append(data)
         self._notify(entry)
 
     async def finish(self, stream_id: str) -> None:
         """Mark the stream complete and start its expiry."""
-        entry = self._streams.get(stream_id)
+        entry = self._live.pop(stream_id, None)
         if entry is None:
             return
         entry.done = True
-        entry.expires_at = anyio.current_time() + self.ttl
-        heapq.heappush(self._expiry, (entry.expires_at, stream_id))
+        expires_at = anyio.current_time() + self.ttl
+        self._finished[stream_id] = (b"".join(entry.chunks), expires_at)
+        heapq.heappush(self._expiry, (expires_at, stream_id))
         if self._active.get(entry.chat_id) == stream_id:
             del self._active[entry.chat_id]
-        self._notify(entry)
+        entry.changed.set()  # readers of the live entry take the rest from it and end
 
     async def active_stream(self, chat_id: str) -> str | None:
         """The chat's active stream id, if any."""
@@ -154,8 +159,11 @@ class MemoryStreamStore:
 
     async def read(self, stream_id: str, *, idle: float | None = None) -> AsyncIterator[bytes]:
         """Yield the stream's bytes from the start, then live until it is finished."""
-        entry = self._streams.get(stream_id)
+        entry = self._live.get(stream_id)
         if entry is None:
+            finished = self._finished.get(stream_id)
+            if finished is not None and finished[0]:
+                yield finished[0]
             return
         index = 0
         while True:
