@@ -98,10 +98,10 @@ class StreamRecord:
     ) -> None:
         self._target = target
         self._base_message = message
-        # ai 4 clients keep another message shape; the record keeps the ai 5 UIMessage.
-        shape = target if target.major >= 5 else ClientTarget.parse(5)
+        # ai 4 clients keep another message shape; the record keeps the ai 5 UIMessage (the
+        # behaviour of an ai 4 target says how).
         self._reducer = UIMessageReducer(
-            shape, message=message, message_id=message_id, mode="chat", owned=True
+            target, message=message, message_id=message_id, mode="chat", owned=True
         )
         # Every chunk, to rebuild the message for another release of the target.
         self._log: list[Mapping[str, Any] | _DeltaRun] = []

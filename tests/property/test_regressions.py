@@ -327,11 +327,6 @@ def test_regression(name: str, target: Target, replayer: Replayer) -> None:
     assert_conforms(REGRESSIONS[name].program, target, replayer)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: ai 4's secureJsonParse rejects a `constructor: null` key in a streamed tool "
-    "input, so the partial call has no args, while the record (ai 5 shape) shows them",
-)
 def test_ai4_streamed_input_with_a_constructor_null_key(replayer: Replayer) -> None:
     assert_conforms(
         program(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from ai_stream import UnsupportedByClientError
@@ -120,3 +122,11 @@ def test_normalize_finish_reason(value: str, sdk: int | str | None, expected: st
 def test_unknown_finish_reason_is_refused() -> None:
     with pytest.raises(ValueError, match="Unknown finish reason 'done'"):
         normalize_finish_reason("done")
+
+
+def test_an_ai4_target_behaves_as_the_ai5_message_its_record_keeps() -> None:
+    """Latest ai 5 processing, except where the behaviour table has an ai 4 entry."""
+    ai4, ai5 = ClientTarget.parse(4).behaviour, ClientTarget.parse(5).behaviour
+    assert ai4.major == 5
+    assert ai5.secure_json_v2 and not ai4.secure_json_v2  # ai 4's secure-json-parse
+    assert dataclasses.replace(ai4, secure_json_v2=True, result_for_streaming_input=True) == ai5

@@ -75,7 +75,7 @@ BEHAVIOURS: Final[dict[str, dict[int, str | None]]] = {
     "fix_json_array_minus": {5: None, 6: None, 7: "7.0.158"},
     # secureJsonParse also detects \\u-escaped "__proto__"/"constructor" keys and tolerates
     # `"constructor": null`
-    "secure_json_v2": {5: "5.0.146", 6: "6.0.115", 7: "7.0.0"},
+    "secure_json_v2": {4: None, 5: "5.0.146", 6: "6.0.115", 7: "7.0.0"},
     # v7 chunk types: custom, reasoning-file, tool-approval-response; approval `isAutomatic`
     "v7_parts": {5: None, 6: None, 7: "7.0.0"},
     # tool-approval-response keeps the request's `signature`

@@ -22,7 +22,7 @@ stream otherwise); chunk *types* it does not know raise :class:`UnsupportedByCli
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, Final
 
@@ -94,6 +94,18 @@ def _behaviour_at(major: int, release: Release) -> Behaviour:
     present = _features_at(major, release)
     flags = {name: f"behaviour:{name}" in present for name in BEHAVIOURS}
     return Behaviour(major=major, **flags)
+
+
+@cache
+def _ai4_record_behaviour() -> Behaviour:
+    """The latest ai 5 behaviour, except where the table says how ai 4 differs (a ``4`` entry).
+
+    An ai 4 client holds another message shape; a stream written for it is recorded as the ai 5
+    ``UIMessage`` it stands for, processed as ai 4 processes it where that differs.
+    """
+    latest = _behaviour_at(5, parse_release(LATEST[5]))
+    ai4 = {name: False for name, since in BEHAVIOURS.items() if 4 in since and since[4] is None}
+    return replace(latest, **ai4)
 
 
 @dataclass(frozen=True)
@@ -181,11 +193,12 @@ class ClientTarget:
     def behaviour(self) -> Behaviour:
         """How the target's latest release processes chunks (what the reducer replays).
 
-        Raises:
-            ValueError: The target is ai 4, whose client is not a UI message stream client.
+        ai 4 clients read the data stream and hold another message shape: for them it is the
+        behaviour of the ai 5 message their streams are recorded as (latest ai 5, with the
+        table's ai 4 entries).
         """
         if self.major == 4:
-            raise ValueError("ai 4 clients read the data stream, not UI message chunks.")
+            return _ai4_record_behaviour()
         return _behaviour_at(self.major, self._latest)
 
     def always(self, behaviour: str) -> bool:
