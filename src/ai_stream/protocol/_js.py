@@ -135,14 +135,32 @@ def js_number(value: float) -> str:
         return "NaN"
     if math.isinf(value):
         return "Infinity" if value > 0 else "-Infinity"
-    if value == int(value) and abs(value) < 1e21:
-        return str(int(value))
-    text = repr(value)
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        sign = "-" if exponent.startswith("-") else "+"
-        text = f"{mantissa.removesuffix('.0')}e{sign}{exponent.lstrip('+-').lstrip('0')}"
-    return text
+    if value == 0:
+        return "0"
+    sign = "-" if value < 0 else ""
+    digits, n = _shortest_digits(abs(value))
+    k = len(digits)
+    # Number::toString (ECMA-262 6.1.6.1.20): value = digits × 10^(n - k)
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * -n + digits
+    exponent = f"e{'+' if n > 0 else '-'}{abs(n - 1)}"
+    return sign + (digits if k == 1 else digits[0] + "." + digits[1:]) + exponent
+
+
+def _shortest_digits(value: float) -> tuple[str, int]:
+    """The shortest digits that round-trip ``value`` (> 0) and the decimal point's position."""
+    text = repr(value)  # the shortest round trip, as in JavaScript
+    mantissa, _, exponent = text.partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = whole + fraction
+    n = len(whole) + (int(exponent) if exponent else 0)
+    stripped = digits.lstrip("0")
+    n -= len(digits) - len(stripped)
+    return stripped.rstrip("0"), n
 
 
 def js_string(value: Any) -> str:
