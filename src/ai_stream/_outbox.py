@@ -276,12 +276,24 @@ class Outbox:
             The body, ``b""`` after ``idle`` seconds of silence, ``None`` once the stream ended.
         """
         while True:
-            if self._has_data():
+            if len(self.run) > self._sealed or self._frames:
                 return self._take()
             if self.closed or self.gone:
                 return None
             if idle is None:
-                await self._park_reader()
+                if self._backend != _ASYNCIO:
+                    await self._park_reader()
+                    continue
+                # _park_reader, inlined for asyncio (a trickling stream parks once per token)
+                self._held += self.room
+                self.room = 0
+                self._reader = future = asyncio.get_running_loop().create_future()
+                try:
+                    await future
+                finally:
+                    self._reader = None
+                    self.room += self._held
+                    self._held = 0
             else:
                 with anyio.move_on_after(idle):
                     await self._park_reader()
