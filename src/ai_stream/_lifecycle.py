@@ -194,6 +194,7 @@ class Lifecycle:
         "_counter",
         "_disconnected",
         "_keeps_parts",
+        "_restarts_inputs",
         "_results_complete_inputs",
         "_metadata_kind",
         "approvals",
@@ -242,6 +243,7 @@ class Lifecycle:
         self._disconnected = False
         self._keeps_parts = target.always("finish_step_keeps_parts")
         self._results_complete_inputs = target.always("result_for_streaming_input")
+        self._restarts_inputs = target.always("restart_streaming_input")
         if continued is not None:
             self._hydrate(continued)
 
@@ -723,7 +725,11 @@ class Lifecycle:
     def _unstarted(self, tool_call_id: str) -> None:
         """Refuse to begin a call again whose input the client already holds in this step."""
         tool = self.tools.get(tool_call_id)
-        if tool is not None and tool.step == self.step_index and tool.state != "input-streaming":
+        if (
+            tool is not None
+            and tool.step == self.step_index
+            and (tool.state != "input-streaming" or not self._restarts_inputs)
+        ):
             raise StreamStateError(
                 f"Tool call {tool_call_id!r} already has its input in this step; give each "
                 "call its own tool_call_id."

@@ -311,6 +311,16 @@ REGRESSIONS: dict[str, Regression] = {
         "An output after the call's final error: ai 5+ show it, ai 4 drops preliminary outputs "
         "and keeps the error. The writers now refuse a result after the final one.",
     ),
+    "ai4_streamed_call_started_again": Regression(
+        program(
+            op("start_tool_input", "", tool_call_id="call-streamed"),
+            op("start_tool_input", "", tool_call_id="call-streamed"),
+            op("complete_tool_call", "call-streamed", None),
+        ),
+        ALL,
+        "A streamed call started again in its step: ai 5+ start it over in its part, ai 4 adds a "
+        "second invocation that keeps no args. The writers refuse it for ai 4 (make fuzz).",
+    ),
     "ai4_abort_sends_a_keep_alive_comment": Regression(
         program(op("abort")),
         (4,),

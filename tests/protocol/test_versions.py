@@ -6,6 +6,7 @@ import pytest
 
 from ai_stream import UnsupportedByClientError
 from ai_stream.protocol import ClientTarget, normalize_finish_reason
+from ai_stream.protocol._behaviours import BEHAVIOURS
 from ai_stream.protocol._client_releases import FEATURES, FIRST, LATEST
 
 
@@ -129,4 +130,6 @@ def test_an_ai4_target_behaves_as_the_ai5_message_its_record_keeps() -> None:
     ai4, ai5 = ClientTarget.parse(4).behaviour, ClientTarget.parse(5).behaviour
     assert ai4.major == 5
     assert ai5.secure_json_v2 and not ai4.secure_json_v2  # ai 4's secure-json-parse
-    assert dataclasses.replace(ai4, secure_json_v2=True, result_for_streaming_input=True) == ai5
+    ai4_entries = {name for name, since in BEHAVIOURS.items() if 4 in since}
+    assert ai4_entries >= {"secure_json_v2", "result_for_streaming_input"}
+    assert dataclasses.replace(ai4, **dict.fromkeys(ai4_entries, True)) == ai5

@@ -38,8 +38,9 @@ def deltas(chat_id: str) -> list[str]:
 
 
 def pause(chat_id: str) -> float:
-    """Seconds between deltas: ``slow-*`` chats take 2 s, others 0.6 s."""
-    return 0.05 if chat_id.startswith("slow-") else 0.015
+    """Seconds between deltas: ``slow-*`` chats take 2 s, others 1.2 s (a resume on a loaded
+    machine still finds them running)."""
+    return 0.05 if chat_id.startswith("slow-") else 0.03
 
 
 async def answer(ctx: StreamContext[Any], chat_id: str, seconds: float) -> None:

@@ -32,6 +32,9 @@ BEHAVIOURS: Final[dict[str, dict[int, str | None]]] = {
     # a tool result for a call whose input is still streaming completes the call (ai 4 keeps a
     # partial call without args: the writer sends the call first)
     "result_for_streaming_input": {4: None, 5: "5.0.0", 6: "6.0.0", 7: "7.0.0"},
+    # a second tool-input-start for a call whose input streams starts it over in its part (ai 4
+    # adds a second invocation with that id)
+    "restart_streaming_input": {4: None, 5: "5.0.0", 6: "6.0.0", 7: "7.0.0"},
     # `finish.finishReason` is recorded
     "finish_reason": {5: "5.0.92", 6: "6.0.0", 7: "7.0.0"},
     # v6: tool parts get `title`
@@ -114,6 +117,7 @@ class Behaviour:
     preliminary: bool
     dynamic_provider_executed: bool
     result_for_streaming_input: bool
+    restart_streaming_input: bool
     finish_reason: bool
     title: bool
     input_start_provider_metadata: bool
