@@ -579,7 +579,7 @@ class Lifecycle:
         """``tool-input-start``: a call whose input streams in pieces (``None``: a new id)."""
         if tool_call_id is not None:
             tool_call_id = _text(tool_call_id, "tool_call_id")
-            self._unstarted(tool_call_id)
+            self._unstarted(tool_call_id, restart=True)
         chunk: Chunk = {
             "type": "tool-input-start",
             "toolCallId": tool_call_id or "",
@@ -722,13 +722,16 @@ class Lifecycle:
             )
         return tool_call_id
 
-    def _unstarted(self, tool_call_id: str) -> None:
-        """Refuse to begin a call again whose input the client already holds in this step."""
+    def _unstarted(self, tool_call_id: str, *, restart: bool = False) -> None:
+        """Refuse to begin a call again whose input the client already holds in this step.
+
+        ``restart``: a ``tool-input-start``, which ai 4 cannot show for a streaming call either.
+        """
         tool = self.tools.get(tool_call_id)
         if (
             tool is not None
             and tool.step == self.step_index
-            and (tool.state != "input-streaming" or not self._restarts_inputs)
+            and (tool.state != "input-streaming" or (restart and not self._restarts_inputs))
         ):
             raise StreamStateError(
                 f"Tool call {tool_call_id!r} already has its input in this step; give each "
