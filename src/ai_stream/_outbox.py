@@ -276,24 +276,20 @@ class Outbox:
             The body, ``b""`` after ``idle`` seconds of silence, ``None`` once the stream ended.
         """
         while True:
-            if len(self.run) > self._sealed or self._frames:
+            if self._has_data():
                 return self._take()
             if self.closed or self.gone:
                 return None
-            if idle is None:
-                if self._backend != _ASYNCIO:
-                    await self._park_reader()
-                    continue
-                # _park_reader, inlined for asyncio (a trickling stream parks once per token)
-                self._held += self.room
-                self.room = 0
+            if idle is None and self._backend == _ASYNCIO:
+                # _park_reader without its frame: a trickling stream parks once per token
+                self._park()
                 self._reader = future = asyncio.get_running_loop().create_future()
                 try:
                     await future
                 finally:
-                    self._reader = None
-                    self.room += self._held
-                    self._held = 0
+                    self._unpark()
+            elif idle is None:
+                await self._park_reader()
             else:
                 with anyio.move_on_after(idle):
                     await self._park_reader()
@@ -313,9 +309,18 @@ class Outbox:
 
     # --- parking ------------------------------------------------------------------------------
 
-    async def _park_reader(self) -> None:
+    def _park(self) -> None:
+        """Set the room aside: the next write takes the slow branch and wakes the reader."""
         self._held += self.room
-        self.room = 0  # the next write takes the slow branch and wakes the reader
+        self.room = 0
+
+    def _unpark(self) -> None:
+        self._reader = None  # (already, unless cancelled while parked: timeout, disconnect)
+        self.room += self._held
+        self._held = 0
+
+    async def _park_reader(self) -> None:
+        self._park()
         try:
             if self._backend == _TRIO or (self._backend == _UNKNOWN and self._on_trio()):
                 import trio
@@ -334,10 +339,7 @@ class Outbox:
                 self._reader = future
                 await future
         finally:
-            if self._reader is not None:  # cancelled while parked (timeout, disconnect)
-                self._reader = None
-            self.room += self._held
-            self._held = 0
+            self._unpark()
 
     def _wake_reader(self) -> None:
         reader, self._reader = self._reader, None
