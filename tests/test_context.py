@@ -18,6 +18,7 @@ from ai_stream import (
     TextDeltaChunk,
     UnsupportedByClientError,
 )
+from ai_stream._outbox import running_trio
 from ai_stream.testing import collect_stream, parse_sse_json
 from tests.helpers import make_context, transcript
 
@@ -593,3 +594,66 @@ async def test_run_reports_a_failure_of_its_own_finish(caplog: pytest.LogCapture
     logged = [repr(r.exc_info[1]) for r in caplog.records if r.exc_info]
     assert logged == ["RuntimeError('finish failed: secret detail')"]
     assert ctx.record is not None and ctx.record.finish_reason == "error"
+
+
+# --- pump: the body into a send, which trickling writers call themselves ---------------------
+
+
+async def _trickle(ctx: StreamContext[Any]) -> None:
+    await ctx.write_reasoning("hm")
+    for token in ["Hel", "lo", " wörld", "\ud800"]:
+        await anyio.sleep(0.003)  # longer than LEND_GAP: the writer sends (on asyncio)
+        await ctx.write_text(token)
+    await ctx.write_data("row", {"i": 1})
+    await anyio.sleep(0.003)
+    await ctx.write_text("!")
+
+
+async def test_pump_sends_the_same_body_as_stream() -> None:
+    streamed = make_context()
+    await streamed.run(_trickle)
+    expected = b"".join([piece async for piece in streamed.stream()])
+
+    pumped = make_context()
+    await pumped.run(_trickle)
+    pieces: list[bytes] = []
+    callers: set[object] = set()
+
+    async def send(piece: bytes) -> None:
+        callers.add(anyio.get_current_task().id)
+        pieces.append(piece)
+
+    with anyio.fail_after(5):
+        await pumped.pump(send)
+    assert b"".join(pieces) == expected
+    assert parse_sse_json(expected)[-1] == {"type": "finish", "finishReason": "stop"}
+    me = anyio.get_current_task().id
+    if running_trio():  # no lending on trio: the reader sends every piece
+        assert callers == {me}
+    else:  # the work's task sent the trickled tokens
+        assert len(callers) == 2 and me in callers
+    with pytest.raises(StreamStateError, match="already being read"):
+        await pumped.pump(send)
+
+
+async def test_a_write_that_cannot_wait_reaches_a_pumping_reader() -> None:
+    """write_event_to_stream() is synchronous: it wakes the parked reader (nobody else sends)."""
+    ctx = make_context()
+    arrived = anyio.Event()
+    pieces: list[bytes] = []
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        await ctx.write_text("a")
+        await anyio.sleep(0.003)
+        ctx.write_event_to_stream(TextDeltaChunk(id=ctx.current_text_id, delta="b"))
+        await arrived.wait()  # no other write until the delta went out
+
+    async def send(piece: bytes) -> None:
+        pieces.append(piece)
+        if b'"delta":"b"' in piece:
+            arrived.set()
+
+    await ctx.run(work)
+    with anyio.fail_after(2):
+        await ctx.pump(send)
+    assert [c.get("delta") for c in parse_sse_json(b"".join(pieces))].count("b") == 1

@@ -22,6 +22,7 @@ from ai_stream import (
     chat_routes,
     request_parse_error_handler,
 )
+from ai_stream._outbox import running_trio
 from ai_stream.testing import parse_sse_json
 from tests.helpers import make_context, running_tasks, serve
 
@@ -237,6 +238,47 @@ async def test_os_error_from_send_counts_as_a_disconnect() -> None:
     with anyio.fail_after(2):
         await UIMessageStreamResponse(ctx)(_scope(), receive, send)
     assert records[0].aborted
+
+
+async def test_os_error_from_send_in_the_work_counts_as_a_disconnect() -> None:
+    """On asyncio a trickling work sends its tokens itself (ctx.pump): the send failing there
+    ends the response quietly, like a failure in the response's own task."""
+    records: list[StreamRecord] = []
+    response_task = None
+    raised_in: list[object] = []
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        while True:
+            await ctx.write_text("x")
+            await anyio.sleep(0.003)
+
+    async def receive() -> Message:
+        await anyio.sleep_forever()
+        raise AssertionError
+
+    calls = 0
+
+    async def send(message: Message) -> None:
+        nonlocal calls
+        calls += 1
+        if calls > 4:
+            raised_in.append(anyio.get_current_task().id)
+            raise OSError("connection reset")
+
+    async def respond() -> None:
+        nonlocal response_task
+        response_task = anyio.get_current_task().id
+        await UIMessageStreamResponse(ctx)(_scope(), receive, send)
+
+    ctx = make_context(on_finish=records.append)
+    await ctx.run(work)
+    before = running_tasks()
+    with anyio.fail_after(2):
+        await respond()
+    assert records[0].aborted and records[0].abort_reason == "client-disconnected"
+    assert running_tasks() == before
+    if not running_trio():
+        assert raised_in == [raised_in[0]] and raised_in[0] != response_task
 
 
 async def test_plain_streaming_response_still_works_and_cancels_on_disconnect() -> None:

@@ -15,6 +15,13 @@ the protocol's rules (:mod:`ai_stream._lifecycle` does) and never blocks the eve
   (trio); the first write wakes it. No task lookups, no event objects: a wake-up is one
   ``set_result`` and the reader then takes everything queued since, in one body (coalescing
   without timers).
+* **Lending.** A reader that sends what it reads (:meth:`Outbox.read` with ``lend``) lends its
+  ``send`` while it is parked: from the next turn of the event loop on, a writer that queues
+  something sends it itself, within its own ``await`` (asyncio only). A trickling stream (one
+  token, then a wait) then costs one task step per token instead of two. Bursts still go out
+  together: writes less than :data:`LEND_GAP` after a writer sent wake the reader, which takes
+  them all in its next step. ``send`` is never called twice at once, and what it raises in a
+  writer is raised by the reader.
 * **Backpressure.** When ``high_water`` bytes wait and the reader is busy, :meth:`Outbox.push`
   and :meth:`Outbox.append` return ``True`` and the writer awaits :meth:`Outbox.drain`, which
   parks it until the reader takes the queue. Memory per stream is bounded by about two
@@ -25,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from time import monotonic
 from typing import TYPE_CHECKING, Any, Final
 
 import anyio
@@ -34,17 +42,20 @@ from ai_stream.encoding._json import encode_json_string
 from ai_stream.exceptions import ClientDisconnectedError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
 
     from ai_stream.encoding import Encoder
 
-__all__ = ("DELTA_OVERHEAD", "Outbox", "running_trio")
+__all__ = ("DELTA_OVERHEAD", "Outbox", "running_trio", "send_each")
 
 # Joins the deltas of a run for one escape. JSON (pydantic-core's too) leaves DEL as it is and
 # UTF-8 encodes it as the one byte 0x7f, which no other character's encoding contains; a run
 # whose text holds a DEL is escaped delta by delta instead.
 _MARK: Final = "\x7f"
 _MARK_BYTE: Final = b"\x7f"
+LEND_GAP: Final = 0.001
+"""Seconds after a writer sent with the reader's ``send`` before another writer may (sooner, the
+reader is woken instead, so that a burst of writes goes out in one piece)."""
 DELTA_OVERHEAD: Final = 48
 """Bytes of a delta frame besides the delta, charged to the budget for each appended delta."""
 _UNKNOWN, _ASYNCIO, _TRIO = 0, 1, 2
@@ -63,6 +74,18 @@ def running_trio() -> bool:
     return True
 
 
+async def send_each(
+    body: AsyncGenerator[bytes, None], send: Callable[[bytes], Awaitable[object]]
+) -> None:
+    """Send every piece of ``body``, then close it (also when cancelled or ``send`` fails)."""
+    try:
+        async for piece in body:
+            await send(piece)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await body.aclose()
+
+
 class Outbox:
     """Frames between the writers and the reader of one stream (see the module docstring).
 
@@ -77,8 +100,14 @@ class Outbox:
         "_frames",
         "_head",
         "_held",
+        "_failure",
         "_high_water",
+        "_lend",
+        "_lend_after",
+        "_lend_ready",
         "_reader",
+        "_sending",
+        "_wake_deferred",
         "_sealed",
         "_sep",
         "_shared",
@@ -111,6 +140,12 @@ class Outbox:
         self._shared = False
         self._head = self._tail = self._sep = b""
         self._reader: Any = None
+        self._lend: Callable[[bytes], Awaitable[object]] | None = None  # the parked reader's send
+        self._lend_ready = False  # writers may call _lend (a turn of the loop passed) ...
+        self._lend_after = 0.0  # ... from this time on (monotonic)
+        self._sending = False  # a writer is inside _lend
+        self._wake_deferred = False  # the reader is to be woken when that writer is done
+        self._failure: Exception | None = None  # what _lend raised in a writer
         self._writers: list[Any] = []
         self._backend = _UNKNOWN
         self.closed = False
@@ -192,6 +227,9 @@ class Outbox:
             ClientDisconnectedError: The reader left meanwhile.
         """
         while self.room <= 0 and not self.gone and self.overflow():
+            if self._lend_ready:  # (overflow() said it is time)
+                await self._send_lent()
+                break
             await self._park_writer()
         if self.gone:
             raise ClientDisconnectedError()
@@ -200,14 +238,56 @@ class Outbox:
         """The budget is spent: hand over to a parked reader, or say the writer must wait.
 
         Returns:
-            Whether the writer must now await :meth:`drain`.
+            Whether the writer must now await :meth:`drain`: the reader is busy (or a writer
+            sends for it), or the writer is to send itself with the reader's lent ``send``.
         """
-        if self._reader is None:
+        if self._reader is None or self._sending:
             return True
+        if self._lend_ready:
+            if monotonic() >= self._lend_after:
+                return True
+            self._lend_ready = False  # a burst: the reader takes it (and lends again after)
+        self._hand_over()
+        return False
+
+    def hand_over(self) -> None:
+        """For a writer that cannot await :meth:`drain`: let a parked reader take the queue."""
+        if self._reader is not None and not self._sending:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
         self._wake_reader()
         self.room += self._held  # the reader takes it all when it runs
         self._held = 0
-        return False
+
+    async def _send_lent(self) -> None:
+        """Send the queue with the parked reader's ``send``, in this writer's task."""
+        send = self._lend
+        assert send is not None
+        self._lend_ready = False
+        self._sending = True
+        try:
+            while self._has_data() and not self.gone:  # (more may come while send waits)
+                body = self._take()
+                self._held = 0  # the room is whole again; the reader is still parked
+                await send(body)
+        except Exception as exc:  # the reader raises it, in its task
+            self._failure = exc
+        finally:
+            self._sending = False
+            if self._reader is not None:  # still parked: the next write takes the slow branch
+                self._park()
+                self._lend_ready = True
+                self._lend_after = monotonic() + LEND_GAP
+            if self._wake_deferred or self._failure is not None:
+                self._wake_deferred = False
+                self._wake_reader()
+
+    def _settle(self) -> None:
+        """A turn of the loop passed since the reader parked."""
+        if self._lend is not None and not self._sending:
+            self._lend_ready = True
+            self._lend_after = 0.0
 
     def _end_run(self) -> None:
         self._seal()
@@ -266,11 +346,16 @@ class Outbox:
             self._wake_writers()
         return body
 
-    async def read(self, idle: float | None = None) -> bytes | None:
+    async def read(
+        self, idle: float | None = None, lend: Callable[[bytes], Awaitable[object]] | None = None
+    ) -> bytes | None:
         """The next body: everything queued, in one piece.
 
         Args:
             idle: Return ``b""`` after this many seconds without anything to read.
+            lend: The reader's ``send``, which writers may call while the reader is parked
+                (see the module docstring; asyncio, ``idle=None`` only). It must accept calls
+                from the writers' tasks; whatever it raises there is raised here.
 
         Returns:
             The body, ``b""`` after ``idle`` seconds of silence, ``None`` once the stream ended.
@@ -280,14 +365,23 @@ class Outbox:
                 return self._take()
             if self.closed or self.gone:
                 return None
-            if idle is None and self._backend == _ASYNCIO:
+            if idle is None and (self._backend == _ASYNCIO or not self._on_trio()):
                 # _park_reader without its frame: a trickling stream parks once per token
                 self._park()
-                self._reader = future = asyncio.get_running_loop().create_future()
+                loop = asyncio.get_running_loop()
+                self._reader = future = loop.create_future()
+                if lend is not None:
+                    self._lend = lend
+                    loop.call_soon(self._settle)
                 try:
                     await future
                 finally:
+                    self._lend = None
+                    self._lend_ready = False
                     self._unpark()
+                if (failure := self._failure) is not None:
+                    self._failure = None
+                    raise failure
             elif idle is None:
                 await self._park_reader()
             else:
@@ -342,6 +436,9 @@ class Outbox:
             self._unpark()
 
     def _wake_reader(self) -> None:
+        if self._sending:  # a writer sends for the reader: it wakes the reader when done
+            self._wake_deferred = True
+            return
         reader, self._reader = self._reader, None
         if reader is None:
             return

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple
 import anyio
 
 from ai_stream._lifecycle import Lifecycle
-from ai_stream._outbox import DELTA_OVERHEAD, Outbox, running_trio
+from ai_stream._outbox import DELTA_OVERHEAD, Outbox, running_trio, send_each
 from ai_stream.encoding.data_stream import DataStreamEncoder
 from ai_stream.encoding.sse import KEEP_ALIVE_FRAME, STREAM_OPEN_FRAME, SSEEncoder
 from ai_stream.exceptions import ClientDisconnectedError, StreamStateError
@@ -770,7 +770,8 @@ class StreamContext(Generic[InfoT]):
             raise StreamStateError(
                 f"write_event_to_stream() cannot send {data['type']!r}; await the matching method."
             )
-        self._send(self._lifecycle.hand_written(data))
+        if self._send(self._lifecycle.hand_written(data)):
+            self._outbox.hand_over()
 
     # --- ending ---------------------------------------------------------------------------------
 
@@ -910,7 +911,7 @@ class StreamContext(Generic[InfoT]):
 
     # --- reading ---------------------------------------------------------------------------------
 
-    async def stream(self, *, keep_alive: float | None = None) -> AsyncGenerator[bytes, None]:
+    def stream(self, *, keep_alive: float | None = None) -> AsyncGenerator[bytes, None]:
         """Yield the response body: SSE frames, coalesced, ending with ``data: [DONE]``.
 
         Work given to :meth:`run` starts on the first iteration if no response hosts it. When
@@ -924,8 +925,36 @@ class StreamContext(Generic[InfoT]):
                 client ignores both. ``None`` (the default) sends none. Ignored for ai 4.
 
         Raises:
+            StreamStateError: The stream is already being read (on the first iteration).
+        """
+        return self._body(keep_alive, None)
+
+    async def pump(
+        self, send: Callable[[bytes], Awaitable[object]], *, keep_alive: float | None = None
+    ) -> None:
+        """Send the response body to ``send``, piece by piece, until the stream ends.
+
+        The same as ``async for piece in ctx.stream(): await send(piece)``, one task switch
+        cheaper per piece on asyncio: while nothing is queued, the writer that queues the next
+        piece calls ``send`` itself, inside its ``await`` (writes in one turn of the event loop
+        still go out together). So ``send`` is called from the work's tasks too, never twice at
+        once, and what it raises there is raised here. ASGI servers' ``send`` qualifies: it
+        hands the bytes to the transport before it waits for flow control. Example::
+
+            await ctx.pump(websocket.send_bytes)
+
+        Args:
+            send: Takes each piece of the body.
+            keep_alive: As for :meth:`stream` (the reader then sends every piece itself).
+
+        Raises:
             StreamStateError: The stream is already being read.
         """
+        await send_each(self._body(keep_alive, send), send)
+
+    async def _body(
+        self, keep_alive: float | None, lend: Callable[[bytes], Awaitable[object]] | None
+    ) -> AsyncGenerator[bytes, None]:
         if self._reader_claimed:
             raise StreamStateError("The stream of this context is already being read.")
         self._reader_claimed = True
@@ -937,7 +966,7 @@ class StreamContext(Generic[InfoT]):
         try:
             if keep_alive is not None:
                 yield STREAM_OPEN_FRAME
-            while (body := await outbox.read(keep_alive)) is not None:
+            while (body := await outbox.read(keep_alive, lend)) is not None:
                 yield body or KEEP_ALIVE_FRAME
             completed = not outbox.gone
         finally:
