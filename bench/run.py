@@ -81,7 +81,20 @@ HANDWRITTEN = "handwritten"
 
 
 async def run_ai_stream(w: Workload, *, collect: bool = False) -> bytes:
+    # As UIMessageStreamResponse drains a context: ctx.pump(send), the writers may call send.
     ctx: StreamContext[Any] = StreamContext(collect=collect)
+    await ctx.run(ai_stream_work, w)
+    pieces: list[bytes] = []
+
+    async def send(piece: bytes) -> None:
+        pieces.append(piece)
+
+    await ctx.pump(send)
+    return b"".join(pieces)
+
+
+async def run_ai_stream_iterated(w: Workload) -> bytes:
+    ctx: StreamContext[Any] = StreamContext()
     await ctx.run(ai_stream_work, w)
     return b"".join([body async for body in ctx.stream()])
 
@@ -122,6 +135,13 @@ CONTENDERS = (
         run_ai_stream_collect,
         None,
         "also records the message (StreamRecord)",
+    ),
+    Contender(
+        "ai_stream_iterated",
+        "ai_stream, iterating `ctx.stream()`",
+        run_ai_stream_iterated,
+        None,
+        "informational: the body as an async iterator (`StreamingResponse(ctx.stream())`)",
     ),
     Contender(
         HANDWRITTEN,
@@ -606,8 +626,10 @@ def render(report: Report) -> str:
         "",
         "## In process: produce and drain one stream to bytes",
         "",
-        f"Per stream: create the context, `run(work)`, and join the bytes of `stream()` (the work "
-        f"task and the reader run concurrently, as in a server); the generators are joined "
+        f"Per stream: create the context, `run(work)`, and `await ctx.pump(send)` with a `send` "
+        f"that keeps the pieces, as `UIMessageStreamResponse` does (the work task and the reader "
+        f"run concurrently, as in a server; the writers may call `send` themselves); the "
+        f"generators are joined "
         f"with each `str` frame encoded, as `StreamingResponse` does. {args.rounds} rounds "
         f"(contenders interleaved, order rotated) of {args.streams} streams each "
         f"({args.streams * w.event_count:,} events per contender per round). µs per event = "
@@ -783,7 +805,7 @@ FULL = {
     "streams": 40,
     "http_rounds": 7,
     "http_requests": 150,
-    "trickle_rounds": 3,
+    "trickle_rounds": 5,
     "trickle_streams": 1000,
     "trickle_tokens": 100,
     "curve_rounds": 3,

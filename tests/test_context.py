@@ -657,3 +657,37 @@ async def test_a_write_that_cannot_wait_reaches_a_pumping_reader() -> None:
     with anyio.fail_after(2):
         await ctx.pump(send)
     assert [c.get("delta") for c in parse_sse_json(b"".join(pieces))].count("b") == 1
+
+
+async def test_a_producer_that_never_waits_lets_the_event_loop_run() -> None:
+    """A tight write loop and a send that returns at once (a server's send for a gone client):
+    the writer still yields once per buffer, so other tasks (the disconnect listener) run."""
+    ctx = make_context(buffer_size=1024)
+    ticked = anyio.Event()
+    writes = 0
+    starved = False
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        nonlocal writes, starved
+        while True:  # never waits by itself
+            await ctx.write_text("fast producer ")
+            writes += 1
+            if writes > 100_000 and not ticked.is_set():
+                starved = True  # (an exception would become the stream's error chunk)
+                return
+
+    async def send(piece: bytes) -> None:
+        pass
+
+    async def tick() -> None:
+        await anyio.lowlevel.checkpoint()
+        ticked.set()
+
+    await ctx.run(work)
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as group:
+            group.start_soon(ctx.pump, send)
+            group.start_soon(tick)
+            await ticked.wait()
+            group.cancel_scope.cancel()
+    assert not starved, "the event loop never ran another task"

@@ -258,6 +258,13 @@ def _current_task() -> object:
     writers=st.integers(1, 3),
     high_water=st.sampled_from([64, 1 << 20]),
 )
+@example(  # the reader was woken, then a turn of the loop passed: it must not lend any more
+    ops=[("pause", "checkpoint"), ("push", ""), ("delta", "text-delta", "t1", "")]
+    + [("delta", "text-delta", "t1", "")],
+    waits=[True],
+    writers=2,
+    high_water=64,
+)
 def test_a_lent_send_delivers_every_chunk_in_order_and_never_twice_at_once(
     ops: list[tuple[Any, ...]], waits: list[bool], writers: int, high_water: int, backend: str
 ) -> None:

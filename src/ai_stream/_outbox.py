@@ -16,12 +16,15 @@ the protocol's rules (:mod:`ai_stream._lifecycle` does) and never blocks the eve
   ``set_result`` and the reader then takes everything queued since, in one body (coalescing
   without timers).
 * **Lending.** A reader that sends what it reads (:meth:`Outbox.read` with ``lend``) lends its
-  ``send`` while it is parked: from the next turn of the event loop on, a writer that queues
-  something sends it itself, within its own ``await`` (asyncio only). A trickling stream (one
-  token, then a wait) then costs one task step per token instead of two. Bursts still go out
-  together: writes less than :data:`LEND_GAP` after a writer sent wake the reader, which takes
-  them all in its next step. ``send`` is never called twice at once, and what it raises in a
-  writer is raised by the reader.
+  ``send`` while it is parked (asyncio only). From the next turn of the event loop on, a writer
+  that queues something sends it itself, within its own ``await``: a trickling stream (one token,
+  then a wait) costs one task step per token instead of two. Bursts still go out together:
+  writes less than :data:`LEND_GAP` after a writer sent wake the reader, which takes them all in
+  its next step. So a writer that writes without waiting still yields to the event loop once
+  per ``high_water`` bytes, even with a ``send`` that returns at once (as ASGI servers' does for a
+  gone client). ``send`` is never called twice at once (the reader is woken
+  only after a writer's ``send`` returned), and what it raises in a writer is raised by the
+  reader.
 * **Backpressure.** When ``high_water`` bytes wait and the reader is busy, :meth:`Outbox.push`
   and :meth:`Outbox.append` return ``True`` and the writer awaits :meth:`Outbox.drain`, which
   parks it until the reader takes the queue. Memory per stream is bounded by about two
@@ -223,12 +226,16 @@ class Outbox:
     async def drain(self) -> None:
         """Wait until the reader has taken the queue (after ``push``/``append`` said so).
 
+        When the reader lent its ``send`` (see the module docstring), send the queue instead.
+
         Raises:
             ClientDisconnectedError: The reader left meanwhile.
         """
-        while self.room <= 0 and not self.gone and self.overflow():
+        while self.room <= 0 and not self.gone:
             if self._lend_ready:  # (overflow() said it is time)
-                await self._send_lent()
+                await self._send_for_reader()
+                break
+            if not self.overflow():
                 break
             await self._park_writer()
         if self.gone:
@@ -241,7 +248,7 @@ class Outbox:
             Whether the writer must now await :meth:`drain`: the reader is busy (or a writer
             sends for it), or the writer is to send itself with the reader's lent ``send``.
         """
-        if self._reader is None or self._sending:
+        if self._reader is None or self._sending:  # the reader or a writer sends: wait
             return True
         if self._lend_ready:
             if monotonic() >= self._lend_after:
@@ -260,8 +267,8 @@ class Outbox:
         self.room += self._held  # the reader takes it all when it runs
         self._held = 0
 
-    async def _send_lent(self) -> None:
-        """Send the queue with the parked reader's ``send``, in this writer's task."""
+    async def _send_for_reader(self) -> None:
+        """Send the queue with the reader's lent ``send``, in this writer's task."""
         send = self._lend
         assert send is not None
         self._lend_ready = False
@@ -269,7 +276,7 @@ class Outbox:
         try:
             while self._has_data() and not self.gone:  # (more may come while send waits)
                 body = self._take()
-                self._held = 0  # the room is whole again; the reader is still parked
+                self._held = 0  # the room is whole again, also while the reader stays parked
                 await send(body)
         except Exception as exc:  # the reader raises it, in its task
             self._failure = exc
@@ -285,7 +292,7 @@ class Outbox:
 
     def _settle(self) -> None:
         """A turn of the loop passed since the reader parked."""
-        if self._lend is not None and not self._sending:
+        if self._reader is not None and self._lend is not None and not self._sending:
             self._lend_ready = True
             self._lend_after = 0.0
 
@@ -366,7 +373,7 @@ class Outbox:
             if self.closed or self.gone:
                 return None
             if idle is None and (self._backend == _ASYNCIO or not self._on_trio()):
-                # _park_reader without its frame: a trickling stream parks once per token
+                # _park_reader without its frame: a reader that does not lend parks once per piece
                 self._park()
                 loop = asyncio.get_running_loop()
                 self._reader = future = loop.create_future()
@@ -439,6 +446,7 @@ class Outbox:
         if self._sending:  # a writer sends for the reader: it wakes the reader when done
             self._wake_deferred = True
             return
+        self._lend_ready = False
         reader, self._reader = self._reader, None
         if reader is None:
             return
