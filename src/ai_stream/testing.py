@@ -100,5 +100,15 @@ def read_ui_message(
 
 
 async def collect_stream(context: StreamContext[Any]) -> bytes:
-    """Drain ``context`` (starting work given to ``run``) and return the whole body."""
-    return b"".join([body async for body in context.stream()])
+    """Drain ``context`` (starting work given to ``run``) and return the whole body.
+
+    It drains as :class:`~ai_stream.UIMessageStreamResponse` does, with
+    :meth:`~ai_stream.StreamContext.pump` (the writers may send pieces themselves).
+    """
+    pieces: list[bytes] = []
+
+    async def keep(piece: bytes) -> None:
+        pieces.append(piece)
+
+    await context.pump(keep)
+    return b"".join(pieces)
