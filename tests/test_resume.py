@@ -7,16 +7,18 @@ from typing import Any
 
 import anyio
 import anyio.lowlevel
+import anyio.to_thread
 import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 
 from ai_stream import ChatRequest, StreamContext, StreamRecord
+from ai_stream.protocol.versions import ClientTarget
 from ai_stream.responses import chat_routes
 from ai_stream.resume import MemoryStreamStore, ResumableStreams, closing_frames
-from ai_stream.testing import parse_sse_json
-from tests.conformance.client import NODE_DIR
+from ai_stream.testing import collect_stream, parse_sse_json
+from tests.conformance.client import FIRST_AND_LATEST, NODE_DIR, replay
 from tests.helpers import serve
 
 
@@ -56,11 +58,83 @@ def test_closing_frames_end_open_parts() -> None:
         b'data: {"type":"start"}\n\ndata: {"type":"text-start","id":"t1"}\n\n'
         b'data: {"type":"reasoning-start","id":"r1"}\n\n'
         b'data: {"type":"reasoning-end","id":"r1"}\n\n'
-        b'data: {"type":"text-delta","id":"t1","delta":"par'
+        b'data: {"type":"text-delta","id":"t1","delta":"par"}\n\n'
     )
     assert closing_frames(body) == (
-        b'\n\ndata: {"type":"text-end","id":"t1"}\n\ndata: {"type":"abort"}\n\ndata: [DONE]\n\n'
+        b'data: {"type":"text-end","id":"t1"}\n\ndata: {"type":"abort"}\n\ndata: [DONE]\n\n'
     )
+
+
+def test_closing_frames_refuse_a_body_cut_inside_an_event() -> None:
+    """The real client parses a cut event once a blank line ends it, and fails (JSON error)."""
+    with pytest.raises(ValueError, match="between two events"):
+        closing_frames(b'data: {"type":"start"}\n\ndata: {"type":"text-delta","id":"t1","de')
+
+
+LATEST = {major: releases[1] for major, releases in FIRST_AND_LATEST.items()}
+
+
+async def _cut_answer(ctx: StreamContext[Any]) -> None:
+    await ctx.write_reasoning("Let me see.")
+    await ctx.write_text("Part one")
+    call = await ctx.begin_tool_call("lookup", {"q": "x"})
+    await ctx.complete_tool_call(call.tool_call_id, {"ok": True})
+    await ctx.new_step()
+    await ctx.write_text("Part two, ")
+    await ctx.write_text("and more.")
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@pytest.mark.parametrize("target", [5, 6, 7, LATEST[7]])
+async def test_a_stream_cut_between_any_two_events_ends_cleanly_in_the_real_clients(
+    target: int | str,
+) -> None:
+    """Cut after every event (mid-part, across finish-step) and closed by closing_frames: the
+    first and latest release of the target's major accept it, end ``ready`` with the text written
+    before the cut, every part done, and ``abort`` last."""
+    ctx: StreamContext[Any] = StreamContext(sdk_version=target)
+    await ctx.run(_cut_answer)
+    events = (await collect_stream(ctx)).split(b"\n\n")[:-1]
+    major = ClientTarget.parse(target).major
+    versions = [LATEST[major]] if isinstance(target, str) else list(FIRST_AND_LATEST[major])
+    cases: list[dict[str, Any]] = []
+    texts: dict[str, str] = {}
+    for i in range(1, len(events) - 2):  # (up to the finish event)
+        cut = b"".join(event + b"\n\n" for event in events[:i])
+        cases.append(
+            {
+                "name": f"cut{i}",
+                "body": (cut + closing_frames(cut, target)).decode(),
+                "versions": versions,
+            }
+        )
+        texts[f"cut{i}"] = "".join(
+            c.get("delta", "")
+            for c in parse_sse_json(cut, require_done=False)
+            if c["type"] == "text-delta"
+        )
+    results = await anyio.to_thread.run_sync(replay, cases)
+
+    def outcome(result: dict[str, Any]) -> tuple[Any, ...]:
+        parts = result["chat"]["messages"][-1]["parts"]
+        return (
+            result["chunkErrors"],
+            result["chat"]["status"],
+            result["chunks"][-1]["type"],
+            "".join(p["text"] for p in parts if p["type"] == "text"),
+            {p["state"] for p in parts if p["type"] in ("text", "reasoning")} - {"done"},
+        )
+
+    seen = {
+        (name, version): outcome(result)
+        for name, by_version in results.items()
+        for version, result in by_version.items()
+    }
+    assert seen == {
+        (name, v): ([], "ready", "abort", text, set())
+        for name, text in texts.items()
+        for v in versions
+    }
 
 
 @pytest.mark.parametrize(("sdk", "closes"), [(6, False), (7, False), ("7.0.79", True), (4, None)])

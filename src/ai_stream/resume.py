@@ -192,22 +192,27 @@ class MemoryStreamStore:
 def closing_frames(body: bytes, sdk_version: SdkVersion | ClientTarget = 6) -> bytes:
     """The frames that cleanly end a stream cut after ``body``.
 
-    Ends the text and reasoning parts ``body`` left open, then sends ``abort`` and ``[DONE]``;
-    an unterminated last event is dropped by the client anyway, so it is completed with a blank
-    line first. Parts open at a ``finish-step`` count as closed where some release of the target
-    forgets them there (as the stream's writer did). An ai 4 data stream has no parts to close and
-    no terminator: nothing is added.
+    Ends the text and reasoning parts ``body`` left open, then sends ``abort`` and ``[DONE]``.
+    Parts open at a ``finish-step`` count as closed where some release of the target forgets them
+    there (as the stream's writer did). An ai 4 data stream has no parts to close and no
+    terminator: nothing is added.
 
     Args:
-        body: The stream so far.
+        body: The stream so far, cut between two events (streams are stored and relayed in
+            whole events).
         sdk_version: The client the stream was written for.
+
+    Raises:
+        ValueError: ``body`` ends inside an event. Nothing appended can end that cleanly: the
+            client would parse the cut event (with the blank line that ends it) and fail.
     """
     target = ClientTarget.parse(sdk_version)
     if target.major < 5:
         return b""
+    if body and not body.endswith(b"\n\n"):
+        raise ValueError("closing_frames() needs a body cut between two events, not inside one.")
     forgets = not target.always("finish_step_keeps_parts")
     opened: dict[str, str] = {}
-    prefix = b"" if body.endswith(b"\n\n") or not body else b"\n\n"
     for line in body.split(b"\n"):
         if not line.startswith(b"data: {"):
             continue
@@ -226,7 +231,7 @@ def closing_frames(body: bytes, sdk_version: SdkVersion | ClientTarget = 6) -> b
     frames = [
         encode({"type": f"{family}-end", "id": part_id}) for part_id, family in opened.items()
     ]
-    return prefix + b"".join(frames) + encode({"type": "abort"}) + DONE_FRAME
+    return b"".join(frames) + encode({"type": "abort"}) + DONE_FRAME
 
 
 def _target_key(target: ClientTarget) -> str:
