@@ -485,3 +485,57 @@ async def test_finishing_twice_is_harmless_and_expires_once() -> None:
     assert [d async for d in store.read("s1")] == []
     await store.finish("s1")
     assert await store.active_stream("chat") == "s2"
+
+
+@pytestmark_asyncio
+async def test_the_response_ends_before_a_slow_on_finish_returns() -> None:
+    """on_finish is off the response path: it stays blocked until the real client (latest ai 6
+    and 7) has reported ``ready``, and the record is saved afterwards all the same."""
+    release = anyio.Event()
+    saved: list[StreamRecord] = []
+
+    async def slow_save(record: StreamRecord) -> None:
+        await release.wait()  # only the test's assertions below let it go
+        saved.append(record)
+
+    async def answer(ctx: StreamContext[Any]) -> None:
+        for word in ["Saved ", "later."]:
+            await ctx.write_text(word)
+            await anyio.sleep(0.01)
+
+    async def handler(body: ChatRequest, request: Request) -> StreamContext[Any]:
+        version = request.query_params["sdk"]
+        ctx: StreamContext[None] = StreamContext.for_request(
+            body, sdk_version=version, on_finish=slow_save
+        )
+        await ctx.run(answer)
+        return ctx
+
+    streams = ResumableStreams(MemoryStreamStore())
+    app = Starlette(routes=chat_routes(handler, streams=streams), lifespan=streams.lifespan)
+    node = shutil.which("node")
+    assert node is not None
+    async with serve(app, lifespan="on") as live:
+        for major in (6, 7):
+            release = anyio.Event()
+            version = LATEST[major]
+            with anyio.fail_after(30):
+                result = await anyio.run_process(
+                    [node, "roundtrip.mjs", "--url", f"{live.url}/api/chat?sdk={version}",
+                     "--version", version, "--flow", "submit", "--chat-id", f"slow-{major}",
+                     "--text", "hi", "--timeout-ms", "10000"],
+                    cwd=NODE_DIR,
+                    check=False,
+                )  # fmt: skip
+            outcome = json.loads(result.stdout)
+            saved_before = len(saved)  # (the answer of the earlier release only)
+            assert (outcome["status"], outcome["timedOut"], saved_before) == (
+                "ready",
+                False,
+                major - 6,
+            )
+            release.set()
+            with anyio.fail_after(5):
+                while len(saved) < major - 5:
+                    await anyio.sleep(0.01)
+    assert [r.text for r in saved] == ["Saved later.", "Saved later."]

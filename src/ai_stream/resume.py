@@ -321,6 +321,7 @@ class ResumableStreams:
     ) -> None:
         store = self.store
         body = context.stream()
+        finished = False
         try:
             with scope:
                 async with anyio.create_task_group() as group:
@@ -330,15 +331,20 @@ class ResumableStreams:
                     group.start_soon(self._renew_lease, stream_id)
                     async for data in body:
                         await store.append(stream_id, data)
+                    # The readers' responses end now; on_finish may still be running (the
+                    # group waits for it: it is shielded from this cancellation).
+                    await store.finish(stream_id)
+                    finished = True
                     group.cancel_scope.cancel()
         except Exception:
             logger.exception("A resumable stream could not be stored")
         finally:
             with anyio.CancelScope(shield=True):
                 await body.aclose()
-                if scope.cancelled_caught or scope.cancel_called:
-                    await store.append(stream_id, closing_frames(b"", context.target))
-                await store.finish(stream_id)
+                if not finished:
+                    if scope.cancelled_caught or scope.cancel_called:
+                        await store.append(stream_id, closing_frames(b"", context.target))
+                    await store.finish(stream_id)
                 self._scopes.pop(stream_id, None)
 
     async def _renew_lease(self, stream_id: str) -> None:
