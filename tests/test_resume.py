@@ -539,3 +539,64 @@ async def test_the_response_ends_before_a_slow_on_finish_returns() -> None:
                 while len(saved) < major - 5:
                     await anyio.sleep(0.01)
     assert [r.text for r in saved] == ["Saved later.", "Saved later."]
+
+
+class BreakableStore(MemoryStreamStore):
+    """A memory store whose writes fail while ``broken`` (a Redis that went away)."""
+
+    broken = False
+
+    def _check(self) -> None:
+        if self.broken:
+            raise ConnectionError("Error 111 connecting to redis:6379. Connection refused.")
+
+    async def append(self, stream_id: str, data: bytes) -> None:
+        self._check()
+        await super().append(stream_id, data)
+
+    async def finish(self, stream_id: str) -> None:
+        self._check()
+        await super().finish(stream_id)
+
+
+@pytestmark_asyncio
+async def test_a_failing_store_ends_its_stream_and_never_the_manager(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """append fails mid-stream, then finish fails in the cleanup too: that stream's work stops
+    (its record is aborted), the errors are logged, and the manager serves the next chat."""
+    store = BreakableStore()
+    records: list[StreamRecord] = []
+    written = anyio.Event()
+
+    async def answer(ctx: StreamContext[Any]) -> None:
+        for i in range(100):
+            await ctx.write_text(f"{i} ")
+            written.set()
+            await anyio.sleep(0.01)
+
+    def context() -> StreamContext[Any]:
+        return StreamContext(on_finish=records.append)
+
+    async with ResumableStreams(store) as streams:
+        first = context()
+        await first.run(answer)
+        await streams.start("chat-1", first)
+        await written.wait()
+        store.broken = True
+        with anyio.fail_after(5):
+            while not records:
+                await anyio.sleep(0.01)
+        store.broken = False
+        second = context()
+        await second.run(answer)
+        stream_id = await streams.start("chat-2", second)
+        with anyio.fail_after(10):
+            body = b"".join([piece async for piece in streams.follow(stream_id)])
+    assert records[0].aborted and len(records) == 2 and not records[1].aborted
+    assert parse_sse_json(body)[-1] == {"type": "finish", "finishReason": "stop"}
+    logged = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert logged == [
+        "A resumable stream could not be stored",
+        "A resumable stream could not be closed in the store",
+    ]

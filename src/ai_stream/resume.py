@@ -339,13 +339,16 @@ class ResumableStreams:
         except Exception:
             logger.exception("A resumable stream could not be stored")
         finally:
+            self._scopes.pop(stream_id, None)
             with anyio.CancelScope(shield=True):
                 await body.aclose()
-                if not finished:
-                    if scope.cancelled_caught or scope.cancel_called:
-                        await store.append(stream_id, closing_frames(b"", context.target))
-                    await store.finish(stream_id)
-                self._scopes.pop(stream_id, None)
+                if not finished:  # (the store may be failing still: only this stream suffers)
+                    try:
+                        if scope.cancelled_caught or scope.cancel_called:
+                            await store.append(stream_id, closing_frames(b"", context.target))
+                        await store.finish(stream_id)
+                    except Exception:
+                        logger.exception("A resumable stream could not be closed in the store")
 
     async def _renew_lease(self, stream_id: str) -> None:
         while True:
