@@ -600,3 +600,63 @@ async def test_a_failing_store_ends_its_stream_and_never_the_manager(
         "A resumable stream could not be stored",
         "A resumable stream could not be closed in the store",
     ]
+
+
+OWNERS = {"chat-alice": "alice"}
+
+
+@pytestmark_asyncio
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_authorize_guards_the_post_and_hides_other_users_streams(kind: str) -> None:
+    """Another user's POST is refused with 403 (the handler never runs); their GET looks
+    exactly like a chat without a running answer, while the owner reads the live stream."""
+    handled: list[str] = []
+    started = anyio.Event()
+    release = anyio.Event()
+
+    async def answer(ctx: StreamContext[Any]) -> None:
+        await ctx.write_text("secret ")
+        started.set()
+        await release.wait()
+        await ctx.write_text("plans")
+
+    async def handler(body: ChatRequest, request: Request) -> StreamContext[Any]:
+        handled.append(request.headers["x-user"])
+        ctx: StreamContext[None] = StreamContext.for_request(body)
+        await ctx.run(answer)
+        return ctx
+
+    def owns(request: Request, chat_id: str) -> bool:
+        return OWNERS.get(chat_id, request.headers.get("x-user")) == request.headers.get("x-user")
+
+    async def owns_async(request: Request, chat_id: str) -> bool:
+        await anyio.lowlevel.checkpoint()
+        return owns(request, chat_id)
+
+    streams = ResumableStreams(MemoryStreamStore())
+    routes = chat_routes(handler, streams=streams, authorize=owns if kind == "sync" else owns_async)
+    app = Starlette(routes=routes, lifespan=streams.lifespan)
+    as_alice, as_bob = {"x-user": "alice"}, {"x-user": "bob"}
+    async with serve(app, lifespan="on") as live, httpx.AsyncClient(base_url=live.url) as client:
+        chat = {**BODY, "id": "chat-alice"}
+        refused = await client.post("/api/chat", json=chat, headers=as_bob)
+        assert (refused.status_code, refused.json()["error"]["type"]) == (403, "forbidden")
+        async with client.stream("POST", "/api/chat", json=chat, headers=as_alice) as response:
+            assert response.status_code == 200
+            with anyio.fail_after(5):
+                await started.wait()
+            others = await client.get("/api/chat/chat-alice/stream", headers=as_bob)
+            unknown = await client.get("/api/chat/chat-nobody/stream", headers=as_bob)
+
+            def seen(r: httpx.Response) -> tuple[int, bytes, list[str]]:
+                return r.status_code, r.content, sorted(k for k in r.headers if k != "date")
+
+            assert seen(others) == seen(unknown) == (204, b"", ["server"])
+            async with client.stream(
+                "GET", "/api/chat/chat-alice/stream", headers=as_alice
+            ) as owner:
+                release.set()
+                body = b"".join([piece async for piece in owner.aiter_raw()])
+            await response.aread()
+    assert handled == ["alice"]
+    assert "".join(c.get("delta", "") for c in parse_sse_json(body)) == "secret plans"

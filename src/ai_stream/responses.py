@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -312,10 +313,33 @@ async def resume_response(streams: ResumableStreams, chat_id: str) -> Response:
 
 
 ChatHandler = Callable[[ChatRequest, Request], Awaitable["StreamContext[Any]"]]
+Authorize = Callable[[Request, str], "Awaitable[bool] | bool"]
+"""``authorize(request, chat_id)``: whether this request may use that chat."""
+
+_FORBIDDEN = {
+    "error": {
+        "type": "forbidden",
+        "message": "This chat cannot be used with these credentials.",
+        "path": ["id"],
+    }
+}
+
+
+async def _allowed(authorize: Authorize | None, request: Request, chat_id: str) -> bool:
+    if authorize is None:
+        return True
+    allowed = authorize(request, chat_id)
+    if inspect.isawaitable(allowed):
+        allowed = await allowed
+    return allowed is True  # (anything else refuses: a check that returns None is a bug)
 
 
 def chat_routes(
-    handler: ChatHandler, *, streams: ResumableStreams, path: str = "/api/chat"
+    handler: ChatHandler,
+    *,
+    streams: ResumableStreams,
+    path: str = "/api/chat",
+    authorize: Authorize | None = None,
 ) -> list[Route]:
     """The POST and resume GET routes of a chat endpoint with resumable streams.
 
@@ -324,6 +348,16 @@ def chat_routes(
 
         streams = ResumableStreams()
         app = Starlette(routes=chat_routes(answer, streams=streams), lifespan=streams.lifespan)
+
+    Args:
+        handler: Answers a parsed chat request.
+        streams: Where the answers run and are read from.
+        path: The ``api`` of ``useChat``'s transport.
+        authorize: ``authorize(request, chat_id)`` (sync or async) says whether the request
+            may use the chat, e.g. whether the session's user owns it. It is asked before the
+            handler runs and before a stream is read. A refused POST gets 403 and a JSON error
+            (the handler does not run); a refused GET gets 204, the answer for a chat without a
+            running stream, so a reader learns nothing about other users' chats.
     """
 
     async def post(request: Request) -> Response:
@@ -331,11 +365,16 @@ def chat_routes(
             chat = await ChatRequest.from_request(request)
         except RequestParseError as error:
             return request_error_response(error)
+        if not await _allowed(authorize, request, chat.id):
+            return JSONResponse(_FORBIDDEN, status_code=403)
         context = await handler(chat, request)
         return await resumable_response(streams, chat.id, context)
 
     async def get(request: Request) -> Response:
-        return await resume_response(streams, request.path_params["chat_id"])
+        chat_id = request.path_params["chat_id"]
+        if not await _allowed(authorize, request, chat_id):
+            return Response(status_code=204)
+        return await resume_response(streams, chat_id)
 
     return [
         Route(path, post, methods=["POST"]),
