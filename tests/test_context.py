@@ -6,6 +6,7 @@ from typing import Any
 
 import anyio
 import anyio.lowlevel
+import anyio.to_thread
 import pytest
 from pydantic import BaseModel
 
@@ -20,6 +21,7 @@ from ai_stream import (
 )
 from ai_stream._outbox import running_trio
 from ai_stream.testing import collect_stream, parse_sse_json
+from tests.conformance.client import replay
 from tests.helpers import make_context, transcript
 
 
@@ -691,3 +693,64 @@ async def test_a_producer_that_never_waits_lets_the_event_loop_run() -> None:
             await ticked.wait()
             group.cancel_scope.cancel()
     assert not starved, "the event loop never ran another task"
+
+
+# --- stop: what a stop button asks for ---------------------------------------------------------
+
+
+async def test_stop_cancels_the_work_closes_the_parts_and_aborts() -> None:
+    records: list[StreamRecord] = []
+    cancelled = anyio.Event()
+    writing = anyio.Event()
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        try:
+            await ctx.write_reasoning("Let me think.")
+            await ctx.write_text("Half an ans")
+            writing.set()
+            await anyio.sleep_forever()
+        except anyio.get_cancelled_exc_class():
+            cancelled.set()
+            raise
+
+    ctx = make_context(on_finish=records.append)
+    await ctx.run(work)
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as group:
+            bodies: list[bytes] = []
+
+            async def drain() -> None:
+                bodies.append(await collect_stream(ctx))
+
+            group.start_soon(drain)
+            await writing.wait()
+            await ctx.stop()
+            await ctx.stop()  # a second stop does nothing
+    assert cancelled.is_set()
+    chunks = parse_sse_json(bodies[0])
+    assert [c["type"] for c in chunks[-2:]] == ["text-end", "abort"]
+    assert {c["type"] for c in chunks} >= {"reasoning-end", "text-end"}
+    (record,) = records
+    assert (record.aborted, record.abort_reason, record.text) == (True, "stopped", "Half an ans")
+    case = {"name": "stop", "body": bodies[0].decode(), "versions": ["6.0.326", "7.0.173"]}
+    results = await anyio.to_thread.run_sync(replay, [case])
+    assert {
+        version: (r["chunkErrors"], r["chat"]["status"], r["chunks"][-1]["type"])
+        for version, r in results["stop"].items()
+    } == {version: ([], "ready", "abort") for version in case["versions"]}
+
+
+async def test_stop_before_the_work_started_ends_the_stream_at_once() -> None:
+    started: list[bool] = []
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        started.append(True)
+
+    ctx = make_context(collect=True)
+    await ctx.run(work)
+    await ctx.stop("user pressed stop")
+    with anyio.fail_after(5):
+        body = await collect_stream(ctx)
+    assert [c["type"] for c in parse_sse_json(body)] == ["start", "abort"]
+    assert started == []
+    assert ctx.record is not None and ctx.record.abort_reason == "user pressed stop"

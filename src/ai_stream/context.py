@@ -132,6 +132,8 @@ class StreamContext(Generic[InfoT]):
         "_approval_secret",
         "_chat_id",
         "_disconnected",
+        "_stop_reason",
+        "_stopping",
         "_finalized",
         "_headers",
         "_info",
@@ -198,6 +200,8 @@ class StreamContext(Generic[InfoT]):
         self._outbox = Outbox(encoder, buffer_size)
         self._reader_claimed = False
         self._disconnected = False
+        self._stopping = False  # stop() was called ...
+        self._stop_reason: str | None = None  # ... with this reason for the client
         self._finalized = False
         # Work supervised by run().
         self._work: Callable[..., Awaitable[object]] | None = None
@@ -731,6 +735,9 @@ class StreamContext(Generic[InfoT]):
 
         The record (if any) is marked aborted. ``reason`` is sent only to clients that know it.
         """
+        await self._abort(reason, reason or "aborted")
+
+    async def _abort(self, reason: str | None, record_reason: str) -> None:
         if self._lifecycle.closed:
             return
         chunks = self._lifecycle.abort(reason)
@@ -738,7 +745,25 @@ class StreamContext(Generic[InfoT]):
             self._send(chunks)
         finally:
             self._outbox.close()
-        await self._finalize(aborted=True, reason=reason or "aborted")
+        await self._finalize(aborted=True, reason=record_reason)
+
+    async def stop(self, reason: str | None = None) -> None:
+        """Stop the answer, as a stop button asks: cancel the work of :meth:`run`, then close
+        the open parts and end with ``abort`` and ``[DONE]``.
+
+        The record (if any) is finalised as aborted (``abort_reason`` ``"stopped"``, or
+        ``reason``) with the partial answer, and ``on_finish`` gets it. ``reason`` is sent
+        only to clients that know it. Nothing happens when the stream has already ended.
+        Without work given to :meth:`run`, it is :meth:`abort`.
+        """
+        if self._lifecycle.closed or self._stopping:
+            return
+        self._stopping, self._stop_reason = True, reason
+        scope = self._work_scope
+        if scope is None:  # no work, or it has not started (it is cancelled when it starts)
+            await self._abort(reason, reason or "stopped")
+            return
+        scope.cancel()  # the work unwinds; _supervise then ends the stream with abort
 
     async def write(self, chunk: Any) -> None:
         """Send one chunk as given (a chunk model or its JSON object), keeping the lifecycle.
@@ -854,7 +879,7 @@ class StreamContext(Generic[InfoT]):
         try:
             with anyio.CancelScope() as scope:
                 self._work_scope = scope
-                if self._disconnected:
+                if self._disconnected or self._stopping:
                     scope.cancel()
                 try:
                     await work(self, *self._work_args)
@@ -864,6 +889,9 @@ class StreamContext(Generic[InfoT]):
                 except Exception as exc:
                     await self._fail(exc)
         finally:  # _finalize shields the on_finish call itself
+            if self._stopping and not self._disconnected:
+                with anyio.CancelScope(shield=True):
+                    await self._abort(self._stop_reason, self._stop_reason or "stopped")
             reason = "client-disconnected" if self._disconnected else "cancelled"
             await self._finalize(aborted=True, reason=reason)
 
