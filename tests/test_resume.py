@@ -660,3 +660,66 @@ async def test_authorize_guards_the_post_and_hides_other_users_streams(kind: str
             await response.aread()
     assert handled == ["alice"]
     assert "".join(c.get("delta", "") for c in parse_sse_json(body)) == "secret plans"
+
+
+async def _slow_answer(ctx: StreamContext[Any]) -> None:
+    for i in range(500):
+        await ctx.write_text(f"{i} ")
+        await anyio.sleep(0.01)
+
+
+@pytestmark_asyncio
+async def test_the_stop_route_stops_the_answer_and_the_next_get_is_empty() -> None:
+    records: list[StreamRecord] = []
+
+    async def handler(body: ChatRequest, request: Request) -> StreamContext[Any]:
+        ctx: StreamContext[None] = StreamContext.for_request(body, on_finish=records.append)
+        await ctx.run(_slow_answer)
+        return ctx
+
+    streams = ResumableStreams(MemoryStreamStore())
+    app = Starlette(routes=chat_routes(handler, streams=streams), lifespan=streams.lifespan)
+    async with serve(app, lifespan="on") as live, httpx.AsyncClient(base_url=live.url) as client:
+        with anyio.fail_after(10):
+            async with client.stream("POST", "/api/chat", json={**BODY, "id": "c1"}) as answer:
+                body = b""
+                pieces = answer.aiter_raw()
+                async for piece in pieces:
+                    body += piece
+                    if body.count(b"text-delta") >= 3:
+                        break
+                stopped = await client.post("/api/chat/c1/stop")
+                async for piece in pieces:
+                    body += piece
+            unknown = await client.post("/api/chat/nobody/stop")
+            after = await client.get("/api/chat/c1/stream")
+    chunks = parse_sse_json(body)
+    assert [c["type"] for c in chunks[-2:]] == ["text-end", "abort"]
+    assert (stopped.status_code, unknown.status_code, after.status_code) == (204, 204, 204)
+    (record,) = records
+    assert record.aborted and record.abort_reason == "stopped"
+    assert record.text == "".join(c.get("delta", "") for c in chunks)
+
+
+@pytestmark_asyncio
+async def test_a_stop_asked_on_another_worker_reaches_the_producer_through_the_store() -> None:
+    """Two managers share one store (two workers): B has no producer for the stream, so the stop
+    travels through the store; A sees it at its next lease renewal."""
+    store = MemoryStreamStore()
+    records: list[StreamRecord] = []
+    ctx: StreamContext[None] = StreamContext(on_finish=records.append)
+    await ctx.run(_slow_answer)
+    async with (
+        ResumableStreams(store, lease=0.3) as worker_a,
+        ResumableStreams(store, lease=0.3) as worker_b,
+    ):
+        stream_id = await worker_a.start("c2", ctx)
+        await anyio.sleep(0.05)
+        asked = anyio.current_time()
+        assert await worker_b.stop("c2") is True
+        with anyio.fail_after(5):
+            body = b"".join([piece async for piece in worker_b.follow(stream_id)])
+        took = anyio.current_time() - asked
+        assert await worker_b.stop("c2") is False  # ended: nothing to stop
+    assert parse_sse_json(body)[-1] == {"type": "abort"}
+    assert records[0].abort_reason == "stopped" and took < 1.0

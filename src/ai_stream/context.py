@@ -748,13 +748,13 @@ class StreamContext(Generic[InfoT]):
         await self._finalize(aborted=True, reason=record_reason)
 
     async def stop(self, reason: str | None = None) -> None:
-        """Stop the answer, as a stop button asks: cancel the work of :meth:`run`, then close
-        the open parts and end with ``abort`` and ``[DONE]``.
+        """Stop the answer, as a stop button asks: cancel the work, end with ``abort``.
 
-        The record (if any) is finalised as aborted (``abort_reason`` ``"stopped"``, or
-        ``reason``) with the partial answer, and ``on_finish`` gets it. ``reason`` is sent
-        only to clients that know it. Nothing happens when the stream has already ended.
-        Without work given to :meth:`run`, it is :meth:`abort`.
+        The work of :meth:`run` is cancelled; then the open parts are closed and ``abort`` and
+        ``[DONE]`` are sent. The record (if any) is finalised as aborted (``abort_reason``
+        ``"stopped"``, or ``reason``) with the partial answer, and ``on_finish`` gets it.
+        ``reason`` is sent only to clients that know it. Nothing happens when the stream has
+        already ended. Without work given to :meth:`run`, it is :meth:`abort`.
         """
         if self._lifecycle.closed or self._stopping:
             return

@@ -341,7 +341,10 @@ def chat_routes(
     path: str = "/api/chat",
     authorize: Authorize | None = None,
 ) -> list[Route]:
-    """The POST and resume GET routes of a chat endpoint with resumable streams.
+    """The POST, resume GET and stop routes of a chat endpoint with resumable streams.
+
+    ``POST {path}/{chatId}/stop`` stops the chat's running answer wherever it runs
+    (:meth:`ResumableStreams.stop`) and answers 204, also for an unknown or ended chat.
 
     ``handler(chat_request, request)`` returns the :class:`StreamContext` that answers (after
     ``ctx.run(work)``). Bad bodies get their 4xx JSON error. Example::
@@ -355,9 +358,10 @@ def chat_routes(
         path: The ``api`` of ``useChat``'s transport.
         authorize: ``authorize(request, chat_id)`` (sync or async) says whether the request
             may use the chat, e.g. whether the session's user owns it. It is asked before the
-            handler runs and before a stream is read. A refused POST gets 403 and a JSON error
-            (the handler does not run); a refused GET gets 204, the answer for a chat without a
-            running stream, so a reader learns nothing about other users' chats.
+            handler runs, before a stream is read and before a stop. A refused POST gets 403
+            and a JSON error (the handler does not run); a refused GET or stop gets 204, the
+            answer for a chat without a running stream, so nothing is learnt about other
+            users' chats.
     """
 
     async def post(request: Request) -> Response:
@@ -376,9 +380,17 @@ def chat_routes(
             return Response(status_code=204)
         return await resume_response(streams, chat_id)
 
+    async def stop(request: Request) -> Response:
+        chat_id = request.path_params["chat_id"]
+        if await _allowed(authorize, request, chat_id):
+            await streams.stop(chat_id)
+        return Response(status_code=204)
+
+    base = path.rstrip("/")
     return [
         Route(path, post, methods=["POST"]),
-        Route(path.rstrip("/") + "/{chat_id}/stream", get, methods=["GET"]),
+        Route(base + "/{chat_id}/stream", get, methods=["GET"]),
+        Route(base + "/{chat_id}/stop", stop, methods=["POST"]),
     ]
 
 

@@ -86,12 +86,21 @@ class StreamStore(Protocol):
         """Renew the producer's lease: it is alive even if it has nothing to append."""
         ...
 
+    async def request_stop(self, stream_id: str) -> None:
+        """Ask the stream's producer, wherever it runs, to stop (nothing for an ended stream)."""
+        ...
+
+    async def stop_requested(self, stream_id: str) -> bool:
+        """Whether a stop was asked for the stream (its producer checks at every renewal)."""
+        ...
+
 
 @dataclass(slots=True)
 class _LiveEntry:
     chat_id: str
     chunks: list[bytes] = field(default_factory=list)
     done: bool = False
+    stopping: bool = False
     changed: anyio.Event = field(default_factory=anyio.Event)
 
 
@@ -188,6 +197,17 @@ class MemoryStreamStore:
     async def renew(self, stream_id: str) -> None:
         """Producers live in this process: nothing to renew."""
 
+    async def request_stop(self, stream_id: str) -> None:
+        """Flag the live stream for its producer."""
+        entry = self._live.get(stream_id)
+        if entry is not None:
+            entry.stopping = True
+
+    async def stop_requested(self, stream_id: str) -> bool:
+        """Whether the live stream was flagged."""
+        entry = self._live.get(stream_id)
+        return entry is not None and entry.stopping
+
 
 def closing_frames(body: bytes, sdk_version: SdkVersion | ClientTarget = 6) -> bytes:
     """The frames that cleanly end a stream cut after ``body``.
@@ -277,6 +297,7 @@ class ResumableStreams:
         self._group: anyio.abc.TaskGroup | None = None
         self._readers: dict[str, int] = {}
         self._scopes: dict[str, anyio.CancelScope] = {}
+        self._producing: dict[str, StreamContext[Any]] = {}  # the streams this process runs
 
     async def __aenter__(self) -> ResumableStreams:
         self._group = await anyio.create_task_group().__aenter__()
@@ -313,6 +334,7 @@ class ResumableStreams:
         await self.store.start(chat_id, stream_id)
         scope = anyio.CancelScope()
         self._scopes[stream_id] = scope
+        self._producing[stream_id] = context
         self._group.start_soon(self._pump, stream_id, context, scope)
         return stream_id
 
@@ -328,7 +350,7 @@ class ResumableStreams:
                     supervise: Callable[[], Coroutine[Any, Any, None]] | None = context.claim_work()
                     if supervise is not None:
                         group.start_soon(supervise)
-                    group.start_soon(self._renew_lease, stream_id)
+                    group.start_soon(self._renew_lease, stream_id, context)
                     async for data in body:
                         await store.append(stream_id, data)
                     # The readers' responses end now; on_finish may still be running (the
@@ -340,6 +362,7 @@ class ResumableStreams:
             logger.exception("A resumable stream could not be stored")
         finally:
             self._scopes.pop(stream_id, None)
+            self._producing.pop(stream_id, None)
             with anyio.CancelScope(shield=True):
                 await body.aclose()
                 if not finished:  # (the store may be failing still: only this stream suffers)
@@ -350,10 +373,33 @@ class ResumableStreams:
                     except Exception:
                         logger.exception("A resumable stream could not be closed in the store")
 
-    async def _renew_lease(self, stream_id: str) -> None:
+    async def _renew_lease(self, stream_id: str, context: StreamContext[Any]) -> None:
         while True:
             await anyio.sleep(self.lease / 3)
             await self.store.renew(stream_id)
+            if await self.store.stop_requested(stream_id):  # (asked on another worker)
+                await context.stop()
+
+    async def stop(self, chat_id: str) -> bool:
+        """Stop the chat's running answer, wherever it runs (the stop button).
+
+        In this process the work is cancelled at once; on another worker within a third of
+        ``lease`` (it looks at every lease renewal). Then its open parts are closed, ``abort``
+        is written for every reader, ``on_finish`` gets the aborted record with the partial
+        answer, and the chat has no active stream any more (its next resume GET answers 204).
+
+        Returns:
+            Whether the chat had a running answer (no error for an unknown or ended one).
+        """
+        stream_id = await self.store.active_stream(chat_id)
+        if stream_id is None:
+            return False
+        context = self._producing.get(stream_id)
+        if context is not None:
+            await context.stop()
+        else:
+            await self.store.request_stop(stream_id)
+        return True
 
     async def active_stream(self, chat_id: str) -> str | None:
         """The chat's running stream, if any."""

@@ -352,3 +352,36 @@ async def test_real_client_resumes_during_and_after_a_stream(server: Served, rel
     assert after["status"] == "ready"
     assert after["requests"][-1]["responseStatus"] == 204
     assert [m["role"] for m in after["messages"]] == ["user"]
+
+
+async def test_a_stop_on_another_worker_stops_the_producer_within_a_second(
+    store: RedisStreamStore,
+) -> None:
+    """Worker B has no producer for the stream: its stop sets the stream's stop key, which
+    worker A reads at its next lease renewal; every reader gets the abort, the chat is free."""
+    records: list[StreamRecord] = []
+
+    async def answer(ctx: StreamContext[Any]) -> None:
+        for i in range(500):
+            await ctx.write_text(f"{i} ")
+            await anyio.sleep(0.01)
+
+    ctx: StreamContext[None] = StreamContext(on_finish=records.append)
+    await ctx.run(answer)
+    async with other_worker(store, lease=0.6) as store_b:
+        async with (
+            ResumableStreams(store, lease=0.6) as worker_a,
+            ResumableStreams(store_b, lease=0.6) as worker_b,
+        ):
+            stream_id = await worker_a.start("stop-chat", ctx)
+            await anyio.sleep(0.05)
+            assert not await store.stop_requested(stream_id)
+            asked = anyio.current_time()
+            assert await worker_b.stop("stop-chat") is True
+            with anyio.fail_after(5):
+                body = b"".join([piece async for piece in worker_b.follow(stream_id)])
+            took = anyio.current_time() - asked
+            assert await worker_b.active_stream("stop-chat") is None
+            assert await worker_b.stop("stop-chat") is False
+    assert parse_sse_json(body)[-2:] == [{"type": "text-end", "id": "text-1"}, {"type": "abort"}]
+    assert records[0].abort_reason == "stopped" and took < 1.0

@@ -15,6 +15,8 @@ Keys (all under ``prefix``):
 * ``chat:{chat_id}`` — the chat's active stream id;
 * ``lease:{id}`` — exists while the producer is alive (``lease`` seconds after its last sign);
 * ``closed:{id}`` — taken by the one reader that closes an abandoned stream.
+* ``stop:{id}`` — set by :meth:`RedisStreamStore.request_stop`; the producing worker reads it
+  at every lease renewal and stops the answer.
 
 Every key expires: ``ttl`` seconds after the answer ended, or after the producer's last sign of
 life when it never ended (renewed while it runs), so nothing is left behind by killed workers.
@@ -160,6 +162,14 @@ class RedisStreamStore:
             if (chat_id := self._chats.get(stream_id)) is not None:
                 pipe.pexpire(self._key("chat", chat_id), ttl)
             await pipe.execute()
+
+    async def request_stop(self, stream_id: str) -> None:
+        """Set the stream's stop key (it expires with the stream), which its producer reads."""
+        await self.client.set(self._key("stop", stream_id), b"1", px=self._ttl_ms)
+
+    async def stop_requested(self, stream_id: str) -> bool:
+        """Whether the stream's stop key is set."""
+        return bool(await self.client.exists(self._key("stop", stream_id)))
 
     async def finish(self, stream_id: str) -> None:
         """Add the done marker, drop the lease and the chat key (if still this stream's)."""
