@@ -362,13 +362,14 @@ async def test_start_needs_the_running_manager() -> None:
 
 
 async def test_a_newer_answer_stays_the_active_one() -> None:
-    """The user regenerates while the first answer still runs: when the first one ends, the
-    chat's active stream is still the newer one."""
-    gate = anyio.Event()
+    """The user regenerates while the first answer still runs: the first one is stopped (one
+    answer per chat), and when it has ended the chat's active stream is still the newer one."""
+    wrote = anyio.Event()
 
     async def slow(ctx: StreamContext[Any]) -> None:
         await ctx.write_text("first")
-        await gate.wait()
+        wrote.set()
+        await anyio.sleep_forever()
 
     async def quick(ctx: StreamContext[Any]) -> None:
         await ctx.write_text("second")
@@ -378,15 +379,16 @@ async def test_a_newer_answer_stays_the_active_one() -> None:
         first_ctx: StreamContext[None] = StreamContext(message_id="m1")
         await first_ctx.run(slow)
         first = await streams.start("chat", first_ctx)
+        with anyio.fail_after(5):
+            await wrote.wait()
         second_ctx: StreamContext[None] = StreamContext(message_id="m2")
         await second_ctx.run(quick)
         second = await streams.start("chat", second_ctx)
-        gate.set()
         with anyio.fail_after(5):
             body = await body_of(streams, first)
-        assert [c.get("delta") for c in parse_sse_json(body) if c["type"] == "text-delta"] == [
-            "first"
-        ]
+        chunks = parse_sse_json(body)
+        assert [c.get("delta") for c in chunks if c["type"] == "text-delta"] == ["first"]
+        assert chunks[-1] == {"type": "abort"}
         assert await streams.active_stream("chat") == second
         await second_ctx.abort()
 
@@ -723,3 +725,69 @@ async def test_a_stop_asked_on_another_worker_reaches_the_producer_through_the_s
         assert await worker_b.stop("c2") is False  # ended: nothing to stop
     assert parse_sse_json(body)[-1] == {"type": "abort"}
     assert records[0].abort_reason == "stopped" and took < 1.0
+
+
+@pytestmark_asyncio
+async def test_max_streams_refuses_more_answers_with_429_and_frees_places_when_they_end() -> None:
+    """A flood of POSTs that hang up at once: at most max_streams answers run, the others get
+    the 429 JSON error; once the answers end, new chats are answered again."""
+    running = 0
+    peak = 0
+    release = anyio.Event()
+
+    async def answer(ctx: StreamContext[Any]) -> None:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        try:
+            await ctx.write_text("working")
+            await release.wait()
+        finally:
+            running -= 1
+
+    async def handler(body: ChatRequest, request: Request) -> StreamContext[Any]:
+        ctx: StreamContext[None] = StreamContext.for_request(body)
+        await ctx.run(answer)
+        return ctx
+
+    streams = ResumableStreams(MemoryStreamStore(), max_streams=5)
+    app = Starlette(routes=chat_routes(handler, streams=streams), lifespan=streams.lifespan)
+    statuses: list[int] = []
+    errors: list[Any] = []
+    async with serve(app, lifespan="on") as live, httpx.AsyncClient(base_url=live.url) as client:
+
+        async def post_and_hang_up(i: int) -> None:
+            async with client.stream("POST", "/api/chat", json={**BODY, "id": f"f{i}"}) as r:
+                statuses.append(r.status_code)
+                if r.status_code == 429:
+                    errors.append((json.loads(await r.aread()), r.headers["retry-after"]))
+
+        with anyio.fail_after(20):
+            async with anyio.create_task_group() as group:
+                for i in range(40):
+                    group.start_soon(post_and_hang_up, i)
+            assert sorted(set(statuses)) == [200, 429] and statuses.count(200) == 5
+            assert peak <= 5 and streams.running == 5
+            release.set()
+            while running:
+                await anyio.sleep(0.01)
+            while streams.running:  # (places are freed once on_finish returned)
+                await anyio.sleep(0.01)
+            again = await client.post("/api/chat", json={**BODY, "id": "after"})
+    assert again.status_code == 200
+    assert errors[0] == (
+        {
+            "error": {
+                "type": "too_many_streams",
+                "message": "This server runs as many answers as it may at once; try again in a "
+                "moment.",
+                "path": [],
+            }
+        },
+        "1",
+    )
+
+
+def test_max_streams_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="max_streams"):
+        ResumableStreams(max_streams=0)

@@ -21,6 +21,7 @@ from ai_stream.exceptions import ProviderError as ProviderError
 from ai_stream.exceptions import RequestParseError as RequestParseError
 from ai_stream.exceptions import StreamClosedError as StreamClosedError
 from ai_stream.exceptions import StreamStateError as StreamStateError
+from ai_stream.exceptions import TooManyStreamsError as TooManyStreamsError
 from ai_stream.exceptions import UIMessageStreamError as UIMessageStreamError
 from ai_stream.exceptions import UnsupportedByClientError as UnsupportedByClientError
 from ai_stream.protocol import CHUNK_TYPES as CHUNK_TYPES
@@ -211,6 +212,7 @@ __all__ = (
     "TextStartChunk",
     "TextStartEvent",
     "TextUIPart",
+    "TooManyStreamsError",
     "ToolApproval",
     "ToolApprovalDecision",
     "ToolApprovalRequestChunk",

@@ -13,7 +13,8 @@ describes the kind of mistake, so ``except RuntimeError`` / ``except ValueError`
     ├── RequestParseError (ValueError)           a request body the hooks' server cannot use (4xx)
     ├── ApprovalVerificationError (ValueError)   an approval decision that does not verify
     ├── ProviderError (RuntimeError)             a provider or agent framework failed mid-stream
-    └── ProducerLostError (RuntimeError)         a resumable stream's producer died unfinished
+    ├── ProducerLostError (RuntimeError)         a resumable stream's producer died unfinished
+    └── TooManyStreamsError (RuntimeError)       a resumable-stream limit is reached (HTTP 429)
 
 Messages are fixed and explain what to do; they never contain data from the stream. The exceptions
 are :class:`UIMessageStreamError`, which repeats the client's own message (with the chunk's id),
@@ -32,6 +33,7 @@ __all__ = (
     "ChunkParseError",
     "ClientDisconnectedError",
     "ProducerLostError",
+    "TooManyStreamsError",
     "ProviderError",
     "StreamClosedError",
     "StreamStateError",
@@ -193,3 +195,19 @@ class ProducerLostError(AIStreamError, RuntimeError):
             "the store); the stream cannot be resumed further."
         )
         self.stream_id = stream_id
+
+
+class TooManyStreamsError(AIStreamError, RuntimeError):
+    """This process runs as many resumable answers as it may (``max_streams``).
+
+    ``chat_routes`` answers it with 429 and a JSON error; nothing was started.
+
+    Attributes:
+        limit: The limit that was reached.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            "This server runs as many answers as it may at once; try again in a moment."
+        )
+        self.limit = limit

@@ -34,7 +34,7 @@ from starlette.routing import Route
 
 from ai_stream._outbox import running_trio, send_each
 from ai_stream.encoding.sse import UI_MESSAGE_STREAM_HEADERS
-from ai_stream.exceptions import RequestParseError
+from ai_stream.exceptions import RequestParseError, TooManyStreamsError
 from ai_stream.protocol.messages import ChatRequest
 
 if TYPE_CHECKING:
@@ -344,7 +344,9 @@ def chat_routes(
     """The POST, resume GET and stop routes of a chat endpoint with resumable streams.
 
     ``POST {path}/{chatId}/stop`` stops the chat's running answer wherever it runs
-    (:meth:`ResumableStreams.stop`) and answers 204, also for an unknown or ended chat.
+    (:meth:`ResumableStreams.stop`) and answers 204, also for an unknown or ended chat. When
+    the process runs ``max_streams`` answers already, a POST gets 429 and a JSON error
+    (``{"error": {"type": "too_many_streams", ...}}``, ``Retry-After: 1``).
 
     ``handler(chat_request, request)`` returns the :class:`StreamContext` that answers (after
     ``ctx.run(work)``). Bad bodies get their 4xx JSON error. Example::
@@ -372,7 +374,14 @@ def chat_routes(
         if not await _allowed(authorize, request, chat.id):
             return JSONResponse(_FORBIDDEN, status_code=403)
         context = await handler(chat, request)
-        return await resumable_response(streams, chat.id, context)
+        try:
+            return await resumable_response(streams, chat.id, context)
+        except TooManyStreamsError as error:
+            return JSONResponse(
+                {"error": {"type": "too_many_streams", "message": str(error), "path": []}},
+                status_code=429,
+                headers={"retry-after": "1"},
+            )
 
     async def get(request: Request) -> Response:
         chat_id = request.path_params["chat_id"]

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import anyio
 
 from ai_stream.encoding.sse import DONE_FRAME, KEEP_ALIVE_FRAME, STREAM_OPEN_FRAME, SSEEncoder
-from ai_stream.exceptions import ProducerLostError
+from ai_stream.exceptions import ProducerLostError, TooManyStreamsError
 from ai_stream.protocol.versions import ClientTarget, SdkVersion
 
 if TYPE_CHECKING:
@@ -280,6 +280,14 @@ class ResumableStreams:
         keep_alive: Seconds of silence after which readers get an SSE comment (``None``: never).
         lease: The producer lease in seconds; it is renewed every third of it. By default the
             store's own ``lease`` (2 s without one).
+        max_streams: Answers this process runs at once (clients that hung up do not free
+            their answer's place while it keeps running); one more raises
+            :class:`~ai_stream.TooManyStreamsError`, which ``chat_routes`` answers with 429.
+            ``None``: no limit.
+
+    A chat runs one answer at a time: starting a new one (a new message, a regenerate) stops
+    the chat's running answer first, as :meth:`stop` does, so that its work does not keep
+    running unseen.
     """
 
     def __init__(
@@ -289,7 +297,11 @@ class ResumableStreams:
         keep_running: bool | float = True,
         keep_alive: float | None = None,
         lease: float | None = None,
+        max_streams: int | None = 100,
     ) -> None:
+        if max_streams is not None and max_streams < 1:
+            raise ValueError("max_streams must be a positive number of answers, or None.")
+        self.max_streams = max_streams
         self.store: StreamStore = store if store is not None else MemoryStreamStore()
         self.keep_running = keep_running
         self.keep_alive = keep_alive
@@ -298,6 +310,11 @@ class ResumableStreams:
         self._readers: dict[str, int] = {}
         self._scopes: dict[str, anyio.CancelScope] = {}
         self._producing: dict[str, StreamContext[Any]] = {}  # the streams this process runs
+
+    @property
+    def running(self) -> int:
+        """How many answers this process runs now (``on_finish`` included)."""
+        return len(self._producing)
 
     async def __aenter__(self) -> ResumableStreams:
         self._group = await anyio.create_task_group().__aenter__()
@@ -323,12 +340,16 @@ class ResumableStreams:
 
         Raises:
             RuntimeError: The manager is not running (``async with streams:`` / lifespan).
+            TooManyStreamsError: ``max_streams`` answers run in this process already.
         """
         if self._group is None:
             raise RuntimeError(
                 "ResumableStreams is not running: use it as the app's lifespan or enter "
                 "'async with streams:' first."
             )
+        if self.max_streams is not None and self.running >= self.max_streams:
+            raise TooManyStreamsError(self.max_streams)
+        await self.stop(chat_id)  # one answer per chat
         # the id carries the target, so that any worker can close the stream for its client
         stream_id = f"{chat_id}:{secrets.token_hex(8)}:{_target_key(context.target)}"
         await self.store.start(chat_id, stream_id)
