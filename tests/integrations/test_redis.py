@@ -385,3 +385,26 @@ async def test_a_stop_on_another_worker_stops_the_producer_within_a_second(
             assert await worker_b.stop("stop-chat") is False
     assert parse_sse_json(body)[-2:] == [{"type": "text-end", "id": "text-1"}, {"type": "abort"}]
     assert records[0].abort_reason == "stopped" and took < 1.0
+
+
+async def test_an_unresponsive_redis_fails_calls_within_the_timeout() -> None:
+    """A server that accepts connections and never answers: store calls fail after ``timeout``
+    instead of hanging the streams that need them."""
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    try:
+        async with RedisStreamStore(
+            f"redis://127.0.0.1:{port}/0", timeout=0.3, lease=0.2
+        ) as silent:
+            kwargs = silent.client.connection_pool.connection_kwargs
+            assert (kwargs["socket_connect_timeout"], kwargs["socket_timeout"]) == (0.3, 0.4)
+            started = time.monotonic()
+            with anyio.fail_after(5), pytest.raises(RedisTimeoutError):
+                await silent.active_stream("chat")
+            assert time.monotonic() - started < 2.0
+    finally:
+        listener.close()

@@ -78,6 +78,10 @@ class RedisStreamStore:
             producer is noticed within ``lease`` plus this.
         max_connections: Pool size when the store makes its client. Every reader following a
             live stream holds one connection while it waits.
+        timeout: Seconds a connection attempt, or a call beyond its own blocking wait
+            (``block_ms``), may take before it fails with ``redis.exceptions.TimeoutError``,
+            when the store makes its client: an unresponsive Redis fails the streams that
+            need it instead of hanging them.
 
     Raises:
         ImportError: redis-py is not installed.
@@ -94,6 +98,7 @@ class RedisStreamStore:
         lease: float = 2.0,
         block_ms: int | None = None,
         max_connections: int = 1024,
+        timeout: float = 5.0,
     ) -> None:
         self._owns_client = client is None
         if client is None:
@@ -103,7 +108,13 @@ class RedisStreamStore:
                 raise ImportError(
                     "RedisStreamStore needs redis-py: pip install 'ai-stream[redis]'"
                 ) from exc
-            client = from_url(url, max_connections=max_connections)
+            block_s = (block_ms if block_ms is not None else max(10, round(lease * 500))) / 1000
+            client = from_url(
+                url,
+                max_connections=max_connections,
+                socket_connect_timeout=timeout,
+                socket_timeout=timeout + block_s,
+            )
         elif client.connection_pool.connection_kwargs.get("decode_responses"):
             raise ValueError("RedisStreamStore needs a client with decode_responses=False.")
         self.client: Redis = client
