@@ -791,3 +791,23 @@ async def test_max_streams_refuses_more_answers_with_429_and_frees_places_when_t
 def test_max_streams_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_streams"):
         ResumableStreams(max_streams=0)
+
+
+async def test_finished_bodies_are_bounded_oldest_dropped_first() -> None:
+    """A flood of finished answers keeps at most max_finished_bytes; the newest stay readable,
+    the oldest read as nothing (as after the ttl)."""
+    store = MemoryStreamStore(max_finished_bytes=10_000)
+    for i in range(100):
+        await store.start(f"chat-{i}", f"s{i}")
+        await store.append(f"s{i}", b"x" * 1000)
+        await store.finish(f"s{i}")
+        assert store.finished_bytes <= 10_000
+    assert store.finished_bytes == 10_000
+    assert [piece async for piece in store.read("s99")] == [b"x" * 1000]
+    assert [piece async for piece in store.read("s0")] == []
+    unbounded = MemoryStreamStore(max_finished_bytes=None)
+    for i in range(30):
+        await unbounded.start("c", f"u{i}")
+        await unbounded.append(f"u{i}", b"y" * 1000)
+        await unbounded.finish(f"u{i}")
+    assert unbounded.finished_bytes == 30_000

@@ -113,24 +113,45 @@ class MemoryStreamStore:
 
     Args:
         ttl: Seconds a finished stream stays readable.
+        max_finished_bytes: Bytes of finished bodies kept for late readers (a reload after the
+            answer ended); past it the oldest are dropped before their ``ttl``, and reading one
+            then finds nothing, as after the ``ttl``. ``None``: only the ``ttl`` bounds them.
     """
 
-    def __init__(self, *, ttl: float = 300.0) -> None:
+    def __init__(
+        self, *, ttl: float = 300.0, max_finished_bytes: int | None = 64 * 1024 * 1024
+    ) -> None:
         self.ttl = ttl
+        self.max_finished_bytes = max_finished_bytes
         self._live: dict[str, _LiveEntry] = {}
         self._finished: dict[str, tuple[bytes, float]] = {}
+        self._finished_bytes = 0
         self._active: dict[str, str] = {}
         self._expiry: list[tuple[float, str]] = []  # a heap of (expires_at, stream id)
 
+    @property
+    def finished_bytes(self) -> int:
+        """Bytes of the finished bodies kept now."""
+        return self._finished_bytes
+
     def _expire(self) -> None:
-        """Drop the finished streams whose time is up (O(log n) each, however many there are)."""
+        """Drop the finished streams past their time or over ``max_finished_bytes`` (oldest first).
+
+        O(log n) each, however many there are.
+        """
         now = anyio.current_time()
         expiry = self._expiry
-        while expiry and expiry[0][0] <= now:
+        limit = self.max_finished_bytes
+        while expiry and (
+            expiry[0][0] <= now or (limit is not None and self._finished_bytes > limit)
+        ):
             _, stream_id = heapq.heappop(expiry)
-            finished = self._finished.get(stream_id)
-            if finished is not None and finished[1] <= now:
-                del self._finished[stream_id]
+            self._drop_finished(stream_id)
+
+    def _drop_finished(self, stream_id: str) -> None:
+        finished = self._finished.pop(stream_id, None)
+        if finished is not None:
+            self._finished_bytes -= len(finished[0])
 
     def _notify(self, entry: _LiveEntry) -> None:
         entry.changed.set()
@@ -139,7 +160,7 @@ class MemoryStreamStore:
     async def start(self, chat_id: str, stream_id: str) -> None:
         """Make ``stream_id`` the active stream of ``chat_id``."""
         self._expire()
-        self._finished.pop(stream_id, None)
+        self._drop_finished(stream_id)
         self._live[stream_id] = _LiveEntry(chat_id)
         self._active[chat_id] = stream_id
 
@@ -156,8 +177,11 @@ class MemoryStreamStore:
             return
         entry.done = True
         expires_at = anyio.current_time() + self.ttl
-        self._finished[stream_id] = (b"".join(entry.chunks), expires_at)
+        body = b"".join(entry.chunks)
+        self._finished[stream_id] = (body, expires_at)
+        self._finished_bytes += len(body)
         heapq.heappush(self._expiry, (expires_at, stream_id))
+        self._expire()
         if self._active.get(entry.chat_id) == stream_id:
             del self._active[entry.chat_id]
         entry.changed.set()  # readers of the live entry take the rest from it and end
