@@ -781,7 +781,7 @@ async def test_max_streams_refuses_more_answers_with_429_and_frees_places_when_t
                 "type": "too_many_streams",
                 "message": "This server runs as many answers as it may at once; try again in a "
                 "moment.",
-                "path": [],
+                "path": None,
             }
         },
         "1",

@@ -136,9 +136,15 @@ class RequestParseError(AIStreamError, ValueError):
 
     def to_dict(self) -> dict[str, object]:
         """The JSON error body: ``{"error": {"type", "message", "path"}}``."""
-        return {
-            "error": {"type": "invalid_request", "message": str(self), "path": self.path or None}
-        }
+        return error_body("invalid_request", str(self), self.path or None)
+
+
+def error_body(kind: str, message: str, path: str | None = None) -> dict[str, object]:
+    """The JSON body of every 4xx answer: ``{"error": {"type", "message", "path"}}``.
+
+    ``path`` names the field of the request at fault (``None``: the request as a whole).
+    """
+    return {"error": {"type": kind, "message": message, "path": path}}
 
 
 class ApprovalVerificationError(AIStreamError, ValueError):

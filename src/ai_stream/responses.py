@@ -34,7 +34,7 @@ from starlette.routing import Route
 
 from ai_stream._outbox import running_trio, send_each
 from ai_stream.encoding.sse import UI_MESSAGE_STREAM_HEADERS
-from ai_stream.exceptions import RequestParseError, TooManyStreamsError
+from ai_stream.exceptions import RequestParseError, TooManyStreamsError, error_body
 from ai_stream.protocol.messages import ChatRequest
 
 if TYPE_CHECKING:
@@ -316,13 +316,7 @@ ChatHandler = Callable[[ChatRequest, Request], Awaitable["StreamContext[Any]"]]
 Authorize = Callable[[Request, str], "Awaitable[bool] | bool"]
 """``authorize(request, chat_id)``: whether this request may use that chat."""
 
-_FORBIDDEN = {
-    "error": {
-        "type": "forbidden",
-        "message": "This chat cannot be used with these credentials.",
-        "path": ["id"],
-    }
-}
+_FORBIDDEN = error_body("forbidden", "This chat cannot be used with these credentials.", "id")
 
 
 async def _allowed(authorize: Authorize | None, request: Request, chat_id: str) -> bool:
@@ -378,7 +372,7 @@ def chat_routes(
             return await resumable_response(streams, chat.id, context)
         except TooManyStreamsError as error:
             return JSONResponse(
-                {"error": {"type": "too_many_streams", "message": str(error), "path": []}},
+                error_body("too_many_streams", str(error)),
                 status_code=429,
                 headers={"retry-after": "1"},
             )
