@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
 import anyio.lowlevel
 import pytest
+from anyio.abc import TaskGroup
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -278,10 +280,6 @@ def test_a_lent_send_delivers_every_chunk_in_order_and_never_twice_at_once(
         send = Sender(list(waits))
         peak = 0
 
-        async def read() -> None:
-            while (body := await outbox.read(lend=send)) is not None:
-                await send(body)
-
         async def write(mine: list[tuple[Any, ...]]) -> None:
             nonlocal peak
             for op in mine:
@@ -296,7 +294,7 @@ def test_a_lent_send_delivers_every_chunk_in_order_and_never_twice_at_once(
 
         with anyio.fail_after(10):
             async with anyio.create_task_group() as group:
-                group.start_soon(read)
+                group.start_soon(_lending_reader, outbox, send)
                 async with anyio.create_task_group() as writing:
                     for i in range(writers):
                         writing.start_soon(write, ops[i::writers])
@@ -309,9 +307,18 @@ def test_a_lent_send_delivers_every_chunk_in_order_and_never_twice_at_once(
     anyio.run(main, backend=backend)
 
 
-async def _lending_reader(outbox: Outbox, send: Sender) -> None:
+async def _lending_reader(outbox: Outbox, send: Callable[[bytes], Awaitable[object]]) -> None:
     while (body := await outbox.read(lend=send)) is not None:
         await send(body)
+
+
+async def _start_lending(
+    group: TaskGroup, outbox: Outbox, send: Callable[[bytes], Awaitable[object]]
+) -> None:
+    """Start a reader that lends ``send``, and let it park and a turn of the loop pass."""
+    group.start_soon(_lending_reader, outbox, send)
+    await anyio.lowlevel.checkpoint()
+    await anyio.lowlevel.checkpoint()
 
 
 def _delta(text: str) -> bytes:
@@ -325,9 +332,7 @@ async def test_a_trickling_writer_sends_each_token_itself() -> None:
     send = Sender([])
     with anyio.fail_after(2):
         async with anyio.create_task_group() as group:
-            group.start_soon(_lending_reader, outbox, send)
-            await anyio.lowlevel.checkpoint()  # the reader parks; a turn of the loop passes
-            await anyio.lowlevel.checkpoint()
+            await _start_lending(group, outbox, send)
             outbox.push([{"type": "text-delta", "id": "t", "delta": "a"}])
             outbox.open_run("text-delta", "t")
             assert outbox.overflow()  # the writer is to send: drain() does
@@ -348,9 +353,7 @@ async def test_a_burst_after_a_writer_sent_goes_out_in_one_piece() -> None:
     send = Sender([])
     with anyio.fail_after(2):
         async with anyio.create_task_group() as group:
-            group.start_soon(_lending_reader, outbox, send)
-            await anyio.lowlevel.checkpoint()
-            await anyio.lowlevel.checkpoint()
+            await _start_lending(group, outbox, send)
             outbox.push([{"type": "text-delta", "id": "t", "delta": "a"}])
             outbox.open_run("text-delta", "t")
             await outbox.drain()  # sent by this task
@@ -409,9 +412,7 @@ async def test_a_reader_woken_while_a_writer_sends_waits_for_that_send() -> None
 
     with anyio.fail_after(2):
         async with anyio.create_task_group() as group:
-            group.start_soon(_lending_reader_plain, outbox, send)
-            await anyio.lowlevel.checkpoint()
-            await anyio.lowlevel.checkpoint()
+            await _start_lending(group, outbox, send)
             group.start_soon(write)
             await anyio.wait_all_tasks_blocked()
             outbox.push([{"type": "finish"}])  # the reader would be woken now ...
@@ -424,11 +425,6 @@ async def test_a_reader_woken_while_a_writer_sends_waits_for_that_send() -> None
         'in data: {"type":"finish"}\n\ndata: [DONE]',
         "out",
     ]
-
-
-async def _lending_reader_plain(outbox: Outbox, send: Any) -> None:
-    while (body := await outbox.read(lend=send)) is not None:
-        await send(body)
 
 
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])  # lending is asyncio only
@@ -446,9 +442,7 @@ async def test_a_writer_cancelled_in_send_leaves_the_stream_working() -> None:
 
     with anyio.fail_after(2):
         async with anyio.create_task_group() as group:
-            group.start_soon(_lending_reader_plain, outbox, send)
-            await anyio.lowlevel.checkpoint()
-            await anyio.lowlevel.checkpoint()
+            await _start_lending(group, outbox, send)
             with anyio.move_on_after(0.01):
                 outbox.push([{"type": "start"}])
                 await outbox.drain()  # stuck in send, then cancelled
@@ -487,9 +481,7 @@ async def test_writers_wait_while_a_writer_sends_and_memory_stays_bounded() -> N
 
     with anyio.fail_after(2):
         async with anyio.create_task_group() as group:
-            group.start_soon(_lending_reader_plain, outbox, send)
-            await anyio.lowlevel.checkpoint()
-            await anyio.lowlevel.checkpoint()
+            await _start_lending(group, outbox, send)
             group.start_soon(first)
             await anyio.wait_all_tasks_blocked()
             group.start_soon(flood)

@@ -213,68 +213,49 @@ async def test_cancelling_the_response_from_outside_still_cancels_it() -> None:
     assert len(records) == 1 and records[0].aborted and len(sent) > 2
 
 
-async def test_os_error_from_send_counts_as_a_disconnect() -> None:
+async def _serve_until_send_fails(
+    interval: float, good_sends: int
+) -> tuple[list[StreamRecord], list[object], object]:
+    """Serve a work writing "x" every ``interval`` s with a send that raises OSError after
+    ``good_sends`` calls; return the records, the tasks the OSError was raised in, and the
+    response's task."""
     records: list[StreamRecord] = []
+    raised_in: list[object] = []
+    calls = 0
 
     async def work(ctx: StreamContext[Any]) -> None:
         while True:
             await ctx.write_text("x")
-            await anyio.sleep(0.001)
+            await anyio.sleep(interval)
 
     async def receive() -> Message:
         await anyio.sleep_forever()
         raise AssertionError
 
-    calls = 0
-
     async def send(message: Message) -> None:
         nonlocal calls
         calls += 1
-        if calls > 2:
+        if calls > good_sends:
+            raised_in.append(anyio.get_current_task().id)
             raise OSError("connection reset")
 
     ctx = make_context(on_finish=records.append)
     await ctx.run(work)
     with anyio.fail_after(2):
         await UIMessageStreamResponse(ctx)(_scope(), receive, send)
+    return records, raised_in, anyio.get_current_task().id
+
+
+async def test_os_error_from_send_counts_as_a_disconnect() -> None:
+    records, _, _ = await _serve_until_send_fails(0.001, 2)
     assert records[0].aborted
 
 
 async def test_os_error_from_send_in_the_work_counts_as_a_disconnect() -> None:
     """On asyncio a trickling work sends its tokens itself (ctx.pump): the send failing there
     ends the response quietly, like a failure in the response's own task."""
-    records: list[StreamRecord] = []
-    response_task = None
-    raised_in: list[object] = []
-
-    async def work(ctx: StreamContext[Any]) -> None:
-        while True:
-            await ctx.write_text("x")
-            await anyio.sleep(0.003)
-
-    async def receive() -> Message:
-        await anyio.sleep_forever()
-        raise AssertionError
-
-    calls = 0
-
-    async def send(message: Message) -> None:
-        nonlocal calls
-        calls += 1
-        if calls > 4:
-            raised_in.append(anyio.get_current_task().id)
-            raise OSError("connection reset")
-
-    async def respond() -> None:
-        nonlocal response_task
-        response_task = anyio.get_current_task().id
-        await UIMessageStreamResponse(ctx)(_scope(), receive, send)
-
-    ctx = make_context(on_finish=records.append)
-    await ctx.run(work)
     before = running_tasks()
-    with anyio.fail_after(2):
-        await respond()
+    records, raised_in, response_task = await _serve_until_send_fails(0.003, 4)
     assert records[0].aborted and records[0].abort_reason == "client-disconnected"
     assert running_tasks() == before
     if not running_trio():
