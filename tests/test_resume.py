@@ -12,10 +12,17 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
+from starlette.types import Message
 
-from ai_stream import ChatRequest, StreamContext, StreamRecord
+from ai_stream import (
+    ChatRequest,
+    StreamContext,
+    StreamRecord,
+    StreamStoreError,
+    TooManyStreamsError,
+)
 from ai_stream.protocol.versions import ClientTarget
-from ai_stream.responses import chat_routes
+from ai_stream.responses import FollowStreamResponse, chat_routes
 from ai_stream.resume import MemoryStreamStore, ResumableStreams, closing_frames
 from ai_stream.testing import collect_stream, parse_sse_json
 from tests.conformance.client import FIRST_AND_LATEST, NODE_DIR, replay
@@ -255,7 +262,7 @@ async def test_without_keep_running_the_last_reader_leaving_cancels(anyio_backen
         stream_id = await streams.start("chat-c", await _context(records))
         follower = streams.follow(stream_id)
         await follower.__anext__()
-        await follower.aclose()  # type: ignore[attr-defined]
+        await follower.aclose()
         with anyio.fail_after(2):
             while not records:
                 await anyio.sleep(0.01)
@@ -300,11 +307,12 @@ async def test_real_client_resumes_during_and_after_a_stream(
     GATES[chat_id] = anyio.Event()
     await post_and_drop(f"{url}?sdk={release}", chat_id)
 
-    def followers() -> int:
-        return sum(n for s, n in streams._readers.items() if s.startswith(chat_id + ":"))
+    async def followers() -> int:
+        stream_id = await streams.active_stream(chat_id)
+        return 0 if stream_id is None else await streams.store.readers(stream_id)
 
     with anyio.fail_after(10):  # the dropped POST stops following first
-        while followers():
+        while await followers():
             await anyio.sleep(0.01)
     outcome: dict[str, Any] = {}
 
@@ -314,7 +322,7 @@ async def test_real_client_resumes_during_and_after_a_stream(
     async with anyio.create_task_group() as group:
         group.start_soon(resume)
         with anyio.fail_after(10):  # the answer waits halfway until the client follows it
-            while not followers():
+            while not await followers():
                 await anyio.sleep(0.01)
         GATES[chat_id].set()
     during = outcome
@@ -335,13 +343,13 @@ async def test_a_grace_period_lets_a_reload_resume_and_a_stop_save(anyio_backend
         stream_id = await streams.start("chat-g", await _context(records))
         first = streams.follow(stream_id)
         await first.__anext__()
-        await first.aclose()  # type: ignore[attr-defined]
+        await first.aclose()
         await anyio.sleep(0.05)
         second = streams.follow(stream_id)  # a reload within the grace period resumes
         await second.__anext__()
         await anyio.sleep(0.3)
         assert not records  # still running: it has a reader
-        await second.aclose()  # type: ignore[attr-defined]
+        await second.aclose()
         with anyio.fail_after(2):  # nobody comes back: stopped after the grace period
             while not records:
                 await anyio.sleep(0.01)
@@ -811,3 +819,230 @@ async def test_finished_bodies_are_bounded_oldest_dropped_first() -> None:
         await unbounded.append(f"u{i}", b"y" * 1000)
         await unbounded.finish(f"u{i}")
     assert unbounded.finished_bytes == 30_000
+
+
+# --- presence: readers on every worker count ----------------------------------------------------
+
+
+@pytestmark_asyncio
+@pytest.mark.parametrize("keep_running", [0.3, False])
+async def test_a_reader_on_another_worker_keeps_the_answer_running(
+    keep_running: float | bool,
+) -> None:
+    """Two managers share one store (two workers). The client that posted to A hung up; its
+    reload reads on B. A counts B's reader through the store and keeps running past the grace
+    period; when B's reader leaves too, A stops the answer (after the grace, or at once)."""
+    store = MemoryStreamStore()
+    records: list[StreamRecord] = []
+    ctx: StreamContext[None] = StreamContext(on_finish=records.append)
+    await ctx.run(_slow_answer)
+    async with (
+        ResumableStreams(store, lease=0.3, keep_running=keep_running) as worker_a,
+        ResumableStreams(store, lease=0.3, keep_running=keep_running) as worker_b,
+    ):
+        stream_id = await worker_a.start("c3", ctx)
+        on_b = worker_b.follow(stream_id)
+        await on_b.__anext__()
+        on_a = worker_a.follow(stream_id)  # the POST's own reader, which hangs up
+        await on_a.__anext__()
+        await on_a.aclose()
+        assert (worker_a.reading(stream_id), worker_b.reading(stream_id)) == (0, 1)
+        async with anyio.create_task_group() as group:  # B's reader reads on
+
+            async def read_on_b() -> None:
+                async for _ in on_b:
+                    pass
+
+            group.start_soon(read_on_b)
+            await anyio.sleep(0.8)  # past the grace period: B's reader holds it
+            assert not records and await store.readers(stream_id) == 1
+            left = anyio.current_time()
+            group.cancel_scope.cancel()
+        await on_b.aclose()
+        with anyio.fail_after(5):
+            while not records:
+                await anyio.sleep(0.01)
+        took = anyio.current_time() - left
+    assert records[0].aborted and records[0].abort_reason == "stopped"
+    grace = 0.0 if keep_running is False else float(keep_running)
+    assert grace <= took < grace + 0.5
+
+
+@pytestmark_asyncio
+async def test_a_reader_that_died_stops_counting_when_its_lease_ends() -> None:
+    """A reader's worker died without signing off: its presence expires after twice the
+    lease, and the answer stops a grace period later."""
+    store = MemoryStreamStore()
+    records: list[StreamRecord] = []
+    ctx: StreamContext[None] = StreamContext(on_finish=records.append)
+    await ctx.run(_slow_answer)
+    async with ResumableStreams(store, lease=0.2, keep_running=0.1) as streams:
+        stream_id = await streams.start("c4", ctx)
+        await store.join(stream_id, "ghost", 0.4)  # (a reader on a worker that dies)
+        await anyio.sleep(0.3)
+        assert not records
+        with anyio.fail_after(2):
+            while not records:
+                await anyio.sleep(0.01)
+    assert records[0].aborted
+
+
+@pytestmark_asyncio
+async def test_readers_per_stream_are_bounded() -> None:
+    """max_readers readers of a stream in one process: one more is refused with 429 JSON (in
+    the route too); a reader that leaves, or that was never iterated and is closed, frees its
+    place."""
+    ctx: StreamContext[None] = StreamContext()
+    await ctx.run(_slow_answer)
+    streams = ResumableStreams(max_readers=2)
+    async with streams:
+        stream_id = await streams.start("c5", ctx)
+        first, second = streams.follow(stream_id), streams.follow(stream_id)
+        with pytest.raises(TooManyStreamsError, match="as many readers") as refused:
+            streams.follow(stream_id)
+        assert refused.value.limit == 2 and refused.value.readers
+        await first.aclose()  # never iterated: its place is free again
+        third = streams.follow(stream_id)
+        assert await third.__anext__()
+        sent: list[Message] = []
+
+        async def receive() -> Message:
+            await anyio.sleep_forever()
+            raise AssertionError  # pragma: no cover
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
+        await FollowStreamResponse(streams, stream_id)(scope, receive, send)
+        await third.aclose()
+        await second.aclose()
+        assert streams.reading(stream_id) == 0
+        await streams.stop("c5")
+    assert sent[0]["status"] == 429
+    assert json.loads(sent[1]["body"])["error"]["type"] == "too_many_streams"
+
+
+def test_max_readers_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="max_readers"):
+        ResumableStreams(max_readers=0)
+
+
+# --- a failing store ------------------------------------------------------------------------------
+
+
+class DownStore(MemoryStreamStore):
+    """A memory store that fails every call while ``down`` (Redis stopped)."""
+
+    down = False
+
+    def _check(self) -> None:
+        if self.down:
+            raise StreamStoreError
+
+    async def start(self, chat_id: str, stream_id: str) -> None:
+        self._check()
+        await super().start(chat_id, stream_id)
+
+    async def active_stream(self, chat_id: str) -> str | None:
+        self._check()
+        return await super().active_stream(chat_id)
+
+    async def renew(self, stream_id: str) -> None:
+        self._check()
+
+    async def readers(self, stream_id: str) -> int:
+        self._check()
+        return await super().readers(stream_id)
+
+    async def join(self, stream_id: str, reader: str, lease: float) -> None:
+        self._check()
+        await super().join(stream_id, reader, lease)
+
+    async def leave(self, stream_id: str, reader: str) -> None:
+        self._check()
+        await super().leave(stream_id, reader)
+
+    async def read(self, stream_id: str, *, idle: float | None = None) -> AsyncIterator[bytes]:
+        async for data in super().read(stream_id, idle=idle):
+            self._check()
+            yield data
+
+
+@pytestmark_asyncio
+async def test_a_store_that_is_down_gets_503_json_and_the_next_request_works() -> None:
+    """POST, resume GET and stop answer 503 JSON (never 500, no exception text) while the store
+    is down; as soon as it answers again, so do the routes."""
+
+    async def handler(body: ChatRequest, request: Request) -> StreamContext[Any]:
+        ctx: StreamContext[None] = StreamContext.for_request(body)
+        await ctx.run(_slow_answer)
+        return ctx
+
+    store = DownStore()
+    streams = ResumableStreams(store)
+    app = Starlette(routes=chat_routes(handler, streams=streams), lifespan=streams.lifespan)
+    async with serve(app, lifespan="on") as live, httpx.AsyncClient(base_url=live.url) as client:
+        store.down = True
+        answers = [
+            await client.post("/api/chat", json={**BODY, "id": "d1"}),
+            await client.get("/api/chat/d1/stream"),
+            await client.post("/api/chat/d1/stop"),
+        ]
+        store.down = False
+        async with client.stream("POST", "/api/chat", json={**BODY, "id": "d1"}) as again:
+            status = again.status_code
+        await client.post("/api/chat/d1/stop")
+    assert [(a.status_code, a.headers["retry-after"]) for a in answers] == [(503, "1")] * 3
+    assert {json.dumps(a.json()) for a in answers} == {
+        json.dumps(
+            {
+                "error": {
+                    "type": "store_unavailable",
+                    "message": "The store of resumable streams is unavailable; try again in a "
+                    "moment.",
+                    "path": None,
+                }
+            }
+        )
+    }
+    assert status == 200
+
+
+@pytestmark_asyncio
+async def test_readers_of_a_store_that_fails_end_cleanly_and_the_producer_survives_blips(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The store fails for a moment: the reader ends with abort and [DONE] (a clean end for the
+    client), the producer's lease renewals and presence checks are logged and retried, and the
+    answer itself runs on to its end."""
+    store = DownStore()
+    records: list[StreamRecord] = []
+
+    async def answer(ctx: StreamContext[Any]) -> None:
+        for i in range(40):
+            await ctx.write_text(f"{i} ")
+            await anyio.sleep(0.01)
+
+    ctx: StreamContext[None] = StreamContext(on_finish=records.append)
+    await ctx.run(answer)
+    async with ResumableStreams(store, lease=0.06, keep_running=5) as streams:
+        stream_id = await streams.start("c6", ctx)
+        reader = streams.follow(stream_id)
+        body = await reader.__anext__()
+        store.down = True
+        body += b"".join([piece async for piece in reader])
+        await anyio.sleep(0.1)
+        store.down = False
+        with anyio.fail_after(5):
+            while not records:
+                await anyio.sleep(0.01)
+        whole = b"".join([piece async for piece in streams.follow(stream_id)])
+    assert parse_sse_json(body)[-1] == {"type": "abort"} and body.endswith(b"data: [DONE]\n\n")
+    assert not records[0].aborted and parse_sse_json(whole)[-1]["type"] == "finish"
+    messages = {r.getMessage() for r in caplog.records}
+    assert {
+        "A resumable stream's reader lost the store",
+        "A resumable stream's store call failed",
+        "A resumable stream's reader could not sign off",
+    } <= messages

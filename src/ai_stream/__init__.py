@@ -21,6 +21,7 @@ from ai_stream.exceptions import ProviderError as ProviderError
 from ai_stream.exceptions import RequestParseError as RequestParseError
 from ai_stream.exceptions import StreamClosedError as StreamClosedError
 from ai_stream.exceptions import StreamStateError as StreamStateError
+from ai_stream.exceptions import StreamStoreError as StreamStoreError
 from ai_stream.exceptions import TooManyStreamsError as TooManyStreamsError
 from ai_stream.exceptions import UIMessageStreamError as UIMessageStreamError
 from ai_stream.exceptions import UnsupportedByClientError as UnsupportedByClientError
@@ -124,6 +125,7 @@ from ai_stream.responses import request_error_response as request_error_response
 from ai_stream.responses import request_parse_error_handler as request_parse_error_handler
 from ai_stream.responses import resumable_response as resumable_response
 from ai_stream.responses import resume_response as resume_response
+from ai_stream.responses import stop_response as stop_response
 from ai_stream.resume import MemoryStreamStore as MemoryStreamStore
 from ai_stream.resume import ResumableStreams as ResumableStreams
 from ai_stream.resume import StreamStore as StreamStore
@@ -205,6 +207,7 @@ __all__ = (
     "StreamRecord",
     "StreamStateError",
     "StreamStore",
+    "StreamStoreError",
     "TextDeltaChunk",
     "TextDeltaEvent",
     "TextEndChunk",
@@ -254,4 +257,5 @@ __all__ = (
     "request_parse_error_handler",
     "resumable_response",
     "resume_response",
+    "stop_response",
 )

@@ -36,7 +36,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from time import monotonic
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import anyio
 from pydantic_core import PydanticSerializationError, to_json
@@ -45,7 +45,13 @@ from ai_stream.encoding._json import encode_json_string
 from ai_stream.exceptions import ClientDisconnectedError
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
+    from collections.abc import (
+        AsyncIterator,
+        Awaitable,
+        Callable,
+        Iterable,
+        Mapping,
+    )
 
     from ai_stream.encoding import Encoder
 
@@ -77,9 +83,15 @@ def running_trio() -> bool:
     return True
 
 
-async def send_each(
-    body: AsyncGenerator[bytes, None], send: Callable[[bytes], Awaitable[object]]
-) -> None:
+class ClosableBody(Protocol):
+    """A body to send: an async iterator of bytes with ``aclose`` (e.g. an async generator)."""
+
+    def __aiter__(self) -> AsyncIterator[bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
+async def send_each(body: ClosableBody, send: Callable[[bytes], Awaitable[object]]) -> None:
     """Send every piece of ``body``, then close it (also when cancelled or ``send`` fails)."""
     try:
         async for piece in body:

@@ -14,7 +14,8 @@ describes the kind of mistake, so ``except RuntimeError`` / ``except ValueError`
     ├── ApprovalVerificationError (ValueError)   an approval decision that does not verify
     ├── ProviderError (RuntimeError)             a provider or agent framework failed mid-stream
     ├── ProducerLostError (RuntimeError)         a resumable stream's producer died unfinished
-    └── TooManyStreamsError (RuntimeError)       a resumable-stream limit is reached (HTTP 429)
+    ├── TooManyStreamsError (RuntimeError)       a resumable-stream limit is reached (HTTP 429)
+    └── StreamStoreError (RuntimeError)          the resumable streams' store failed (HTTP 503)
 
 Messages are fixed and explain what to do; they never contain data from the stream. The exceptions
 are :class:`UIMessageStreamError`, which repeats the client's own message (with the chunk's id),
@@ -34,6 +35,7 @@ __all__ = (
     "ClientDisconnectedError",
     "ProducerLostError",
     "TooManyStreamsError",
+    "StreamStoreError",
     "ProviderError",
     "StreamClosedError",
     "StreamStateError",
@@ -204,16 +206,33 @@ class ProducerLostError(AIStreamError, RuntimeError):
 
 
 class TooManyStreamsError(AIStreamError, RuntimeError):
-    """This process runs as many resumable answers as it may (``max_streams``).
+    """This process runs as many resumable answers (or readers of one) as it may.
 
     ``chat_routes`` answers it with 429 and a JSON error; nothing was started.
 
     Attributes:
-        limit: The limit that was reached.
+        limit: The limit that was reached (``max_streams``, or ``max_readers`` for readers).
+        readers: Whether the limit is on the readers of one stream.
     """
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, *, readers: bool = False) -> None:
         super().__init__(
-            "This server runs as many answers as it may at once; try again in a moment."
+            "This stream has as many readers as it may at once; try again in a moment."
+            if readers
+            else "This server runs as many answers as it may at once; try again in a moment."
         )
         self.limit = limit
+        self.readers = readers
+
+
+class StreamStoreError(AIStreamError, RuntimeError):
+    """The store of resumable streams failed (e.g. Redis is down or does not answer in time).
+
+    Stores raise it for any failure of their backend (the backend's exception is its
+    ``__cause__``, and is logged, never sent). ``chat_routes`` answers it with 503 and a JSON
+    error; readers of a stream whose store fails get a clean end (``abort``), and the next
+    request works as soon as the store answers again.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("The store of resumable streams is unavailable; try again in a moment.")

@@ -24,7 +24,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -34,7 +35,12 @@ from starlette.routing import Route
 
 from ai_stream._outbox import running_trio, send_each
 from ai_stream.encoding.sse import UI_MESSAGE_STREAM_HEADERS
-from ai_stream.exceptions import RequestParseError, TooManyStreamsError, error_body
+from ai_stream.exceptions import (
+    RequestParseError,
+    StreamStoreError,
+    TooManyStreamsError,
+    error_body,
+)
 from ai_stream.protocol.messages import ChatRequest
 
 if TYPE_CHECKING:
@@ -57,7 +63,10 @@ __all__ = (
     "request_parse_error_handler",
     "resumable_response",
     "resume_response",
+    "stop_response",
 )
+
+logger = logging.getLogger("ai_stream")
 
 
 class UIMessageStreamResponse(Response):
@@ -286,30 +295,73 @@ class FollowStreamResponse(Response):
         self.init_headers({**UI_MESSAGE_STREAM_HEADERS, **(headers or {})})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Send the response over ASGI."""
-        body = _generator(self.streams.follow(self.stream_id))
-        await _serve(self, scope, receive, send, functools.partial(send_each, body))
+        """Send the response over ASGI (429 JSON when the stream has too many readers)."""
+        try:
+            body = self.streams.follow(self.stream_id)
+        except TooManyStreamsError as error:
+            await _limit_response(error)(scope, receive, send)
+            return
+        try:
+            await _serve(self, scope, receive, send, functools.partial(send_each, body))
+        finally:
+            await body.aclose()
 
 
-async def _generator(source: AsyncIterator[bytes]) -> AsyncGenerator[bytes, None]:
-    async for data in source:
-        yield data
+def _limit_response(error: TooManyStreamsError) -> JSONResponse:
+    return JSONResponse(
+        error_body("too_many_streams", str(error)), status_code=429, headers={"retry-after": "1"}
+    )
+
+
+def _store_failed_response(error: StreamStoreError) -> JSONResponse:
+    logger.warning("The store of resumable streams failed", exc_info=error)
+    return JSONResponse(
+        error_body("store_unavailable", str(error)), status_code=503, headers={"retry-after": "1"}
+    )
 
 
 async def resumable_response(
     streams: ResumableStreams, chat_id: str, context: StreamContext[Any]
-) -> FollowStreamResponse:
-    """Start ``context`` as the chat's resumable stream and follow it in this response."""
-    stream_id = await streams.start(chat_id, context)
+) -> Response:
+    """Start ``context`` as the chat's resumable stream and follow it in this response.
+
+    When it cannot start (its work never runs), the answer is a JSON error: 429 when
+    ``max_streams`` answers run already, 503 when the store fails (both with ``Retry-After``).
+    """
+    try:
+        stream_id = await streams.start(chat_id, context)
+    except (TooManyStreamsError, StreamStoreError) as error:
+        if isinstance(error, StreamStoreError):
+            return _store_failed_response(error)
+        return _limit_response(error)
     return FollowStreamResponse(streams, stream_id, headers=context.response_headers)
 
 
 async def resume_response(streams: ResumableStreams, chat_id: str) -> Response:
-    """Answer ``GET {api}/{chatId}/stream``: 204 without an active stream, else follow it."""
-    stream_id = await streams.active_stream(chat_id)
+    """Answer ``GET {api}/{chatId}/stream``: 204 without an active stream, else follow it.
+
+    503 (JSON) when the store fails; 429 when the stream has ``max_readers`` readers here.
+    """
+    try:
+        stream_id = await streams.active_stream(chat_id)
+    except StreamStoreError as error:
+        return _store_failed_response(error)
     if stream_id is None:
         return Response(status_code=204)
     return FollowStreamResponse(streams, stream_id)
+
+
+async def stop_response(streams: ResumableStreams, chat_id: str) -> Response:
+    """Answer ``POST {api}/{chatId}/stop``: stop the chat's answer wherever it runs; 204.
+
+    Also 204 for an unknown or ended chat; 503 (JSON) when the store fails. Check that the
+    request may use the chat first (answer 204 when it may not).
+    """
+    try:
+        await streams.stop(chat_id)
+    except StreamStoreError as error:
+        return _store_failed_response(error)
+    return Response(status_code=204)
 
 
 ChatHandler = Callable[[ChatRequest, Request], Awaitable["StreamContext[Any]"]]
@@ -368,14 +420,7 @@ def chat_routes(
         if not await _allowed(authorize, request, chat.id):
             return JSONResponse(_FORBIDDEN, status_code=403)
         context = await handler(chat, request)
-        try:
-            return await resumable_response(streams, chat.id, context)
-        except TooManyStreamsError as error:
-            return JSONResponse(
-                error_body("too_many_streams", str(error)),
-                status_code=429,
-                headers={"retry-after": "1"},
-            )
+        return await resumable_response(streams, chat.id, context)
 
     async def get(request: Request) -> Response:
         chat_id = request.path_params["chat_id"]
@@ -385,9 +430,9 @@ def chat_routes(
 
     async def stop(request: Request) -> Response:
         chat_id = request.path_params["chat_id"]
-        if await _allowed(authorize, request, chat_id):
-            await streams.stop(chat_id)
-        return Response(status_code=204)
+        if not await _allowed(authorize, request, chat_id):
+            return Response(status_code=204)
+        return await stop_response(streams, chat_id)
 
     base = path.rstrip("/")
     return [

@@ -25,6 +25,7 @@ import heapq
 import json
 import logging
 import secrets
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -32,15 +33,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 import anyio
 
 from ai_stream.encoding.sse import DONE_FRAME, KEEP_ALIVE_FRAME, STREAM_OPEN_FRAME, SSEEncoder
-from ai_stream.exceptions import ProducerLostError, TooManyStreamsError
+from ai_stream.exceptions import ProducerLostError, StreamStoreError, TooManyStreamsError
 from ai_stream.protocol.versions import ClientTarget, SdkVersion
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Coroutine
+    from collections.abc import AsyncGenerator, Callable, Coroutine
 
     from ai_stream.context import StreamContext
 
 __all__ = (
+    "Following",
     "MemoryStreamStore",
     "ProducerLostError",
     "ResumableStreams",
@@ -94,6 +96,18 @@ class StreamStore(Protocol):
         """Whether a stop was asked for the stream (its producer checks at every renewal)."""
         ...
 
+    async def join(self, stream_id: str, reader: str, lease: float) -> None:
+        """Announce (or renew) a reader of the stream, present for ``lease`` seconds."""
+        ...
+
+    async def leave(self, stream_id: str, reader: str) -> None:
+        """The reader stopped reading the stream."""
+        ...
+
+    async def readers(self, stream_id: str) -> int:
+        """How many readers on any worker are present (their lease not expired)."""
+        ...
+
 
 @dataclass(slots=True)
 class _LiveEntry:
@@ -101,6 +115,7 @@ class _LiveEntry:
     chunks: list[bytes] = field(default_factory=list)
     done: bool = False
     stopping: bool = False
+    readers: dict[str, float] = field(default_factory=dict)  # reader -> lease end
     changed: anyio.Event = field(default_factory=anyio.Event)
 
 
@@ -232,6 +247,27 @@ class MemoryStreamStore:
         entry = self._live.get(stream_id)
         return entry is not None and entry.stopping
 
+    async def join(self, stream_id: str, reader: str, lease: float) -> None:
+        """Count the reader of a live stream for ``lease`` seconds."""
+        entry = self._live.get(stream_id)
+        if entry is not None:
+            entry.readers[reader] = anyio.current_time() + lease
+
+    async def leave(self, stream_id: str, reader: str) -> None:
+        """Stop counting the reader."""
+        entry = self._live.get(stream_id)
+        if entry is not None:
+            entry.readers.pop(reader, None)
+
+    async def readers(self, stream_id: str) -> int:
+        """The live stream's readers whose lease has not expired."""
+        entry = self._live.get(stream_id)
+        if entry is None:
+            return 0
+        now = anyio.current_time()
+        entry.readers = {r: end for r, end in entry.readers.items() if end > now}
+        return len(entry.readers)
+
 
 def closing_frames(body: bytes, sdk_version: SdkVersion | ClientTarget = 6) -> bytes:
     """The frames that cleanly end a stream cut after ``body``.
@@ -295,12 +331,27 @@ class ResumableStreams:
     Use it as an async context manager around the app's lifetime (it owns the tasks that pump
     the answers), e.g. ``Starlette(lifespan=streams.lifespan)``.
 
+    Readers announce themselves in the store (with a lease of twice ``lease``, renewed every third
+    of it), so the producer counts the readers of every worker that shares the store.
+    What happens when nobody reads an answer any more (``keep_running``):
+
+    ==============  ================================  =========================================
+    keep_running    reload (the page comes back)      nobody comes back
+    ==============  ================================  =========================================
+    ``True``        resumes the running answer        it runs to its end and is saved
+    seconds         resumes it within the grace       stopped after the grace: ``on_finish``
+                    period, on any worker             gets the aborted, partial record
+    ``False``       the answer was stopped when the   stopped at once (the partial record is
+                    last reader left: 204             saved)
+    ==============  ================================  =========================================
+
+    The stop button stops an answer whatever ``keep_running`` says when it calls the stop
+    route (:meth:`stop`, ``POST {api}/{chatId}/stop``). ``useChat``'s ``stop()`` alone only
+    hangs up, which counts as "nobody reads it" above.
+
     Args:
         store: Where the bytes go (default: a :class:`MemoryStreamStore`).
-        keep_running: What happens to an answer when its last reader leaves: ``True`` keeps it
-            running (a reload gets all of it), ``False`` stops it at once (the stop button
-            saves the partial answer), a number of seconds stops it unless a reader comes back
-            within that grace period (both: reload resumes, stop saves).
+        keep_running: ``True``, ``False`` or a grace period in seconds (the table above).
         keep_alive: Seconds of silence after which readers get an SSE comment (``None``: never).
         lease: The producer lease in seconds; it is renewed every third of it. By default the
             store's own ``lease`` (2 s without one).
@@ -308,10 +359,18 @@ class ResumableStreams:
             their answer's place while it keeps running); one more raises
             :class:`~ai_stream.TooManyStreamsError`, which ``chat_routes`` answers with 429.
             ``None``: no limit.
+        max_readers: Readers of one stream in this process; one more raises
+            :class:`~ai_stream.TooManyStreamsError` (429). ``None``: no limit. With a
+            :class:`~ai_stream.integrations.redis.RedisStreamStore`, every waiting reader and
+            every producer hold one pool connection: keep ``max_streams * (max_readers + 1)``
+            under the pool size.
 
     A chat runs one answer at a time: starting a new one (a new message, a regenerate) stops
     the chat's running answer first, as :meth:`stop` does, so that its work does not keep
     running unseen.
+
+    Every store call may fail (:class:`~ai_stream.StreamStoreError`): a failure ends only the
+    streams that needed the call (their readers get ``abort``), and is logged.
     """
 
     def __init__(
@@ -322,23 +381,30 @@ class ResumableStreams:
         keep_alive: float | None = None,
         lease: float | None = None,
         max_streams: int | None = 100,
+        max_readers: int | None = 8,
     ) -> None:
         if max_streams is not None and max_streams < 1:
             raise ValueError("max_streams must be a positive number of answers, or None.")
+        if max_readers is not None and max_readers < 1:
+            raise ValueError("max_readers must be a positive number of readers, or None.")
         self.max_streams = max_streams
+        self.max_readers = max_readers
         self.store: StreamStore = store if store is not None else MemoryStreamStore()
         self.keep_running = keep_running
         self.keep_alive = keep_alive
         self.lease = lease if lease is not None else float(getattr(self.store, "lease", 2.0))
         self._group: anyio.abc.TaskGroup | None = None
-        self._readers: dict[str, int] = {}
-        self._scopes: dict[str, anyio.CancelScope] = {}
-        self._producing: dict[str, StreamContext[Any]] = {}  # the streams this process runs
+        self._readers: dict[str, int] = {}  # readers in this process, per stream
+        self._producing: dict[str, _Producer] = {}  # the streams this process runs
 
     @property
     def running(self) -> int:
         """How many answers this process runs now (``on_finish`` included)."""
         return len(self._producing)
+
+    def reading(self, stream_id: str) -> int:
+        """How many readers follow ``stream_id`` in this process."""
+        return self._readers.get(stream_id, 0)
 
     async def __aenter__(self) -> ResumableStreams:
         self._group = await anyio.create_task_group().__aenter__()
@@ -365,6 +431,7 @@ class ResumableStreams:
         Raises:
             RuntimeError: The manager is not running (``async with streams:`` / lifespan).
             TooManyStreamsError: ``max_streams`` answers run in this process already.
+            StreamStoreError: The store failed; nothing was started.
         """
         if self._group is None:
             raise RuntimeError(
@@ -377,53 +444,86 @@ class ResumableStreams:
         # the id carries the target, so that any worker can close the stream for its client
         stream_id = f"{chat_id}:{secrets.token_hex(8)}:{_target_key(context.target)}"
         await self.store.start(chat_id, stream_id)
-        scope = anyio.CancelScope()
-        self._scopes[stream_id] = scope
-        self._producing[stream_id] = context
-        self._group.start_soon(self._pump, stream_id, context, scope)
+        self._producing[stream_id] = _Producer(context)
+        self._group.start_soon(self._pump, stream_id, context)
         return stream_id
 
-    async def _pump(
-        self, stream_id: str, context: StreamContext[Any], scope: anyio.CancelScope
-    ) -> None:
+    async def _pump(self, stream_id: str, context: StreamContext[Any]) -> None:
         store = self.store
         body = context.stream()
         finished = False
         try:
-            with scope:
-                async with anyio.create_task_group() as group:
-                    supervise: Callable[[], Coroutine[Any, Any, None]] | None = context.claim_work()
-                    if supervise is not None:
-                        group.start_soon(supervise)
-                    group.start_soon(self._renew_lease, stream_id, context)
-                    async for data in body:
-                        await store.append(stream_id, data)
-                    # The readers' responses end now; on_finish may still be running (the
-                    # group waits for it: it is shielded from this cancellation).
-                    await store.finish(stream_id)
-                    finished = True
-                    group.cancel_scope.cancel()
+            async with anyio.create_task_group() as group:
+                supervise: Callable[[], Coroutine[Any, Any, None]] | None = context.claim_work()
+                if supervise is not None:
+                    group.start_soon(supervise)
+                group.start_soon(self._watch, stream_id, context)
+                async for data in body:
+                    await store.append(stream_id, data)
+                # The readers' responses end now; on_finish may still be running (the
+                # group waits for it: it is shielded from this cancellation).
+                await store.finish(stream_id)
+                finished = True
+                group.cancel_scope.cancel()
         except Exception:
             logger.exception("A resumable stream could not be stored")
         finally:
-            self._scopes.pop(stream_id, None)
             self._producing.pop(stream_id, None)
             with anyio.CancelScope(shield=True):
                 await body.aclose()
                 if not finished:  # (the store may be failing still: only this stream suffers)
                     try:
-                        if scope.cancelled_caught or scope.cancel_called:
+                        try:
                             await store.append(stream_id, closing_frames(b"", context.target))
-                        await store.finish(stream_id)
+                        finally:  # (readers end even without the closing frames)
+                            await store.finish(stream_id)
                     except Exception:
                         logger.exception("A resumable stream could not be closed in the store")
 
-    async def _renew_lease(self, stream_id: str, context: StreamContext[Any]) -> None:
+    def _grace(self) -> float | None:
+        """Seconds an answer runs without readers (``None``: for ever)."""
+        keep = self.keep_running
+        return None if keep is True else max(0.0, float(keep))
+
+    async def _watch(self, stream_id: str, context: StreamContext[Any]) -> None:
+        """The producer's side: renew the lease, obey a stop, stop when nobody reads it.
+
+        A failing store call is logged and tried again at the next tick (the readers' side
+        notices a store that stays down).
+        """
+        store, producer = self.store, self._producing[stream_id]
+        grace = self._grace()
+        renew_every = self.lease / 3
+        tick = renew_every if grace is None else max(min(renew_every, grace / 4), self.lease / 20)
+        now = anyio.current_time()
+        next_renewal, seen = now + renew_every, False
+        unread_since: float | None = now
         while True:
-            await anyio.sleep(self.lease / 3)
-            await self.store.renew(stream_id)
-            if await self.store.stop_requested(stream_id):  # (asked on another worker)
+            with anyio.move_on_after(tick):
+                await producer.nudged.wait()
+            producer.nudged = anyio.Event()
+            now = anyio.current_time()
+            try:
+                if now >= next_renewal:
+                    next_renewal = now + renew_every
+                    await store.renew(stream_id)
+                    if await store.stop_requested(stream_id):  # (asked on another worker)
+                        await context.stop()
+                        return
+                if grace is None:
+                    continue
+                if await store.readers(stream_id):
+                    seen, unread_since = True, None
+                    continue
+            except Exception:
+                logger.warning("A resumable stream's store call failed", exc_info=True)
+                continue
+            if unread_since is None:
+                unread_since = now
+            # (the client that posted has a moment to start reading before its absence counts)
+            if now - unread_since >= (grace if seen else max(grace, renew_every)):
                 await context.stop()
+                return
 
     async def stop(self, chat_id: str) -> bool:
         """Stop the chat's running answer, wherever it runs (the stop button).
@@ -435,38 +535,68 @@ class ResumableStreams:
 
         Returns:
             Whether the chat had a running answer (no error for an unknown or ended one).
+
+        Raises:
+            StreamStoreError: The store failed.
         """
         stream_id = await self.store.active_stream(chat_id)
         if stream_id is None:
             return False
-        context = self._producing.get(stream_id)
-        if context is not None:
-            await context.stop()
+        producer = self._producing.get(stream_id)
+        if producer is not None:
+            await producer.context.stop()
         else:
             await self.store.request_stop(stream_id)
         return True
 
     async def active_stream(self, chat_id: str) -> str | None:
-        """The chat's running stream, if any."""
+        """The chat's running stream, if any.
+
+        Raises:
+            StreamStoreError: The store failed.
+        """
         return await self.store.active_stream(chat_id)
 
-    async def follow(self, stream_id: str) -> AsyncIterator[bytes]:
+    def follow(self, stream_id: str) -> Following:
         """Yield the stream's body from its start, then live until it ends.
 
-        With ``keep_alive``, an SSE comment goes out during silences. When the producer died,
-        the stream is closed cleanly (open parts ended, ``abort``, ``[DONE]``).
+        The reader counts from this call on (it is refused here when the stream has
+        ``max_readers`` readers in this process) until the returned iterator is closed
+        (``aclose()``, also when it was never iterated) or ends. With ``keep_alive``, an SSE
+        comment goes out during silences. When the producer died or the store fails, the
+        stream is closed cleanly (open parts ended, ``abort``, ``[DONE]``).
+
+        Raises:
+            TooManyStreamsError: ``max_readers`` readers follow the stream in this process.
         """
-        self._readers[stream_id] = self._readers.get(stream_id, 0) + 1
+        count = self._readers.get(stream_id, 0)
+        if self.max_readers is not None and count >= self.max_readers:
+            raise TooManyStreamsError(self.max_readers, readers=True)
+        self._readers[stream_id] = count + 1
+        reader = _Reader(self, stream_id)
+        return Following(self._follow(stream_id, reader), reader)
+
+    async def _follow(self, stream_id: str, reader: _Reader) -> AsyncGenerator[bytes, None]:
         relayed: list[bytes] = []
+        keep_alive = self.keep_alive
+        renew_every = self.lease / 3
+        idle = renew_every if keep_alive is None else min(renew_every, keep_alive)
         try:
-            if self.keep_alive is not None:
+            await reader.announce()
+            if keep_alive is not None:
                 yield STREAM_OPEN_FRAME
+            sent_at = anyio.current_time()
             try:
-                async for data in self.store.read(stream_id, idle=self.keep_alive):
+                async for data in self.store.read(stream_id, idle=idle):
+                    now = anyio.current_time()
+                    if now >= reader.renew_at:
+                        await reader.announce()
                     if data:
                         relayed.append(data)
+                        sent_at = now
                         yield data
-                    elif self.keep_alive is not None:
+                    elif keep_alive is not None and now - sent_at >= keep_alive:
+                        sent_at = now
                         yield KEEP_ALIVE_FRAME
             except ProducerLostError:
                 closing = closing_frames(b"".join(relayed), _stream_target(stream_id))
@@ -474,24 +604,88 @@ class ResumableStreams:
                     await self.store.append(stream_id, closing)
                     await self.store.finish(stream_id)
                 yield closing
+            except StreamStoreError:
+                logger.warning("A resumable stream's reader lost the store", exc_info=True)
+                yield closing_frames(b"".join(relayed), _stream_target(stream_id))
         finally:
-            self._readers[stream_id] -= 1
-            if not self._readers[stream_id]:
-                del self._readers[stream_id]
-                self._orphaned(stream_id)
+            with anyio.CancelScope(shield=True):
+                await reader.leave()
 
-    def _orphaned(self, stream_id: str) -> None:
-        """The last reader left ``stream_id``: stop it now, later, or never (``keep_running``)."""
-        scope = self._scopes.get(stream_id)
-        if scope is None or self.keep_running is True:
+    def _left(self, stream_id: str) -> None:
+        """A reader of ``stream_id`` left this process: a producer here looks at once."""
+        count = self._readers[stream_id] - 1
+        if count:
+            self._readers[stream_id] = count
             return
-        if self.keep_running is False or self.keep_running <= 0:
-            scope.cancel()
-        elif self._group is not None:
-            self._group.start_soon(self._stop_unless_followed, stream_id, float(self.keep_running))
+        del self._readers[stream_id]
+        producer = self._producing.get(stream_id)
+        if producer is not None:
+            producer.nudged.set()
 
-    async def _stop_unless_followed(self, stream_id: str, grace: float) -> None:
-        await anyio.sleep(grace)
-        scope = self._scopes.get(stream_id)
-        if scope is not None and stream_id not in self._readers:
-            scope.cancel()
+
+class _Producer:
+    """What the manager keeps of an answer this process runs."""
+
+    __slots__ = ("context", "nudged")
+
+    def __init__(self, context: StreamContext[Any]) -> None:
+        self.context = context
+        self.nudged = anyio.Event()  # set when its last local reader left
+
+
+class _Reader:
+    """One reader's presence in the store (announced with a lease, renewed while it reads)."""
+
+    __slots__ = ("_left", "id", "renew_at", "store", "stream_id", "streams")
+
+    def __init__(self, streams: ResumableStreams, stream_id: str) -> None:
+        self.streams, self.store, self.stream_id = streams, streams.store, stream_id
+        self.id = secrets.token_hex(8)
+        self.renew_at = 0.0
+        self._left = False
+
+    async def announce(self) -> None:
+        lease = self.streams.lease
+        self.renew_at = anyio.current_time() + lease / 3
+        try:
+            await self.store.join(self.stream_id, self.id, 2 * lease)
+        except Exception:  # (reading tells whether the store is gone)
+            logger.warning("A resumable stream's reader could not announce itself", exc_info=True)
+
+    async def leave(self) -> None:
+        if self._left:
+            return
+        self._left = True
+        try:
+            await self.store.leave(self.stream_id, self.id)
+        except Exception:
+            logger.warning("A resumable stream's reader could not sign off", exc_info=True)
+        finally:
+            self.streams._left(self.stream_id)
+
+
+class Following(AsyncIterator[bytes]):
+    """The body of a stream for one reader (:meth:`ResumableStreams.follow`).
+
+    An async iterator of the body's bytes; ``aclose()`` lets the reader go (the async
+    generator protocol's ``aclose``, which also works before the first item).
+    """
+
+    __slots__ = ("_body", "_reader")
+
+    def __init__(self, body: AsyncGenerator[bytes, None], reader: _Reader) -> None:
+        self._body, self._reader = body, reader
+
+    def __aiter__(self) -> Following:
+        return self
+
+    async def __anext__(self) -> bytes:
+        return await self._body.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop reading: the reader leaves the stream."""
+        try:
+            await self._body.aclose()
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._reader.leave()

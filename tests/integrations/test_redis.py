@@ -19,10 +19,10 @@ from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.requests import Request
 
-from ai_stream import ChatRequest, StreamContext, StreamRecord
+from ai_stream import ChatRequest, StreamContext, StreamRecord, StreamStoreError
 from ai_stream.integrations.redis import RedisStreamStore
 from ai_stream.responses import chat_routes
-from ai_stream.resume import ProducerLostError, ResumableStreams
+from ai_stream.resume import Following, ProducerLostError, ResumableStreams
 from ai_stream.testing import parse_sse_json, read_ui_message
 from tests.integrations._redis_server import redis_server
 from tests.test_resume import _two_readers, node_resume, post_and_drop
@@ -237,7 +237,7 @@ class GatedStreams(ResumableStreams):
         self.followers = 0
         self.release = anyio.Event()
 
-    def follow(self, stream_id: str) -> AsyncIterator[bytes]:
+    def follow(self, stream_id: str) -> Following:
         self.followers += 1
         return super().follow(stream_id)
 
@@ -403,8 +403,64 @@ async def test_an_unresponsive_redis_fails_calls_within_the_timeout() -> None:
             kwargs = silent.client.connection_pool.connection_kwargs
             assert (kwargs["socket_connect_timeout"], kwargs["socket_timeout"]) == (0.3, 0.4)
             started = time.monotonic()
-            with anyio.fail_after(5), pytest.raises(RedisTimeoutError):
+            with anyio.fail_after(5), pytest.raises(StreamStoreError) as caught:
                 await silent.active_stream("chat")
             assert time.monotonic() - started < 2.0
+            assert isinstance(caught.value.__cause__, RedisTimeoutError)
     finally:
         listener.close()
+
+
+async def test_presence_counts_readers_on_every_worker(store: RedisStreamStore) -> None:
+    """Readers join with a lease on Redis's clock: counted by any worker, dropped on leave or
+    when the lease ends, and the reader set expires with the stream."""
+    await store.start("chat", "s1")
+    async with other_worker(store) as store_b:
+        await store.join("s1", "r1", 5.0)
+        await store_b.join("s1", "r2", 0.1)
+        assert (await store.readers("s1"), await store_b.readers("s1")) == (2, 2)
+        await anyio.sleep(0.15)  # r2's lease ended (its worker died)
+        assert await store_b.readers("s1") == 1
+        assert 0 < await store.client.pttl(f"{store.prefix}readers:s1") <= 300_000  # (the ttl)
+        await store.leave("s1", "r1")
+        assert await store.readers("s1") == 0
+
+
+async def test_a_reload_on_another_worker_keeps_the_answer_past_the_grace(
+    store: RedisStreamStore,
+) -> None:
+    """keep_running=<grace> across workers: the reader on B counts for the producer on A; when
+    it leaves, A stops the answer after the grace period."""
+    records: list[StreamRecord] = []
+
+    async def answer(ctx: StreamContext[Any]) -> None:
+        for i in range(500):
+            await ctx.write_text(f"{i} ")
+            await anyio.sleep(0.01)
+
+    ctx: StreamContext[None] = StreamContext(on_finish=records.append)
+    await ctx.run(answer)
+    async with other_worker(store, lease=0.3) as store_b:
+        async with (
+            ResumableStreams(store, lease=0.3, keep_running=0.3) as worker_a,
+            ResumableStreams(store_b, lease=0.3, keep_running=0.3) as worker_b,
+        ):
+            stream_id = await worker_a.start("grace-chat", ctx)
+            reader = worker_b.follow(stream_id)
+            async with anyio.create_task_group() as group:
+
+                async def read_on_b() -> None:
+                    async for _ in reader:
+                        pass
+
+                group.start_soon(read_on_b)
+                await anyio.sleep(1.0)  # three grace periods
+                assert not records and await store.readers(stream_id) == 1
+                group.cancel_scope.cancel()
+            await reader.aclose()
+            left = anyio.current_time()
+            with anyio.fail_after(5):
+                while not records:
+                    await anyio.sleep(0.01)
+            took = anyio.current_time() - left
+    assert records[0].aborted and 0.3 <= took < 1.0

@@ -17,6 +17,8 @@ Keys (all under ``prefix``):
 * ``closed:{id}`` — taken by the one reader that closes an abandoned stream.
 * ``stop:{id}`` — set by :meth:`RedisStreamStore.request_stop`; the producing worker reads it
   at every lease renewal and stops the answer.
+* ``readers:{id}`` — a sorted set of the stream's readers on every worker, each scored with the
+  end of its lease (Redis's own clock, so that workers' clocks need not agree).
 
 Every key expires: ``ttl`` seconds after the answer ended, or after the producer's last sign of
 life when it never ended (renewed while it runs), so nothing is left behind by killed workers.
@@ -34,12 +36,18 @@ The store runs on asyncio only (redis-py); under trio use the
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ai_stream.exceptions import ProducerLostError
+from ai_stream.exceptions import ProducerLostError, StreamStoreError
+
+try:
+    from redis.exceptions import RedisError
+except ImportError:  # pragma: no cover - redis is a dev dependency
+    RedisError = OSError  # type: ignore[assignment,misc]  # (the store refuses to start anyway)
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Iterator
 
     from redis.asyncio import Redis
 
@@ -49,6 +57,23 @@ _BATCH = 512  # entries per XRANGE
 
 # KEYS: stream, lease[, chat]; ARGV: stream id, ttl (ms). One atomic step, so a reader that
 # finds the lease gone also finds the done marker when the stream was finished.
+# KEYS: readers; ARGV: reader, lease (ms), ttl (ms).
+_JOIN = """
+local now = redis.call('TIME')
+local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('ZADD', KEYS[1], ms + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+
+# KEYS: readers. Drops the expired leases, counts the rest.
+_READERS = """
+local now = redis.call('TIME')
+local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ms)
+return redis.call('ZCARD', KEYS[1])
+"""
+
 _FINISH = """
 redis.call('DEL', KEYS[2])
 if KEYS[3] and redis.call('GET', KEYS[3]) == ARGV[1] then
@@ -123,6 +148,8 @@ class RedisStreamStore:
         self.lease = lease
         self.block_ms = block_ms if block_ms is not None else max(10, round(lease * 500))
         self._finish = client.register_script(_FINISH)
+        self._join = client.register_script(_JOIN)
+        self._readers = client.register_script(_READERS)
         self._chats: dict[str, str] = {}  # chat ids of the streams this store started
 
     @property
@@ -131,6 +158,14 @@ class RedisStreamStore:
 
     def _key(self, kind: str, name: str) -> str:
         return f"{self.prefix}{kind}:{name}"
+
+    @contextmanager
+    def _failing(self) -> Iterator[None]:
+        """Raise any failure of Redis (or of the connection to it) as a StreamStoreError."""
+        try:
+            yield
+        except (RedisError, OSError) as exc:
+            raise StreamStoreError() from exc
 
     async def aclose(self) -> None:
         """Close the client if the store made it."""
@@ -145,50 +180,72 @@ class RedisStreamStore:
 
     async def start(self, chat_id: str, stream_id: str) -> None:
         """Create the stream, make it the chat's active stream and take the lease."""
-        key, ttl = self._key("stream", stream_id), self._ttl_ms
-        async with self.client.pipeline(transaction=True) as pipe:
-            pipe.delete(key)
-            pipe.xadd(key, {"c": chat_id})
-            pipe.pexpire(key, ttl)
-            pipe.set(self._key("chat", chat_id), stream_id, px=ttl)
-            pipe.set(self._key("lease", stream_id), b"1", px=round(self.lease * 1000))
-            await pipe.execute()
-        self._chats[stream_id] = chat_id
+        with self._failing():
+            key, ttl = self._key("stream", stream_id), self._ttl_ms
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.delete(key)
+                pipe.xadd(key, {"c": chat_id})
+                pipe.pexpire(key, ttl)
+                pipe.set(self._key("chat", chat_id), stream_id, px=ttl)
+                pipe.set(self._key("lease", stream_id), b"1", px=round(self.lease * 1000))
+                await pipe.execute()
+            self._chats[stream_id] = chat_id
 
     async def append(self, stream_id: str, data: bytes) -> None:
         """Append body bytes (ignored when the stream expired) and renew the lease."""
-        key = self._key("stream", stream_id)
-        async with self.client.pipeline(transaction=True) as pipe:
-            pipe.xadd(key, {"d": data}, nomkstream=True)
-            pipe.pexpire(key, self._ttl_ms)
-            pipe.set(self._key("lease", stream_id), b"1", px=round(self.lease * 1000))
-            await pipe.execute()
+        with self._failing():
+            key = self._key("stream", stream_id)
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.xadd(key, {"d": data}, nomkstream=True)
+                pipe.pexpire(key, self._ttl_ms)
+                pipe.set(self._key("lease", stream_id), b"1", px=round(self.lease * 1000))
+                await pipe.execute()
 
     async def renew(self, stream_id: str) -> None:
         """Renew the lease, and the expiry of the stream and its chat key."""
-        key, ttl = self._key("stream", stream_id), self._ttl_ms
-        async with self.client.pipeline(transaction=True) as pipe:
-            pipe.set(self._key("lease", stream_id), b"1", px=round(self.lease * 1000))
-            pipe.pexpire(key, ttl)
-            if (chat_id := self._chats.get(stream_id)) is not None:
-                pipe.pexpire(self._key("chat", chat_id), ttl)
-            await pipe.execute()
+        with self._failing():
+            key, ttl = self._key("stream", stream_id), self._ttl_ms
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.set(self._key("lease", stream_id), b"1", px=round(self.lease * 1000))
+                pipe.pexpire(key, ttl)
+                if (chat_id := self._chats.get(stream_id)) is not None:
+                    pipe.pexpire(self._key("chat", chat_id), ttl)
+                await pipe.execute()
 
     async def request_stop(self, stream_id: str) -> None:
         """Set the stream's stop key (it expires with the stream), which its producer reads."""
-        await self.client.set(self._key("stop", stream_id), b"1", px=self._ttl_ms)
+        with self._failing():
+            await self.client.set(self._key("stop", stream_id), b"1", px=self._ttl_ms)
 
     async def stop_requested(self, stream_id: str) -> bool:
         """Whether the stream's stop key is set."""
-        return bool(await self.client.exists(self._key("stop", stream_id)))
+        with self._failing():
+            return bool(await self.client.exists(self._key("stop", stream_id)))
+
+    async def join(self, stream_id: str, reader: str, lease: float) -> None:
+        """Add (or renew) the reader in the stream's reader set for ``lease`` seconds."""
+        with self._failing():
+            key = self._key("readers", stream_id)
+            await self._join(keys=[key], args=[reader, max(1, round(lease * 1000)), self._ttl_ms])
+
+    async def leave(self, stream_id: str, reader: str) -> None:
+        """Remove the reader from the stream's reader set."""
+        with self._failing():
+            await self.client.zrem(self._key("readers", stream_id), reader)
+
+    async def readers(self, stream_id: str) -> int:
+        """The stream's readers on every worker whose lease has not expired."""
+        with self._failing():
+            return int(await self._readers(keys=[self._key("readers", stream_id)]))
 
     async def finish(self, stream_id: str) -> None:
         """Add the done marker, drop the lease and the chat key (if still this stream's)."""
-        chat_id = self._chats.pop(stream_id, None) or await self._chat_of(stream_id)
-        keys = [self._key("stream", stream_id), self._key("lease", stream_id)]
-        if chat_id is not None:
-            keys.append(self._key("chat", chat_id))
-        await self._finish(keys=keys, args=[stream_id, self._ttl_ms])
+        with self._failing():
+            chat_id = self._chats.pop(stream_id, None) or await self._chat_of(stream_id)
+            keys = [self._key("stream", stream_id), self._key("lease", stream_id)]
+            if chat_id is not None:
+                keys.append(self._key("chat", chat_id))
+            await self._finish(keys=keys, args=[stream_id, self._ttl_ms])
 
     async def _chat_of(self, stream_id: str) -> str | None:
         first = await self.client.xrange(self._key("stream", stream_id), "-", "+", count=1)
@@ -198,8 +255,9 @@ class RedisStreamStore:
 
     async def active_stream(self, chat_id: str) -> str | None:
         """The chat's active stream id, if any."""
-        value: Any = await self.client.get(self._key("chat", chat_id))
-        return value.decode() if isinstance(value, bytes) else value
+        with self._failing():
+            value: Any = await self.client.get(self._key("chat", chat_id))
+            return value.decode() if isinstance(value, bytes) else value
 
     async def read(self, stream_id: str, *, idle: float | None = None) -> AsyncIterator[bytes]:
         """Yield the stream's bytes from the start, then live until it is finished.
@@ -210,44 +268,46 @@ class RedisStreamStore:
         Raises:
             ProducerLostError: The producer's lease expired before the stream was finished.
         """
-        client, key = self.client, self._key("stream", stream_id)
-        lease_key = self._key("lease", stream_id)
-        last_id: bytes | None = None
-        quiet_since = time.monotonic()
-        suspect = False  # the lease was gone at the last check
-        while True:
-            got = False
-            while True:  # everything after last_id (XRANGE: one reply shape on RESP2 and 3)
-                low = b"-" if last_id is None else b"(" + last_id
-                entries = await client.xrange(key, low, b"+", count=_BATCH) or []
-                for entry_id, fields in entries:
-                    last_id, got = entry_id if isinstance(entry_id, bytes) else last_id, True
-                    if not fields:
-                        continue
-                    if b"x" in fields:
-                        return
-                    data = fields.get(b"d")
-                    if isinstance(data, bytes) and data:
-                        quiet_since = time.monotonic()
-                        yield data
-                if len(entries) < _BATCH:
-                    break
-            if last_id is None:
-                return
-            if suspect and not got:
-                raise ProducerLostError(stream_id)
-            wait = self.block_ms
-            if idle is not None:
-                wait = min(wait, round((quiet_since + idle - time.monotonic()) * 1000))
-            if await client.xread({key: last_id}, count=1, block=max(1, wait)):
-                suspect = False
-                continue
-            if idle is not None and time.monotonic() - quiet_since >= idle:
-                quiet_since = time.monotonic()
-                yield b""
-            suspect = not await client.exists(lease_key)
+        with self._failing():
+            client, key = self.client, self._key("stream", stream_id)
+            lease_key = self._key("lease", stream_id)
+            last_id: bytes | None = None
+            quiet_since = time.monotonic()
+            suspect = False  # the lease was gone at the last check
+            while True:
+                got = False
+                while True:  # everything after last_id (XRANGE: one reply shape on RESP2 and 3)
+                    low = b"-" if last_id is None else b"(" + last_id
+                    entries = await client.xrange(key, low, b"+", count=_BATCH) or []
+                    for entry_id, fields in entries:
+                        last_id, got = entry_id if isinstance(entry_id, bytes) else last_id, True
+                        if not fields:
+                            continue
+                        if b"x" in fields:
+                            return
+                        data = fields.get(b"d")
+                        if isinstance(data, bytes) and data:
+                            quiet_since = time.monotonic()
+                            yield data
+                    if len(entries) < _BATCH:
+                        break
+                if last_id is None:
+                    return
+                if suspect and not got:
+                    raise ProducerLostError(stream_id)
+                wait = self.block_ms
+                if idle is not None:
+                    wait = min(wait, round((quiet_since + idle - time.monotonic()) * 1000))
+                if await client.xread({key: last_id}, count=1, block=max(1, wait)):
+                    suspect = False
+                    continue
+                if idle is not None and time.monotonic() - quiet_since >= idle:
+                    quiet_since = time.monotonic()
+                    yield b""
+                suspect = not await client.exists(lease_key)
 
     async def claim_abandoned(self, stream_id: str) -> bool:
         """Claim the right to close an abandoned stream: ``True`` for exactly one caller."""
-        closed = self._key("closed", stream_id)
-        return bool(await self.client.set(closed, b"1", nx=True, px=self._ttl_ms))
+        with self._failing():
+            closed = self._key("closed", stream_id)
+            return bool(await self.client.set(closed, b"1", nx=True, px=self._ttl_ms))
