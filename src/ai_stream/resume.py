@@ -532,6 +532,7 @@ class ResumableStreams:
         ``lease`` (it looks at every lease renewal). Then its open parts are closed, ``abort``
         is written for every reader, ``on_finish`` gets the aborted record with the partial
         answer, and the chat has no active stream any more (its next resume GET answers 204).
+        Returns when that happened (at most ``lease`` seconds later).
 
         Returns:
             Whether the chat had a running answer (no error for an unknown or ended one).
@@ -547,6 +548,10 @@ class ResumableStreams:
             await producer.context.stop()
         else:
             await self.store.request_stop(stream_id)
+        # Return once it stopped (the next resume GET is 204), or a lease later at most.
+        with anyio.move_on_after(self.lease):
+            while await self.store.active_stream(chat_id) == stream_id:
+                await anyio.sleep(min(0.05, self.lease / 20))
         return True
 
     async def active_stream(self, chat_id: str) -> str | None:

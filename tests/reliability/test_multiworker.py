@@ -53,13 +53,15 @@ class Worker:
 
 
 @contextmanager
-def worker(redis_url: str, prefix: str, log_dir: str, name: str) -> Iterator[Worker]:
+def worker(
+    redis_url: str, prefix: str, log_dir: str, name: str, *options: str
+) -> Iterator[Worker]:
     """A worker process running ``multiworker_app``; stopped (or killed) at the end."""
     log = Path(log_dir, f"{name}.log")
     with log.open("wb") as stderr:
         process = subprocess.Popen(
             [sys.executable, "-m", "tests.reliability.multiworker_app", "--redis", redis_url,
-             "--prefix", prefix, "--lease", str(LEASE)],
+             "--prefix", prefix, "--lease", str(LEASE), *options],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr,
         )  # fmt: skip
     try:
