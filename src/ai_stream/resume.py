@@ -550,7 +550,7 @@ class ResumableStreams:
             await self.store.request_stop(stream_id)
         # Return once it stopped (the next resume GET is 204), or a lease later at most.
         with anyio.move_on_after(self.lease):
-            while await self.store.active_stream(chat_id) == stream_id:
+            while await self.store.active_stream(chat_id) == stream_id:  # noqa: ASYNC110 (another process)
                 await anyio.sleep(min(0.05, self.lease / 20))
         return True
 
