@@ -53,9 +53,7 @@ class Worker:
 
 
 @contextmanager
-def worker(
-    redis_url: str, prefix: str, log_dir: str, name: str, *options: str
-) -> Iterator[Worker]:
+def worker(redis_url: str, prefix: str, log_dir: str, name: str, *options: str) -> Iterator[Worker]:
     """A worker process running ``multiworker_app``; stopped (or killed) at the end."""
     log = Path(log_dir, f"{name}.log")
     with log.open("wb") as stderr:
