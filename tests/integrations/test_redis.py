@@ -464,3 +464,37 @@ async def test_a_reload_on_another_worker_keeps_the_answer_past_the_grace(
                     await anyio.sleep(0.01)
             took = anyio.current_time() - left
     assert records[0].aborted and 0.3 <= took < 1.0
+
+
+async def test_readers_beyond_max_blocking_poll_and_see_everything(redis_url: str) -> None:
+    """One reader may block; the others poll: all get every byte live, and a polling reader
+    still notices a dead producer."""
+    async with RedisStreamStore(
+        redis_url, prefix=f"t{secrets.token_hex(4)}:", max_blocking=1, poll_ms=10, lease=0.3
+    ) as store:
+        await store.start("chat", "s1")
+        seen: list[list[bytes]] = [[], [], []]
+
+        async def reader(index: int) -> None:
+            seen[index].extend([data async for data in store.read("s1")])
+
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as group:
+                for index in range(3):
+                    group.start_soon(reader, index)
+                for piece in (b"a", b"b", b"c"):
+                    await anyio.sleep(0.05)
+                    await store.append("s1", piece)
+                await store.finish("s1")
+        assert seen == [[b"a", b"b", b"c"]] * 3 and store.blocking == 0
+        await store.start("chat", "s2")  # its producer dies: no renewals
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as group:
+                for _ in range(3):
+
+                    async def lost() -> None:
+                        with pytest.raises(ProducerLostError):
+                            async for _ in store.read("s2"):
+                                pass
+
+                    group.start_soon(lost)

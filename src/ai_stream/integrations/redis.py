@@ -39,6 +39,8 @@ import time
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+import anyio
+
 from ai_stream.exceptions import ProducerLostError, StreamStoreError
 
 try:
@@ -101,8 +103,12 @@ class RedisStreamStore:
             it), and keep it above the longest event-loop stall of a worker.
         block_ms: Longest wait of one ``XREAD BLOCK`` (default: half the lease); a dead
             producer is noticed within ``lease`` plus this.
-        max_connections: Pool size when the store makes its client. Every reader following a
-            live stream holds one connection while it waits.
+        max_connections: Pool size when the store makes its client.
+        max_blocking: Readers that may wait with ``XREAD BLOCK`` at once (each holds a pool
+            connection while it waits); more readers poll every ``poll_ms`` instead, so that
+            readers (who may be anonymous) never take the connections that answers need.
+            Default: half of ``max_connections`` (of the client's pool size when given one).
+        poll_ms: How often a reader beyond ``max_blocking`` looks for new data.
         timeout: Seconds a connection attempt, or a call beyond its own blocking wait
             (``block_ms``), may take before it fails with ``redis.exceptions.TimeoutError``,
             when the store makes its client: an unresponsive Redis fails the streams that
@@ -123,6 +129,8 @@ class RedisStreamStore:
         lease: float = 2.0,
         block_ms: int | None = None,
         max_connections: int = 1024,
+        max_blocking: int | None = None,
+        poll_ms: int = 50,
         timeout: float = 5.0,
     ) -> None:
         self._owns_client = client is None
@@ -147,10 +155,20 @@ class RedisStreamStore:
         self.ttl = ttl
         self.lease = lease
         self.block_ms = block_ms if block_ms is not None else max(10, round(lease * 500))
+        if max_blocking is None:
+            pool_size = getattr(client.connection_pool, "max_connections", max_connections)
+            max_blocking = max(1, min(pool_size, 2**31) // 2)
+        self.max_blocking, self.poll_ms = max_blocking, poll_ms
+        self._blocking = 0  # readers waiting in XREAD BLOCK now
         self._finish = client.register_script(_FINISH)
         self._join = client.register_script(_JOIN)
         self._readers = client.register_script(_READERS)
         self._chats: dict[str, str] = {}  # chat ids of the streams this store started
+
+    @property
+    def blocking(self) -> int:
+        """Readers waiting in ``XREAD BLOCK`` now (at most ``max_blocking``)."""
+        return self._blocking
 
     @property
     def _ttl_ms(self) -> int:
@@ -298,13 +316,32 @@ class RedisStreamStore:
                 wait = self.block_ms
                 if idle is not None:
                     wait = min(wait, round((quiet_since + idle - time.monotonic()) * 1000))
-                if await client.xread({key: last_id}, count=1, block=max(1, wait)):
+                if await self._wait_for(key, last_id, max(1, wait)):
                     suspect = False
                     continue
                 if idle is not None and time.monotonic() - quiet_since >= idle:
                     quiet_since = time.monotonic()
                     yield b""
                 suspect = not await client.exists(lease_key)
+
+    async def _wait_for(self, key: str, last_id: bytes, wait_ms: int) -> bool:
+        """Wait up to ``wait_ms`` for an entry after ``last_id``; whether one came.
+
+        ``XREAD BLOCK`` while fewer than ``max_blocking`` readers do; else it polls.
+        """
+        if self._blocking < self.max_blocking:
+            self._blocking += 1
+            try:
+                return bool(await self.client.xread({key: last_id}, count=1, block=wait_ms))
+            finally:
+                self._blocking -= 1
+        deadline = time.monotonic() + wait_ms / 1000
+        while True:
+            await anyio.sleep(min(self.poll_ms / 1000, max(0.0, deadline - time.monotonic())))
+            if await self.client.xrange(key, b"(" + last_id, b"+", count=1):
+                return True
+            if time.monotonic() >= deadline:
+                return False
 
     async def claim_abandoned(self, stream_id: str) -> bool:
         """Claim the right to close an abandoned stream: ``True`` for exactly one caller."""
