@@ -1046,3 +1046,32 @@ async def test_readers_of_a_store_that_fails_end_cleanly_and_the_producer_surviv
         "A resumable stream's store call failed",
         "A resumable stream's reader could not sign off",
     } <= messages
+
+
+@pytestmark_asyncio
+async def test_concurrent_starts_cannot_overshoot_max_streams() -> None:
+    """Starts that run at once (the store answers between the check and the start) take their
+    place before their first await: exactly max_streams of them start."""
+    started: list[str] = []
+    refused: list[TooManyStreamsError] = []
+
+    async def start(streams: ResumableStreams, i: int) -> None:
+        ctx: StreamContext[None] = StreamContext()
+        await ctx.run(_slow_answer)
+        try:
+            started.append(await streams.start(f"race-{i}", ctx))
+        except TooManyStreamsError as error:
+            refused.append(error)
+
+    class NetworkStore(MemoryStreamStore):  # (a round trip per call, as Redis)
+        async def active_stream(self, chat_id: str) -> str | None:
+            await anyio.sleep(0.001)
+            return await super().active_stream(chat_id)
+
+    async with ResumableStreams(NetworkStore(), max_streams=5) as streams:
+        async with anyio.create_task_group() as group:
+            for i in range(20):
+                group.start_soon(start, streams, i)
+        assert (len(started), len(refused), streams.running) == (5, 15, 5)
+        for i in range(20):
+            await streams.stop(f"race-{i}")

@@ -396,6 +396,7 @@ class ResumableStreams:
         self._group: anyio.abc.TaskGroup | None = None
         self._readers: dict[str, int] = {}  # readers in this process, per stream
         self._producing: dict[str, _Producer] = {}  # the streams this process runs
+        self._starting = 0  # answers between the max_streams check and _producing
 
     @property
     def running(self) -> int:
@@ -438,13 +439,17 @@ class ResumableStreams:
                 "ResumableStreams is not running: use it as the app's lifespan or enter "
                 "'async with streams:' first."
             )
-        if self.max_streams is not None and self.running >= self.max_streams:
+        if self.max_streams is not None and self.running + self._starting >= self.max_streams:
             raise TooManyStreamsError(self.max_streams)
-        await self.stop(chat_id)  # one answer per chat
-        # the id carries the target, so that any worker can close the stream for its client
-        stream_id = f"{chat_id}:{secrets.token_hex(8)}:{_target_key(context.target)}"
-        await self.store.start(chat_id, stream_id)
-        self._producing[stream_id] = _Producer(context)
+        self._starting += 1  # (its place is taken before the first await)
+        try:
+            await self.stop(chat_id)  # one answer per chat
+            # the id carries the target, so that any worker can close the stream for its client
+            stream_id = f"{chat_id}:{secrets.token_hex(8)}:{_target_key(context.target)}"
+            await self.store.start(chat_id, stream_id)
+            self._producing[stream_id] = _Producer(context)
+        finally:
+            self._starting -= 1
         self._group.start_soon(self._pump, stream_id, context)
         return stream_id
 

@@ -26,6 +26,8 @@ import anyio
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from ai_stream import ChatRequest, StreamContext, StreamRecord
 from ai_stream.integrations.redis import RedisStreamStore
@@ -43,8 +45,10 @@ def deltas(chat_id: str) -> list[str]:
 
 
 def pause(chat_id: str) -> float:
-    """Seconds between deltas: ``long-*`` chats take 4 s, ``slow-*`` 2 s, others 1.2 s (a
-    resume on a loaded machine still finds them running)."""
+    """Seconds between deltas: ``idle-*`` chats take minutes, ``long-*`` 4 s, ``slow-*`` 2 s,
+    others 1.2 s (a resume on a loaded machine still finds them running)."""
+    if chat_id.startswith("idle-"):
+        return 5.0
     if chat_id.startswith("long-"):
         return 0.1
     return 0.05 if chat_id.startswith("slow-") else 0.03
@@ -78,10 +82,29 @@ def make_context(
     )
 
 
-def build_app(redis_url: str, prefix: str, lease: float, grace: float | None) -> Starlette:
+class CountingStreams(ResumableStreams):
+    """Remembers the most answers that ran at once (``GET /debug/running``)."""
+
+    peak = 0
+
+    async def start(self, chat_id: str, context: StreamContext[Any]) -> str:
+        stream_id = await super().start(chat_id, context)
+        self.peak = max(self.peak, self.running)
+        return stream_id
+
+
+def build_app(args: argparse.Namespace) -> Starlette:
     """The worker app: ``chat_routes`` over a :class:`RedisStreamStore`."""
-    store = RedisStreamStore(redis_url, prefix=prefix, lease=lease)
-    streams = ResumableStreams(store, lease=lease, keep_running=True if grace is None else grace)
+    prefix, lease, grace = args.prefix, args.lease, args.grace
+    store = RedisStreamStore(
+        args.redis, prefix=prefix, lease=lease, ttl=args.ttl, max_connections=args.max_connections
+    )
+    streams = CountingStreams(
+        store,
+        lease=lease,
+        keep_running=True if grace is None else grace,
+        max_streams=args.max_streams,
+    )
 
     async def handler(chat: ChatRequest, request: Request) -> StreamContext[Any]:
         async def save(record: StreamRecord) -> None:
@@ -104,7 +127,11 @@ def build_app(redis_url: str, prefix: str, lease: float, grace: float | None) ->
         async with store, streams:
             yield
 
-    return Starlette(routes=chat_routes(handler, streams=streams), lifespan=lifespan)
+    async def running(request: Request) -> JSONResponse:
+        return JSONResponse({"running": streams.running, "peak": streams.peak})
+
+    routes = [*chat_routes(handler, streams=streams), Route("/debug/running", running)]
+    return Starlette(routes=routes, lifespan=lifespan)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -113,12 +140,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--prefix", default="ai_stream:")
     parser.add_argument("--lease", type=float, default=1.0)
     parser.add_argument("--grace", type=float, default=None)
+    parser.add_argument("--ttl", type=float, default=300.0)
+    parser.add_argument("--max-streams", type=int, default=100)
+    parser.add_argument("--max-connections", type=int, default=1024)
     args = parser.parse_args(argv)
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     print(f"port {sock.getsockname()[1]}", flush=True)
-    app = build_app(args.redis, args.prefix, args.lease, args.grace)
+    app = build_app(args)
     config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1)
     uvicorn.Server(config).run(sockets=[sock])
 

@@ -103,7 +103,8 @@ class RedisStreamStore:
             it), and keep it above the longest event-loop stall of a worker.
         block_ms: Longest wait of one ``XREAD BLOCK`` (default: half the lease); a dead
             producer is noticed within ``lease`` plus this.
-        max_connections: Pool size when the store makes its client.
+        max_connections: Pool size when the store makes its client (a call waits up to
+            ``timeout`` for a free connection).
         max_blocking: Readers that may wait with ``XREAD BLOCK`` at once (each holds a pool
             connection while it waits); more readers poll every ``poll_ms`` instead, so that
             readers (who may be anonymous) never take the connections that answers need.
@@ -136,18 +137,22 @@ class RedisStreamStore:
         self._owns_client = client is None
         if client is None:
             try:
-                from redis.asyncio import from_url
+                from redis.asyncio import BlockingConnectionPool, Redis
             except ImportError as exc:  # pragma: no cover - redis is a dev dependency
                 raise ImportError(
                     "RedisStreamStore needs redis-py: pip install 'ai-stream[redis]'"
                 ) from exc
             block_s = (block_ms if block_ms is not None else max(10, round(lease * 500))) / 1000
-            client = from_url(
+            # (a blocking pool: a call waits up to ``timeout`` for a free connection instead of
+            # failing at once when every connection is busy)
+            pool = BlockingConnectionPool.from_url(
                 url,
                 max_connections=max_connections,
+                timeout=timeout,
                 socket_connect_timeout=timeout,
                 socket_timeout=timeout + block_s,
             )
+            client = Redis.from_pool(pool)
         elif client.connection_pool.connection_kwargs.get("decode_responses"):
             raise ValueError("RedisStreamStore needs a client with decode_responses=False.")
         self.client: Redis = client
