@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
 import anyio
@@ -57,7 +58,7 @@ async def test_memory_store_idle_ticks() -> None:
     await store.start("chat", "s1")
     reader = store.read("s1", idle=0.01)
     assert await reader.__anext__() == b""
-    await reader.aclose()  # type: ignore[attr-defined]
+    await reader.aclose()
 
 
 def test_closing_frames_end_open_parts() -> None:
@@ -824,7 +825,6 @@ async def test_finished_bodies_are_bounded_oldest_dropped_first() -> None:
 # --- presence: readers on every worker count ----------------------------------------------------
 
 
-@pytestmark_asyncio
 @pytest.mark.parametrize("keep_running", [0.3, False])
 async def test_a_reader_on_another_worker_keeps_the_answer_running(
     keep_running: float | bool,
@@ -868,7 +868,6 @@ async def test_a_reader_on_another_worker_keeps_the_answer_running(
     assert grace <= took < grace + 0.5
 
 
-@pytestmark_asyncio
 async def test_a_reader_that_died_stops_counting_when_its_lease_ends() -> None:
     """A reader's worker died without signing off: its presence expires after twice the
     lease, and the answer stops a grace period later."""
@@ -887,7 +886,6 @@ async def test_a_reader_that_died_stops_counting_when_its_lease_ends() -> None:
     assert records[0].aborted
 
 
-@pytestmark_asyncio
 async def test_readers_per_stream_are_bounded() -> None:
     """max_readers readers of a stream in one process: one more is refused with 429 JSON (in
     the route too); a reader that leaves, or that was never iterated and is closed, frees its
@@ -963,10 +961,13 @@ class DownStore(MemoryStreamStore):
         self._check()
         await super().leave(stream_id, reader)
 
-    async def read(self, stream_id: str, *, idle: float | None = None) -> AsyncIterator[bytes]:
-        async for data in super().read(stream_id, idle=idle):
-            self._check()
-            yield data
+    async def read(
+        self, stream_id: str, *, idle: float | None = None
+    ) -> AsyncGenerator[bytes, None]:
+        async with aclosing(super().read(stream_id, idle=idle)) as source:
+            async for data in source:
+                self._check()
+                yield data
 
 
 @pytestmark_asyncio
@@ -1009,7 +1010,6 @@ async def test_a_store_that_is_down_gets_503_json_and_the_next_request_works() -
     assert status == 200
 
 
-@pytestmark_asyncio
 async def test_readers_of_a_store_that_fails_end_cleanly_and_the_producer_survives_blips(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -1048,7 +1048,6 @@ async def test_readers_of_a_store_that_fails_end_cleanly_and_the_producer_surviv
     } <= messages
 
 
-@pytestmark_asyncio
 async def test_concurrent_starts_cannot_overshoot_max_streams() -> None:
     """Starts that run at once (the store answers between the check and the start) take their
     place before their first await: exactly max_streams of them start."""

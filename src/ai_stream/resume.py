@@ -26,7 +26,7 @@ import json
 import logging
 import secrets
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -72,7 +72,7 @@ class StreamStore(Protocol):
         """The chat's active stream id, or ``None`` when no answer is running."""
         ...
 
-    def read(self, stream_id: str, *, idle: float | None = None) -> AsyncIterator[bytes]:
+    def read(self, stream_id: str, *, idle: float | None = None) -> AsyncGenerator[bytes, None]:
         """Yield the stream's bytes from the start, then live until it is finished.
 
         Yields ``b""`` after ``idle`` seconds without data (``None``: never). Raises
@@ -205,7 +205,9 @@ class MemoryStreamStore:
         """The chat's active stream id, if any."""
         return self._active.get(chat_id)
 
-    async def read(self, stream_id: str, *, idle: float | None = None) -> AsyncIterator[bytes]:
+    async def read(
+        self, stream_id: str, *, idle: float | None = None
+    ) -> AsyncGenerator[bytes, None]:
         """Yield the stream's bytes from the start, then live until it is finished."""
         entry = self._live.get(stream_id)
         if entry is None:
@@ -597,17 +599,18 @@ class ResumableStreams:
                 yield STREAM_OPEN_FRAME
             sent_at = anyio.current_time()
             try:
-                async for data in self.store.read(stream_id, idle=idle):
-                    now = anyio.current_time()
-                    if now >= reader.renew_at:
-                        await reader.announce()
-                    if data:
-                        relayed.append(data)
-                        sent_at = now
-                        yield data
-                    elif keep_alive is not None and now - sent_at >= keep_alive:
-                        sent_at = now
-                        yield KEEP_ALIVE_FRAME
+                async with aclosing(self.store.read(stream_id, idle=idle)) as source:
+                    async for data in source:
+                        now = anyio.current_time()
+                        if now >= reader.renew_at:
+                            await reader.announce()
+                        if data:
+                            relayed.append(data)
+                            sent_at = now
+                            yield data
+                        elif keep_alive is not None and now - sent_at >= keep_alive:
+                            sent_at = now
+                            yield KEEP_ALIVE_FRAME
             except ProducerLostError:
                 closing = closing_frames(b"".join(relayed), _stream_target(stream_id))
                 if await self.store.claim_abandoned(stream_id):

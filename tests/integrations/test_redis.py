@@ -116,7 +116,7 @@ async def test_idle_ticks(store: RedisStreamStore) -> None:
         assert await reader.__anext__() == b""
         assert await reader.__anext__() == b""
     assert 0.09 <= time.monotonic() - started < 1
-    await reader.aclose()  # type: ignore[attr-defined]
+    await reader.aclose()
 
 
 async def test_producer_lost_when_the_lease_expires(redis_url: str) -> None:

@@ -49,7 +49,7 @@ except ImportError:  # pragma: no cover - redis is a dev dependency
     RedisError = OSError  # type: ignore[assignment,misc]  # (the store refuses to start anyway)
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import AsyncGenerator, Iterator
 
     from redis.asyncio import Redis
 
@@ -282,7 +282,9 @@ class RedisStreamStore:
             value: Any = await self.client.get(self._key("chat", chat_id))
             return value.decode() if isinstance(value, bytes) else value
 
-    async def read(self, stream_id: str, *, idle: float | None = None) -> AsyncIterator[bytes]:
+    async def read(
+        self, stream_id: str, *, idle: float | None = None
+    ) -> AsyncGenerator[bytes, None]:
         """Yield the stream's bytes from the start, then live until it is finished.
 
         Yields ``b""`` after ``idle`` seconds without data. An unknown (or expired) stream
