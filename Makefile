@@ -117,8 +117,14 @@ E2E_STAMP := $(E2E_DIR)/node_modules/.package-lock.json
 $(E2E_STAMP): $(E2E_DIR)/package-lock.json
 	cd $(E2E_DIR) && npm ci --no-audit --no-fund --loglevel=error
 
-test-e2e: install $(FRONTEND_STAMP) $(E2E_STAMP)
-	@test -f $(FRONTEND_DIR)/.next/BUILD_ID || (cd $(FRONTEND_DIR) && NEXT_TELEMETRY_DISABLED=1 npm run build --silent)
+# The production build of the example frontend, rebuilt when one of its sources changed.
+FRONTEND_BUILD := $(FRONTEND_DIR)/.next/BUILD_ID
+FRONTEND_SOURCES := $(shell find $(FRONTEND_DIR)/app $(FRONTEND_DIR)/components -type f 2>/dev/null) \
+	$(wildcard $(FRONTEND_DIR)/*.ts $(FRONTEND_DIR)/*.json)
+$(FRONTEND_BUILD): $(FRONTEND_STAMP) $(FRONTEND_SOURCES)
+	cd $(FRONTEND_DIR) && NEXT_TELEMETRY_DISABLED=1 npm run build --silent
+
+test-e2e: install $(FRONTEND_BUILD) $(E2E_STAMP)
 	node --test --test-concurrency=1 $(E2E_DIR)
 
 clean:

@@ -1,8 +1,10 @@
 """The resumable streams of the demo: Redis when ``REDIS_URL`` is set, else in memory.
 
-``keep_running=grace`` keeps an answer running for ``grace`` seconds after its last reader left:
-a reload within that time resumes it, the stop button (nobody comes back) stops it and
-``on_finish`` saves the partial answer.
+``keep_running=grace`` keeps an answer running for ``grace`` seconds after its last reader left
+(readers on every worker count, through the store): a reload within that time resumes it; a
+closed tab (nobody comes back) stops it after the grace and ``on_finish`` saves the partial
+answer. The stop button does not wait: it posts ``/api/chat/{id}/stop`` (``routes/chat.py``),
+which stops the answer at once wherever it runs.
 """
 
 from __future__ import annotations

@@ -178,20 +178,25 @@ test("stop mid-stream keeps the partial answer; a reload brings it back from the
     const label = document.querySelector(".progress-label span:last-child");
     return label && parseInt(label.textContent, 10) >= 10;
   });
+  const stopRequest = page.waitForResponse((r) => r.url().endsWith(`/api/chat/${chatId}/stop`));
   await page.locator("button.stop").click();
+  const clickedAt = Date.now();
+  assert.equal((await stopRequest).status(), 204); // the stop route: it does not wait for the grace
   await page.locator(".composer button[type=submit]").waitFor();
   await shot(page, "05-stopped");
   const percentAtStop = parseInt(await page.locator(".progress-label span:last-child").innerText(), 10);
   assert.ok(percentAtStop < 100);
   assert.match(await page.locator(".message.assistant").innerText(), /Starting the long task\./);
 
-  // The server stops the abandoned answer after its grace period and saves it.
+  // The stop route stopped the answer at once (well before the 3 s grace period of a closed
+  // tab) and the server saved the partial answer.
   let stored;
   for (let i = 0; i < 100; i++) {
     stored = await storedChat(chatId);
     if (stored?.messages.length === 2) break;
     await new Promise((r) => setTimeout(r, 100));
   }
+  assert.ok(Date.now() - clickedAt < 2500, `saved ${Date.now() - clickedAt} ms after the click`);
   assert.deepEqual(stored.messages.map((m) => m.role), ["user", "assistant"]);
   assert.match(textOf(stored.messages[1]), /Starting the long task\./);
   assert.doesNotMatch(textOf(stored.messages[1]), /complete/);

@@ -237,3 +237,33 @@ async def test_history_endpoints(base: str) -> None:
         assert [c["id"] for c in (await client.get("/api/chats")).json()] == ["second"]
         bad = await client.post("/api/chat", json={"id": "x"})
         assert bad.status_code == 422
+
+
+async def test_the_stop_route_stops_at_once_and_only_for_the_owner(slow_base: str) -> None:
+    """The stop button's POST /api/chat/{id}/stop: another user's stop changes nothing (204);
+    the owner's stops the answer while its client still reads, and it is saved as is."""
+    body = {"id": "stop-route", "messages": [USER_LONG_TASK]}
+    async with httpx.AsyncClient(base_url=slow_base, timeout=10) as client:
+        async with client.stream("POST", "/api/chat", json=body) as response:
+            received = b""
+            pieces = response.aiter_bytes()
+            async for data in pieces:
+                received += data
+                if b"data-progress" in received:
+                    break
+            other = await client.post("/api/chat/stop-route/stop", headers={"x-user-id": "eve"})
+            assert other.status_code == 204
+            async for data in pieces:  # eve's stop stopped nothing
+                received += data
+                if received.count(b"data-progress") >= 3:
+                    break
+            stopped = await client.post("/api/chat/stop-route/stop")
+            async for data in pieces:
+                received += data
+        with anyio.fail_after(5):
+            while len((chat := await stored(slow_base, "stop-route"))["messages"]) != 2:
+                await anyio.sleep(0.02)
+        after = await client.get("/api/chat/stop-route/stream")
+    assert stopped.status_code == 204 and after.status_code == 204
+    assert received.rstrip().endswith(b'data: {"type":"abort"}\n\ndata: [DONE]')
+    assert "complete" not in text_of(chat["messages"][1])

@@ -1,4 +1,5 @@
-"""``POST /api/chat`` (a resumable UI message stream) and ``GET /api/chat/{id}/stream``."""
+"""``POST /api/chat`` (a resumable UI message stream), ``GET /api/chat/{id}/stream`` (resume)
+and ``POST /api/chat/{id}/stop`` (the stop button)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ai_stream import (
     request_error_response,
     resumable_response,
     resume_response,
+    stop_response,
 )
 from schemas import RequestInfo
 from services import llm_service
@@ -58,12 +60,34 @@ async def chat(request: Request, app: Annotated[AppState, Depends(get_state)]) -
     return await resumable_response(app.streams, body.id, ctx)
 
 
+async def _may_use(app: AppState, request: Request, chat_id: str) -> bool:
+    """Whether the request's user owns the chat (or nobody does yet)."""
+    owner = await app.db.owner(chat_id)
+    return owner is None or owner == user_id_of(request)
+
+
 @router.get("/api/chat/{chat_id}/stream")
 async def resume(
     chat_id: str, request: Request, app: Annotated[AppState, Depends(get_state)]
 ) -> Response:
-    """``useChat({resume: true})``: follow the running answer, or 204 when none runs."""
-    owner = await app.db.owner(chat_id)
-    if owner is not None and owner != user_id_of(request):
+    """``useChat({resume: true})``: follow the running answer, or 204 when none runs.
+
+    Another user's chat gets the same 204 as a chat without a running answer.
+    """
+    if not await _may_use(app, request, chat_id):
         return Response(status_code=204)
     return await resume_response(app.streams, chat_id)
+
+
+@router.post("/api/chat/{chat_id}/stop")
+async def stop(
+    chat_id: str, request: Request, app: Annotated[AppState, Depends(get_state)]
+) -> Response:
+    """The stop button: stop the chat's answer on whichever worker runs it; 204.
+
+    The answer's work is cancelled and the partial answer is saved (``on_finish``). Another
+    user's chat gets the same 204 and nothing stops.
+    """
+    if not await _may_use(app, request, chat_id):
+        return Response(status_code=204)
+    return await stop_response(app.streams, chat_id)

@@ -51,6 +51,15 @@ export default function ChatView({ id, initialMessages, onActivity }: Props) {
   const [input, setInput] = useState("");
   const busy = status === "submitted" || status === "streaming";
 
+  // The stop button: stop() only hangs up (the answer would keep running on the server, for a
+  // reload to resume it); POST /api/chat/{id}/stop stops it wherever it runs, and the server
+  // saves the partial answer.
+  const stopAnswer = async () => {
+    await stop();
+    await fetch(`/api/chat/${encodeURIComponent(id)}/stop`, { method: "POST" }).catch(() => undefined);
+    onActivity();
+  };
+
   // Keep the newest content in view while streaming.
   const bottom = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -134,7 +143,7 @@ export default function ChatView({ id, initialMessages, onActivity }: Props) {
           autoFocus
         />
         {busy ? (
-          <button type="button" className="stop" onClick={() => void stop()}>
+          <button type="button" className="stop" onClick={() => void stopAnswer()}>
             ■ Stop
           </button>
         ) : (
