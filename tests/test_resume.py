@@ -1080,3 +1080,25 @@ async def test_concurrent_starts_cannot_overshoot_max_streams() -> None:
         assert (len(started), len(refused), streams.running) == (5, 15, 5)
         for i in range(20):
             await streams.stop(f"race-{i}")
+
+
+@pytestmark_asyncio
+async def test_an_ai_4_context_is_answered_as_a_plain_data_stream() -> None:
+    """ai 4's data stream has no resume: ResumableStreams refuses it with a clear error, and
+    chat_routes (resumable_response) answers it as a plain data stream instead."""
+
+    async def handler(body: ChatRequest, request: Request) -> StreamContext[Any]:
+        ctx: StreamContext[None] = StreamContext(sdk_version=4, message_id="m1")
+        await ctx.run(lambda ctx: ctx.write_text("old client"))
+        return ctx
+
+    streams = ResumableStreams()
+    async with streams:
+        with pytest.raises(ValueError, match="an ai 4 data stream cannot be resumed"):
+            await streams.start("chat", StreamContext(sdk_version=4))
+    app = Starlette(routes=chat_routes(handler, streams=streams), lifespan=streams.lifespan)
+    async with serve(app, lifespan="on") as live, httpx.AsyncClient(base_url=live.url) as client:
+        answer = await client.post("/api/chat", json={**BODY, "id": "v4"})
+        resume = await client.get("/api/chat/v4/stream")
+    assert answer.status_code == 200 and answer.headers["x-vercel-ai-data-stream"] == "v1"
+    assert b'0:"old client"' in answer.content and resume.status_code == 204

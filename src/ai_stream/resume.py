@@ -435,7 +435,14 @@ class ResumableStreams:
             RuntimeError: The manager is not running (``async with streams:`` / lifespan).
             TooManyStreamsError: ``max_streams`` answers run in this process already.
             StreamStoreError: The store failed; nothing was started.
+            ValueError: The context answers ai 4 (a data stream, which ``useChat`` of ai 4
+                does not resume from this route): serve it with ``UIMessageStreamResponse``.
         """
+        if context.target.major < 5:
+            raise ValueError(
+                "ResumableStreams serves UI message streams (ai 5 and later); an ai 4 data "
+                "stream cannot be resumed: answer it with UIMessageStreamResponse."
+            )
         if self._group is None:
             raise RuntimeError(
                 "ResumableStreams is not running: use it as the app's lifespan or enter "
