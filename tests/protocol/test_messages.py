@@ -21,6 +21,7 @@ from ai_stream import (
     UnknownUIPart,
     request_error_response,
 )
+from ai_stream.protocol.messages import MAX_DEPTH
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "requests"
 
@@ -224,14 +225,14 @@ MALFORMED: list[tuple[bytes | str, str]] = [
         '{"id":"c","messages":[{"id":"m","role":"user","parts":[{"type":"text","text":"a","providerMetadata":{"x":1}}]}]}',
         "providerMetadata",
     ),
-    ("[" * 100_000 + "]" * 100_000, "not valid JSON|nested too deeply|must be a JSON object"),
+    ("[" * 50_000 + "]" * 50_000, "nested too deeply"),
     (
         '{"id":"c","messages":['
         + '{"id":"m","role":"user","parts":' * 300
         + "[]"
         + "}" * 300
         + "]}",
-        "messages",
+        "nested too deeply",
     ),
     (b"\xff\xfe{}", "not valid JSON"),
 ]
@@ -316,3 +317,66 @@ def test_every_body_the_real_client_sends_parses(path: Path) -> None:
     request = ChatRequest.parse(path.read_bytes())
     if request.protocol == "ui-message-stream":
         assert request.to_dict() == raw  # parsed losslessly
+
+
+# --- hostile bodies cost little, and errors never echo them ----------------------------------
+
+
+def _chat_body(*, parts: Any = None, metadata: Any = None) -> bytes:
+    message = {"id": "u", "role": "user", "parts": parts or [], "metadata": metadata}
+    body = {"id": "c", "trigger": "submit-message", "messages": [message]}
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def test_bodies_with_too_many_json_values_are_refused_before_parsing() -> None:
+    with pytest.raises(RequestParseError, match="more than 100 JSON values") as info:
+        ChatRequest.parse(_chat_body(metadata=[0] * 101), max_values=100)
+    assert info.value.status_code == 413
+    assert ChatRequest.parse(_chat_body(metadata=[0] * 80), max_values=100).messages
+
+
+def test_bodies_with_too_many_parts_are_refused_before_validation() -> None:
+    parts = [{"type": "text", "text": "a"}] * 10
+    with pytest.raises(RequestParseError, match="more than 10 messages and parts") as info:
+        ChatRequest.parse(_chat_body(parts=parts), max_parts=10)
+    assert (info.value.status_code, info.value.path) == (413, "messages")
+    assert len(ChatRequest.parse(_chat_body(parts=parts), max_parts=11).messages[0].parts) == 10
+    v4 = {"messages": [{"role": "user", "content": "a", "toolInvocations": [{}] * 20}]}
+    with pytest.raises(RequestParseError, match="messages and parts"):
+        ChatRequest.parse(json.dumps(v4), max_parts=10)
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH - 4, MAX_DEPTH - 3])
+def test_depth_is_bounded_while_parsing_and_a_deep_body_round_trips(depth: int) -> None:
+    """``MAX_DEPTH`` levels in all (the body, its message list and message take 3 before the
+    metadata, its innermost value 1): accepted and serialised back; one more level refused,
+    also as a dict."""
+    metadata: Any = 0
+    for _ in range(depth):
+        metadata = [metadata]
+    body = _chat_body(metadata=metadata)
+    if depth == MAX_DEPTH - 4:
+        request = ChatRequest.parse(body)
+        assert request.to_dict()["messages"][0]["metadata"] == metadata
+        return
+    for raw in (body, json.loads(body)):
+        with pytest.raises(RequestParseError, match="nested too deeply"):
+            ChatRequest.parse(raw)
+
+
+def test_errors_repeat_only_a_short_escaped_prefix_of_the_body() -> None:
+    """An attacker-chosen tag or key (1 MB, control characters, non-ASCII) appears in the error
+    at most as a short, printable prefix."""
+    tag = "\x00\u202e" + "k" * 1_000_000
+    body = _chat_body(parts=[{"type": "text", "text": 1}])
+    hostile = [
+        json.dumps({"id": "c", "messages": [{"id": "u", "role": tag, "parts": []}]}),
+        json.dumps({"id": "c", "messages": {tag: 1}}),
+        body.replace(b'"text":1', b'"text":1,"' + tag.encode() + b'":{"a":1}'),
+    ]
+    for raw in hostile:
+        with pytest.raises(RequestParseError) as info:
+            ChatRequest.parse(raw)
+        text = json.dumps(info.value.to_dict())
+        assert len(text) < 600 and "kkkk" * 100 not in text, text
+        assert all(" " <= c <= "~" for c in str(info.value).replace("…", "")), str(info.value)

@@ -16,7 +16,6 @@ converted to the same models, so one code path serves every client generation.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
@@ -31,6 +30,7 @@ from pydantic import (
     ValidationError,
 )
 from pydantic.alias_generators import to_camel
+from pydantic_core import from_json
 
 from ai_stream.exceptions import RequestParseError
 from ai_stream.protocol._base import JSONValue, ProviderMetadata
@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
 __all__ = (
     "DEFAULT_MAX_BODY_SIZE",
+    "DEFAULT_MAX_PARTS",
+    "DEFAULT_MAX_VALUES",
+    "MAX_DEPTH",
     "ChatRequest",
     "CustomUIPart",
     "DataUIPart",
@@ -65,6 +68,27 @@ __all__ = (
 
 DEFAULT_MAX_BODY_SIZE = 4 * 1024 * 1024
 """Bodies larger than this (4 MiB) are refused before parsing."""
+
+DEFAULT_MAX_VALUES = 100_000
+"""Bodies with more JSON values than this are refused before parsing.
+
+Parsing costs about the same per value, whatever the value (a hostile body of 4 MiB of ``[]``
+or ``0,`` is over a million of them, a tenth of a second of a blocked event loop); text, files
+and data URLs are long strings, one value each. Values are counted in C, before parsing, as
+commas plus brackets plus braces (commas inside strings count too: a bound, not a census).
+"""
+
+DEFAULT_MAX_PARTS = 5_000
+"""Bodies with more messages plus parts than this are refused before they are validated.
+
+Each becomes a model (about 1.5 µs each): 5,000 of them cost milliseconds; a chat that sends its
+whole history rarely has more, and one that sends only its last message never does.
+"""
+
+MAX_DEPTH = 201
+"""Deepest nesting of a body, counted as pydantic-core's JSON parser does (which refuses deeper
+bodies while it parses): every array and object on the way, the body's own included, and the
+innermost value (``[[0]]`` is 3 deep, ``[[]]`` 2)."""
 
 
 class InboundModel(BaseModel):
@@ -505,47 +529,67 @@ class ChatRequest(InboundModel):
 
     @classmethod
     def parse(
-        cls, body: bytes | str | dict[str, Any], *, max_size: int = DEFAULT_MAX_BODY_SIZE
+        cls,
+        body: bytes | str | dict[str, Any],
+        *,
+        max_size: int = DEFAULT_MAX_BODY_SIZE,
+        max_values: int = DEFAULT_MAX_VALUES,
+        max_parts: int = DEFAULT_MAX_PARTS,
     ) -> ChatRequest:
         """Parse a request body.
 
+        A hostile body costs little: its size and its number of JSON values are bounded before
+        it is parsed (in C, linear), its depth while it is parsed (in Rust), its number of
+        messages and parts before they are validated. The worst body within the defaults
+        blocks the event loop for milliseconds.
+
         Args:
-            body: The raw body (or its decoded JSON object).
+            body: The raw body (or its decoded JSON object, whose size is not checked).
             max_size: Refuse bodies larger than this many bytes.
+            max_values: Refuse bodies with more JSON values than this
+                (:data:`DEFAULT_MAX_VALUES`).
+            max_parts: Refuse bodies with more messages plus parts than this
+                (:data:`DEFAULT_MAX_PARTS`).
 
         Raises:
-            RequestParseError: Too large (413), not JSON (422), or not a chat request (422); the
-                message names the JSON path of the first problem, e.g. ``messages[0].parts``.
+            RequestParseError: Too large (413), not JSON or nested deeper than
+                :data:`MAX_DEPTH` (422), or not a chat request (422); the message names the
+                JSON path of the first problem, e.g. ``messages[0].parts``, and repeats at most
+                a short prefix of any key or value from the body.
         """
         if isinstance(body, str):
             body = body.encode()
         if isinstance(body, bytes):
-            if len(body) > max_size:
-                raise RequestParseError(
-                    f"The request body is larger than {max_size} bytes.", status_code=413
-                )
-            try:
-                body = json.loads(body)
-            except (ValueError, RecursionError) as exc:
-                raise RequestParseError("The request body is not valid JSON.") from exc
+            body = _decode(body, max_size, max_values)
+        elif _too_deep(body, MAX_DEPTH):
+            raise RequestParseError("The request body is nested too deeply.")
         if not isinstance(body, dict):
             raise RequestParseError("The request body must be a JSON object.", path="")
         messages = body.get("messages")
+        if isinstance(messages, list) and _count_parts(messages) > max_parts:
+            raise RequestParseError(
+                f"The request has more than {max_parts} messages and parts.",
+                path="messages",
+                status_code=413,
+            )
         if isinstance(messages, list) and _looks_like_v4(messages, body):
             body = {**body, "messages": _v4_messages(messages), "protocol": "data-stream"}
         try:
             request = _REQUEST.validate_python(body)
         except ValidationError as exc:
             raise _parse_error(exc) from exc
-        except RecursionError as exc:
+        except RecursionError as exc:  # pragma: no cover - bounded by MAX_DEPTH before
             raise RequestParseError("The request body is nested too deeply.") from exc
-        if _too_deep(body, 128):  # pydantic cannot serialise it back (to_dict) past ~250
-            raise RequestParseError("The request body is nested too deeply.")
         return request
 
     @classmethod
     async def from_request(
-        cls, request: Any, *, max_size: int = DEFAULT_MAX_BODY_SIZE
+        cls,
+        request: Any,
+        *,
+        max_size: int = DEFAULT_MAX_BODY_SIZE,
+        max_values: int = DEFAULT_MAX_VALUES,
+        max_parts: int = DEFAULT_MAX_PARTS,
     ) -> ChatRequest:
         """Read and parse a Starlette/FastAPI request.
 
@@ -576,19 +620,54 @@ class ChatRequest(InboundModel):
                     f"The request body is larger than {max_size} bytes.", status_code=413
                 )
             chunks.append(chunk)
-        return cls.parse(b"".join(chunks), max_size=max_size)
+        return cls.parse(
+            b"".join(chunks), max_size=max_size, max_values=max_values, max_parts=max_parts
+        )
 
 
 _REQUEST: TypeAdapter[ChatRequest] = TypeAdapter(ChatRequest)
 
 
+def _decode(body: bytes, max_size: int, max_values: int) -> Any:
+    """The JSON value of a body, within the bounds (see :meth:`ChatRequest.parse`)."""
+    if len(body) > max_size:
+        raise RequestParseError(
+            f"The request body is larger than {max_size} bytes.", status_code=413
+        )
+    if body.count(b",") + body.count(b"[") + body.count(b"{") > max_values:
+        raise RequestParseError(
+            f"The request body has more than {max_values} JSON values.", status_code=413
+        )
+    try:  # (jiter: Rust, refuses nesting deeper than 201 while it parses)
+        return from_json(body, allow_inf_nan=False)
+    except ValueError as exc:
+        if "recursion limit" in str(exc):
+            raise RequestParseError("The request body is nested too deeply.") from exc
+        raise RequestParseError("The request body is not valid JSON.") from exc
+
+
+def _count_parts(messages: list[Any]) -> int:
+    """Messages plus their parts (ai 4: plus their tool invocations): O(messages)."""
+    count = len(messages)
+    for message in messages:
+        if isinstance(message, dict):
+            for key in ("parts", "toolInvocations"):
+                items = message.get(key)
+                count += len(items) if isinstance(items, list) else 0
+    return count
+
+
 def _too_deep(value: Any, limit: int) -> bool:
+    """Whether a decoded value nests deeper than ``limit`` (counted as :data:`MAX_DEPTH`).
+
+    (A caller's own dict: no bound on its cost, unlike a body's bytes.)
+    """
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        if depth > limit:
+            return True
         if isinstance(item, dict | list):
-            if depth > limit:
-                return True
             children = item.values() if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)
     return False
@@ -605,10 +684,22 @@ def _parse_error(exc: ValidationError) -> RequestParseError:
             continue  # the union's tag after parts[i] is not part of the JSON path
         else:
             path += f".{item}" if path else str(item)
-    message = error["msg"].rstrip(".")
+    message = _clip(error["msg"].rstrip("."), 160)
+    path = _clip(path, 120)
     return RequestParseError(
         f"Invalid chat request at {path or 'the top level'}: {message}.", path=path
     )
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` as it may appear in an error: printable ASCII, at most ``limit`` characters.
+
+    Paths and pydantic's messages may carry keys and values of the body (a tag, an extra
+    key): an error never repeats more than a short, escaped prefix of them.
+    """
+    escaped = text.encode("ascii", "backslashreplace").decode("ascii")
+    escaped = "".join(c if " " <= c <= "~" else f"\\x{ord(c):02x}" for c in escaped)
+    return escaped if len(escaped) <= limit else escaped[: limit - 1] + "…"
 
 
 # --- ai 4 bodies -----------------------------------------------------------------------------
