@@ -369,7 +369,7 @@ def test_errors_repeat_only_a_short_escaped_prefix_of_the_body() -> None:
     at most as a short, printable prefix."""
     tag = "\x00\u202e" + "k" * 1_000_000
     body = _chat_body(parts=[{"type": "text", "text": 1}])
-    hostile = [
+    hostile: list[str | bytes] = [
         json.dumps({"id": "c", "messages": [{"id": "u", "role": tag, "parts": []}]}),
         json.dumps({"id": "c", "messages": {tag: 1}}),
         body.replace(b'"text":1', b'"text":1,"' + tag.encode() + b'":{"a":1}'),
