@@ -19,7 +19,7 @@ INPUT = {"path": "/tmp/x", "force": True, "size": 1.0}
 
 def test_sign_and_verify() -> None:
     approval_id = sign_approval_id(SECRET, input=INPUT, **CALL)
-    assert approval_id.startswith("apr1.")
+    assert approval_id.startswith("apr2.")
     verify_approval_id(approval_id, SECRET, input=INPUT, **CALL)
     # the browser's JSON.stringify writes 1.0 as 1 and may reorder nothing else: still valid
     verify_approval_id(
@@ -46,7 +46,17 @@ def test_tampering_is_detected(change: dict[str, Any]) -> None:
         verify_approval_id(approval_id, secret, **arguments)
 
 
-@pytest.mark.parametrize("forged", ["", "approval-1", "apr1.x.y", "apr1.1.2.3.4", "apr2.a.b.c"])
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "",
+        "approval-1",
+        "apr1.x.y",
+        "apr1.1.2.3.4",
+        "apr2.a.b.c",
+        "apr1.6.AAAA.AAAAAAAAAAAAAAAAAAAAAA",
+    ],
+)
 def test_ids_we_did_not_issue_are_refused(forged: str) -> None:
     with pytest.raises(ApprovalVerificationError):
         verify_approval_id(forged, SECRET, input=INPUT, **CALL)
@@ -139,3 +149,46 @@ def test_approved_must_be_a_real_boolean(approved: Any) -> None:
     approval_id = sign_approval_id(SECRET, input=INPUT, **CALL)
     with pytest.raises(RequestParseError, match=r"approval\.approved"):
         _follow_up({"id": approval_id, "approved": approved})
+
+
+def test_fields_cannot_be_shifted_across_a_nul() -> None:
+    """A NUL in a client-chosen id cannot move an approval to another chat or call."""
+    approval_id = sign_approval_id(
+        SECRET, chat_id="a\x00b", tool_call_id="c", tool_name="t", input={}
+    )
+    with pytest.raises(ApprovalVerificationError):
+        verify_approval_id(approval_id, SECRET, chat_id="a", tool_call_id="b\x00c",
+                           tool_name="t", input={})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "malformed",
+    [
+        "apr2.1.nonce." + "\u00e9" * 22,  # a non-ASCII MAC
+        "apr2.\ud800.nonce.AAAAAAAAAAAAAAAAAAAAAA",  # a lone surrogate
+        "apr2.1.\x00.AAAAAAAAAAAAAAAAAAAAAA",
+        "apr2.1.n." + "A" * 10_000,
+    ],
+)
+def test_malformed_ids_are_verification_errors(malformed: str) -> None:
+    with pytest.raises(ApprovalVerificationError, match="not issued by this server"):
+        verify_approval_id(malformed, SECRET, input=INPUT, **CALL)
+
+
+def test_ids_with_lone_surrogates_in_the_call_still_sign_and_verify() -> None:
+    call = {**CALL, "tool_call_id": "call-\ud800"}
+    approval_id = sign_approval_id(SECRET, input=INPUT, **call)
+    verify_approval_id(approval_id, SECRET, input=INPUT, **call)
+
+
+def test_integers_beyond_2_53_survive_the_browsers_json_round_trip() -> None:
+    """``JSON.parse`` rounds 12345678901234567890 to the nearest double, which
+    ``JSON.stringify`` writes as 12345678901234567000: the approval still verifies, and a
+    different number still does not."""
+    approval_id = sign_approval_id(SECRET, input={"n": 12345678901234567890, "m": -(2**60)}, **CALL)
+    round_tripped = {"n": 12345678901234567000, "m": -1152921504606847000}
+    verify_approval_id(approval_id, SECRET, input=round_tripped, **CALL)
+    with pytest.raises(ApprovalVerificationError):
+        verify_approval_id(approval_id, SECRET, input={**round_tripped, "n": 12345678901234569000},
+                           **CALL)  # fmt: skip
+    assert canonical_json({"x": 10**400}) == b'{"x":null}'  # beyond any double: Infinity → null

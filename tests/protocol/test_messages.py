@@ -380,3 +380,12 @@ def test_errors_repeat_only_a_short_escaped_prefix_of_the_body() -> None:
         text = json.dumps(info.value.to_dict())
         assert len(text) < 600 and "kkkk" * 100 not in text, text
         assert all(" " <= c <= "~" for c in str(info.value).replace("…", "")), str(info.value)
+
+
+@pytest.mark.parametrize("chat_id", ["", "a\x00b", "line\nbreak", "\x7f", "x" * 257])
+def test_chat_ids_are_bounded_and_have_no_control_characters(chat_id: str) -> None:
+    body = {"id": chat_id, "messages": [{"id": "u", "role": "user", "parts": []}]}
+    with pytest.raises(RequestParseError, match="no control|none of them a control") as info:
+        ChatRequest.parse(json.dumps(body))
+    assert info.value.path == "id"
+    assert ChatRequest.parse(json.dumps({**body, "id": "x" * 256})).id == "x" * 256

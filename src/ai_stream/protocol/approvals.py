@@ -3,16 +3,22 @@
 The client sends the whole history back with every request, so the server cannot trust what it
 says about an approval. ai_stream therefore makes the approval id itself a signature::
 
-    apr1.<issued-at>.<nonce>.<mac>
+    apr2.<issued-at>.<nonce>.<mac>
 
 where ``mac`` is an HMAC-SHA256 (truncated to 128 bits) with the server secret over the chat id,
 the tool call id, the tool name, the canonical JSON of the tool input, the issue time and the
-nonce. On the follow-up request :func:`verify_approval_id` recomputes it from what the client
-sent: a made-up id, an id from another chat (a replay), an id for another tool, or an input
-changed after the approval was requested all fail, and the call is never reported as approved.
+nonce, each prefixed with its length (so no choice of ids, e.g. with a NUL in them, can make
+the fields of one call read as another's). On the follow-up request
+:func:`verify_approval_id` recomputes it from what the client sent: a made-up id, an id from
+another chat (a replay), an id for another tool, or an input changed after the approval was
+requested all fail, and the call is never reported as approved.
 
-The canonical JSON sorts keys, writes compact separators and raw UTF-8, and writes integral floats
-as integers, because the browser's ``JSON.stringify`` turns ``1.0`` into ``1``.
+The canonical JSON sorts keys, writes compact separators and raw UTF-8, and writes numbers as the
+browser will send them back: integral floats as integers (``JSON.stringify`` turns ``1.0`` into
+``1``), and integers beyond 2**53 as the nearest double (``JSON.parse`` rounds them).
+
+Anything malformed in an id (wrong shape, non-ASCII, lone surrogates) is an
+:class:`~ai_stream.exceptions.ApprovalVerificationError`, never another exception.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import hmac
 import json
 import math
 import os
+import re
 import secrets
 import time
 from typing import Any, Final
@@ -40,7 +47,9 @@ __all__ = (
 SECRET_ENV_VAR: Final = "AI_STREAM_SECRET"
 """The environment variable that holds the default approval secret."""
 
-_PREFIX: Final = "apr1"
+_PREFIX: Final = "apr2"
+_ID_SHAPE: Final = re.compile(r"apr2\.[0-9a-f]{1,16}\.[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{22}")
+_SAFE_INTEGER: Final = 2**53
 
 
 def resolve_secret(secret: str | bytes | None) -> bytes:
@@ -64,7 +73,14 @@ def resolve_secret(secret: str | bytes | None) -> bytes:
 
 def _normalise(value: Any) -> Any:
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value)
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _SAFE_INTEGER:
+        try:
+            return int(float(value))  # (what the browser's JSON.parse makes of it)
+        except OverflowError:  # beyond any double: the browser gets Infinity, sends null
+            return None
+    if isinstance(value, int | float):
+        return value
     if isinstance(value, dict):
         return {str(k): _normalise(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -93,17 +109,14 @@ def _mac(
     tool_name: str,
     input: Any,
 ) -> str:
-    message = b"\x00".join(
-        [
-            _PREFIX.encode(),
-            issued.encode(),
-            nonce.encode(),
-            chat_id.encode(),
-            tool_call_id.encode(),
-            tool_name.encode(),
-            canonical_json(input),
-        ]
-    )
+    fields = [
+        _PREFIX.encode(),
+        issued.encode(),
+        nonce.encode(),
+        *(text.encode("utf-8", "surrogatepass") for text in (chat_id, tool_call_id, tool_name)),
+        canonical_json(input),
+    ]
+    message = b"".join(len(field).to_bytes(8, "big") + field for field in fields)
     return _b64(hmac.new(secret, message, hashlib.sha256).digest()[:16])
 
 
@@ -155,12 +168,11 @@ def verify_approval_id(
         ValueError: No secret is configured.
     """
     key = resolve_secret(secret)
-    parts = approval_id.split(".") if isinstance(approval_id, str) else []
-    if len(parts) != 4 or parts[0] != _PREFIX:
+    if not isinstance(approval_id, str) or not _ID_SHAPE.fullmatch(approval_id):
         raise ApprovalVerificationError(
             "The approval id was not issued by this server.", tool_call_id=tool_call_id
         )
-    _, issued, nonce, mac = parts
+    _, issued, nonce, mac = approval_id.split(".")
     expected = _mac(
         key,
         issued,

@@ -16,10 +16,12 @@ converted to the same models, so one code path serves every client generation.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -43,6 +45,7 @@ __all__ = (
     "DEFAULT_MAX_BODY_SIZE",
     "DEFAULT_MAX_PARTS",
     "DEFAULT_MAX_VALUES",
+    "MAX_CHAT_ID_LENGTH",
     "MAX_DEPTH",
     "ChatRequest",
     "CustomUIPart",
@@ -411,6 +414,26 @@ class ToolResult:
         return self.error_text is not None
 
 
+MAX_CHAT_ID_LENGTH = 256
+"""The longest chat id a request may have."""
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _check_chat_id(value: str) -> str:
+    if not 0 < len(value) <= MAX_CHAT_ID_LENGTH or _CONTROL.search(value):
+        raise ValueError(
+            f"the chat id must be 1 to {MAX_CHAT_ID_LENGTH} characters, none of them a control "
+            "character"
+        )
+    return value
+
+
+ChatId: TypeAlias = Annotated[str, AfterValidator(_check_chat_id)]
+"""A chat id as a request may carry it: 1 to 256 characters, no control characters (ids end
+up in keys, logs and signed approvals)."""
+
+
 class ChatRequest(InboundModel):
     """The body ``useChat`` POSTs (``DefaultChatTransport``), ai 4 to 7.
 
@@ -418,8 +441,8 @@ class ChatRequest(InboundModel):
     with :attr:`extra` or :meth:`get`.
     """
 
-    id: str
-    """The chat id."""
+    id: ChatId
+    """The chat id (see :data:`ChatId`)."""
     messages: list[UIMessage]
     """The whole history, the new user message last (or the assistant message being continued)."""
     trigger: Literal["submit-message", "regenerate-message"] = "submit-message"
