@@ -15,7 +15,7 @@ from ai_stream import RequestParseError, request_parse_error_handler
 from routes import chat, history
 from services.db_service import ChatDatabase
 from services.llm_service import make_model
-from settings import Settings
+from settings import Settings, redact
 from state import AppState
 from streams import make_streams
 
@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "model: %s; streams: %s; database: %s",
             settings.openai_model if settings.openai_api_key else "offline demo model",
             "redis" if settings.redis_url else "memory",
-            settings.database_url,
+            redact(settings.database_url),
         )
         try:
             async with streams:

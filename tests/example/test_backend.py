@@ -267,3 +267,36 @@ async def test_the_stop_route_stops_at_once_and_only_for_the_owner(slow_base: st
     assert stopped.status_code == 204 and after.status_code == 204
     assert received.rstrip().endswith(b'data: {"type":"abort"}\n\ndata: [DONE]')
     assert "complete" not in text_of(chat["messages"][1])
+
+
+def test_settings_never_show_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The repr of the settings hides the approval secret, the API key and URL passwords; with
+    REDIS_URL (several workers) a missing AI_STREAM_SECRET is a startup error."""
+    _, settings = _backend()
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://app:pa55word-marker@db/chat")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-key-marker")
+    monkeypatch.setenv("AI_STREAM_SECRET", "secret-marker-0123456789")
+    monkeypatch.setenv("REDIS_URL", "redis://:redis-marker@cache:6379/0")
+    shown = repr(settings.Settings.from_env())
+    assert "marker" not in shown and "app:***@db" in shown, shown
+    monkeypatch.delenv("AI_STREAM_SECRET")
+    with pytest.raises(RuntimeError, match="AI_STREAM_SECRET must be set"):
+        settings.Settings.from_env()
+    monkeypatch.delenv("REDIS_URL")
+    assert settings.Settings.from_env().secret  # one process: a random secret (and a warning)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql+asyncpg://app:pa55@db:5432/chat", "postgresql+asyncpg://app:***@db:5432/chat"),
+        ("redis://:pa55@cache:6379/0", "redis://:***@cache:6379/0"),
+        ("redis://cache:6379/0", "redis://cache:6379/0"),
+        ("sqlite+aiosqlite:///data/chat.db", "sqlite+aiosqlite:///data/chat.db"),
+        (None, None),
+    ],
+)
+def test_urls_are_logged_without_their_password(url: str | None, shown: str | None) -> None:
+    """What the startup log and the settings' repr show of the database and Redis URLs."""
+    _, settings = _backend()
+    assert settings.redact(url) == shown
