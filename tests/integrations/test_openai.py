@@ -814,7 +814,7 @@ def test_golden_chat_bad_json(produced: dict[tuple[str, int], Produced]) -> None
     chunks = chunks_of(produced, "chat-bad-tool-json")
     error = chunks[-3]
     assert error["type"] == "tool-input-error"
-    assert error["errorText"].startswith("Invalid JSON in the arguments of tool 'get_weather'")
+    assert error["errorText"] == "The model sent arguments for this tool that are not valid JSON."
     assert chunks == [
         *START,
         {"type": "tool-input-start", "toolCallId": "call_bad", "toolName": "get_weather"},

@@ -37,7 +37,7 @@ from pydantic_ai.models.function import AgentInfo, DeltaThinkingPart, DeltaToolC
 from pydantic_ai.models.openai import OpenAIChatModel
 from pydantic_ai.providers.openai import OpenAIProvider
 
-from ai_stream import ChatRequest, StreamContext
+from ai_stream import ChatRequest, ProviderError, StreamContext
 from ai_stream.agent import StreamResult, ToolCallInfo
 from ai_stream.integrations.pydantic_ai import deferred_tool_results, stream_agent
 from ai_stream.testing import collect_stream, parse_sse_json
@@ -226,10 +226,13 @@ def test_parallel_tools(conformance: dict[str, Any]) -> None:
 
 
 def test_tool_error(conformance: dict[str, Any]) -> None:
+    """ModelRetry's text is for the model (and may hold server details): the client gets
+    on_error's text (shown by an app's on_error in the shapes below)."""
     found = parts(conformance, "tool_error@7.0.173")
     assert found[0]["type"] == "tool-flaky"
     assert found[0]["state"] == "output-error"
-    assert "x=1 is not allowed" in found[0]["errorText"]
+    assert found[0]["errorText"] == "An error occurred."
+    assert b"x=1 is not allowed" not in conformance["tool_error@7.0.173"][1]
     assert found[-1] == {"type": "text", "text": "The tool failed.", "state": "done"}
 
 
@@ -603,6 +606,13 @@ class ShapeRun:
     body: bytes
 
 
+def reveal_retries(error: BaseException) -> str:
+    """An app's ``on_error`` that shows pydantic-ai's retry texts (masked by default)."""
+    if isinstance(error, ProviderError) and error.provider == "pydantic-ai":
+        return str(error)
+    return "An error occurred."
+
+
 @pytest.fixture(scope="module")
 def shapes() -> dict[str, ShapeRun]:
     runs: dict[str, ShapeRun] = {}
@@ -616,6 +626,7 @@ def shapes() -> dict[str, ShapeRun]:
                 id_generator=counter_ids(),
                 chat_id="chat-pai",
                 approval_secret=SECRET,
+                on_error=reveal_retries,
             )
             results: list[StreamResult] = []
 

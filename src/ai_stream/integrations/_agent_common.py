@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ai_stream.exceptions import UnsupportedByClientError
+from ai_stream.exceptions import ProviderError, UnsupportedByClientError
 
 if TYPE_CHECKING:
     from ai_stream.context import StreamContext
@@ -17,6 +17,7 @@ __all__ = (
     "aclose_quietly",
     "add_usage",
     "fail_input",
+    "fail_tool_masked",
     "get",
     "jsonable",
     "knows_tool",
@@ -81,6 +82,23 @@ async def fail_input(
     except UnsupportedByClientError:
         await ctx.finish_tool_input(tool_call_id, input=text)
         await ctx.fail_tool_call(tool_call_id, error_text)
+
+
+async def fail_tool_masked(
+    ctx: StreamContext[Any], tool_call_id: str, detail: Any, *, provider: str, **options: Any
+) -> None:
+    """Report a failed tool call with only ``on_error``'s text (``detail`` is logged).
+
+    ``detail`` is the exception, or the text a framework formatted for the model (LangGraph's
+    ``ToolNode(handle_tool_errors=True)``, pydantic-ai's ``ModelRetry``): either may hold what
+    only the server may see, so it goes to ``on_error`` as a :class:`ProviderError`.
+    """
+    error = (
+        detail
+        if isinstance(detail, BaseException)
+        else ProviderError(str(detail), provider=provider)
+    )
+    await ctx.fail_tool_call(tool_call_id, ctx.error_text(error), **options)
 
 
 async def aclose_quietly(source: Any) -> None:

@@ -22,7 +22,9 @@ LangChain / LangGraph                                  UI message stream
                                                        ``invalid_tool_calls``)
 complete ``AIMessage.tool_calls`` (not streamed)       ``tool-input-available``
 ``on_tool_end`` / ``ToolMessage``                      ``tool-output-available`` (the content)
-``on_tool_error`` / ``ToolMessage(status="error")``    ``tool-output-error``
+``on_tool_error`` / ``ToolMessage(status="error")``    ``tool-output-error`` (``on_error``'s
+                                                       text; the exception or the node's text
+                                                       is logged)
 a second model call (after tools)                      ``finish-step`` + ``start-step``
 ``usage_metadata`` (summed over model calls)           ``message-metadata`` ``{"usage": ...}``
 ``__interrupt__`` describing a tool call               ``tool-approval-request`` (signed)
@@ -43,6 +45,7 @@ from ai_stream.integrations._agent_common import (
     aclose_quietly,
     add_usage,
     fail_input,
+    fail_tool_masked,
     get,
     jsonable,
     knows_tool,
@@ -249,8 +252,8 @@ class _Writer:
         await self.ensure_call(call_id, get(message, "name") or name or "", args)
         self.settled.add(call_id)
         content = get(message, "content")
-        if get(message, "status") == "error":
-            await self.ctx.fail_tool_call(call_id, _content_text(content))
+        if get(message, "status") == "error":  # (ToolNode's text of an exception: masked)
+            await fail_tool_masked(self.ctx, call_id, _content_text(content), provider="langchain")
         else:
             await self.ctx.complete_tool_call(call_id, jsonable(content))
 
@@ -264,10 +267,9 @@ class _Writer:
         if call_id in self.settled:
             return
         self.settled.add(call_id)
-        # an exception raised by the tool is masked like any other (on_error); text the tool
-        # node already formatted for the model is the app's choice and passes as it is
-        text = self.ctx.error_text(error) if isinstance(error, BaseException) else str(error)
-        await self.ctx.fail_tool_call(call_id, text)
+        # an exception raised by the tool, or the text ToolNode(handle_tool_errors=True) made
+        # of it for the model: both may hold server secrets; the client gets on_error's text
+        await fail_tool_masked(self.ctx, call_id, error, provider="langchain")
 
     # --- approvals -------------------------------------------------------------------------------
 

@@ -167,7 +167,8 @@ async def _finish_tool(
     try:
         arguments = _parse_arguments(text)
     except ValueError as exc:
-        error_text = f"Invalid JSON in the arguments of tool {tool_name!r}: {exc}"
+        logger.warning("Invalid JSON in the arguments of a tool call: %s", exc)
+        error_text = "The model sent arguments for this tool that are not valid JSON."
         if ctx.target.accepts_chunk("tool-input-error"):
             await ctx.fail_tool_input(tool_call_id, error_text, input=text)
         else:  # ai 5.0.0-5.0.6 lack tool-input-error: fail the call itself

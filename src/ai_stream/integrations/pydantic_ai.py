@@ -16,7 +16,7 @@ pydantic-ai                                            UI message stream
                                                        args; ``tool-input-error`` when invalid)
 ``FunctionToolResultEvent`` success,                   ``tool-output-available`` (the return
 ``OutputToolResultEvent``                              value as JSON)
-… ``outcome`` failed / retried (``ModelRetry``),       ``tool-output-error`` (the retry text)
+… ``outcome`` failed / retried (``ModelRetry``),       ``tool-output-error`` (``on_error``'s text)
 ``RetryPromptPart`` (pydantic-ai 1.x)
 … ``outcome="denied"``                                 ``tool-output-denied`` (ai 6+)
 ``ToolReturn(metadata=...)``                           ``toolMetadata`` of the output (ai 6+)
@@ -39,6 +39,7 @@ from ai_stream.agent import StreamResult, ToolCallInfo
 from ai_stream.integrations._agent_common import (
     aclose_quietly,
     fail_input,
+    fail_tool_masked,
     get,
     jsonable,
     knows_tool,
@@ -224,7 +225,9 @@ class _AgentWriter:
         metadata = jsonable(get(part, "metadata"))
         meta = metadata if metadata is not None and ctx.target.major >= 6 else None
         if get(part, "part_kind") == "retry-prompt" or outcome in ("failed", "retried"):
-            await ctx.fail_tool_call(call_id, _error_text(part), tool_metadata=meta)
+            await fail_tool_masked(  # (ModelRetry's text may hold server secrets)
+                ctx, call_id, _error_text(part), provider="pydantic-ai", tool_metadata=meta
+            )
         elif outcome == "denied" and ctx.target.major >= 6:
             await ctx.deny_tool_call(call_id)
         else:
