@@ -2,11 +2,14 @@
 
 Example::
 
-    from ai_stream import ChatRequest, StreamContext
-    from ai_stream.django import streaming_response
+    from ai_stream import RequestParseError, StreamContext
+    from ai_stream.django import error_response, read_chat_request, streaming_response
 
-    async def chat(request: HttpRequest) -> StreamingHttpResponse:
-        chat_request = ChatRequest.parse(request.body)
+    async def chat(request: HttpRequest) -> HttpResponse:
+        try:
+            chat_request = read_chat_request(request)  # bounded: 413 before reading too much
+        except RequestParseError as error:
+            return error_response(error)  # 4xx JSON
         ctx = StreamContext.for_request(chat_request)
         await ctx.run(answer, chat_request)
         return streaming_response(ctx)
@@ -33,14 +36,27 @@ import asyncio
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, cast
 
-from django.http import StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
+
+from ai_stream.protocol.messages import (
+    DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_MAX_PARTS,
+    DEFAULT_MAX_VALUES,
+    ChatRequest,
+)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
 
     from ai_stream.context import StreamContext
+    from ai_stream.exceptions import RequestParseError
 
-__all__ = ("UIMessageStreamingHttpResponse", "streaming_response")
+__all__ = (
+    "UIMessageStreamingHttpResponse",
+    "error_response",
+    "read_chat_request",
+    "streaming_response",
+)
 
 _NOT_ASGI = (
     "ai_stream.django streams only from async views served over ASGI (uvicorn, daphne, "
@@ -94,6 +110,38 @@ class UIMessageStreamingHttpResponse(StreamingHttpResponse):
     def __iter__(self) -> Iterator[bytes]:
         """Refuse synchronous iteration (WSGI): it would buffer the whole stream."""
         raise TypeError(_NOT_ASGI.format("iterated synchronously, as a WSGI server does"))
+
+
+def read_chat_request(
+    request: Any,
+    *,
+    max_size: int = DEFAULT_MAX_BODY_SIZE,
+    max_values: int = DEFAULT_MAX_VALUES,
+    max_parts: int = DEFAULT_MAX_PARTS,
+) -> ChatRequest:
+    """Read and parse the chat request of a Django request, bounded.
+
+    A body declared larger than ``max_size`` is refused before it is read, and no more than
+    ``max_size + 1`` bytes are read of one that lies (Django's ``request.read``, not
+    ``request.body``, which would read it all; see :meth:`ChatRequest.from_stream`).
+
+    Raises:
+        RequestParseError: With ``status_code`` 413, 415 or 422: answer it with
+            :func:`error_response`.
+    """
+    return ChatRequest.from_stream(
+        request.read,
+        content_type=request.content_type,
+        content_length=request.META.get("CONTENT_LENGTH"),
+        max_size=max_size,
+        max_values=max_values,
+        max_parts=max_parts,
+    )
+
+
+def error_response(error: RequestParseError) -> JsonResponse:
+    """The 4xx JSON answer to a bad chat request (``{"error": {"type", "message", "path"}}``)."""
+    return JsonResponse(error.to_dict(), status=error.status_code)
 
 
 def streaming_response(

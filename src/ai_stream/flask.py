@@ -2,12 +2,15 @@
 
 Example::
 
-    from ai_stream import ChatRequest, StreamContext
-    from ai_stream.flask import streaming_response
+    from ai_stream import RequestParseError, StreamContext
+    from ai_stream.flask import error_response, read_chat_request, streaming_response
 
     @app.post("/api/chat")
     def chat() -> Response:
-        chat_request = ChatRequest.parse(request.get_data())
+        try:
+            chat_request = read_chat_request(request)  # bounded: 413 before reading too much
+        except RequestParseError as error:
+            return error_response(error)  # 4xx JSON
         ctx = StreamContext.for_request(chat_request)
         return streaming_response(ctx, work=answer)  # async def answer(ctx): ...
 
@@ -32,6 +35,7 @@ an asyncio task. Servers that monkey-patch threads (gevent, eventlet) are not su
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import threading
 from concurrent.futures import Future
@@ -42,16 +46,57 @@ import anyio
 from anyio.from_thread import BlockingPortal
 from flask import Response
 
+from ai_stream.protocol.messages import (
+    DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_MAX_PARTS,
+    DEFAULT_MAX_VALUES,
+    ChatRequest,
+)
+
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping
     from contextvars import Context
 
     from ai_stream.context import StreamContext
+    from ai_stream.exceptions import RequestParseError
 
-__all__ = ("streaming_response",)
+__all__ = ("error_response", "read_chat_request", "streaming_response")
 
 _lock = threading.Lock()
 _portal: BlockingPortal | None = None
+
+
+def read_chat_request(
+    request: Any,
+    *,
+    max_size: int = DEFAULT_MAX_BODY_SIZE,
+    max_values: int = DEFAULT_MAX_VALUES,
+    max_parts: int = DEFAULT_MAX_PARTS,
+) -> ChatRequest:
+    """Read and parse the chat request of a Flask (werkzeug) request, bounded.
+
+    A body declared larger than ``max_size`` is refused before it is read, and no more than
+    ``max_size + 1`` bytes are read of one that lies (see :meth:`ChatRequest.from_stream`).
+
+    Raises:
+        RequestParseError: With ``status_code`` 413, 415 or 422: answer it with
+            :func:`error_response`.
+    """
+    return ChatRequest.from_stream(
+        request.stream.read,
+        content_type=request.content_type,
+        content_length=request.content_length,
+        max_size=max_size,
+        max_values=max_values,
+        max_parts=max_parts,
+    )
+
+
+def error_response(error: RequestParseError) -> Response:
+    """The 4xx JSON answer to a bad chat request (``{"error": {"type", "message", "path"}}``)."""
+    return Response(
+        json.dumps(error.to_dict()), status=error.status_code, mimetype="application/json"
+    )
 
 
 def streaming_response(

@@ -9,12 +9,12 @@ from functools import partial
 from asgiref.sync import markcoroutinefunction
 from django.conf import settings
 from django.core.asgi import get_asgi_application
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import path
 
-from ai_stream import ChatRequest, RequestParseError, StreamContext
-from ai_stream.django import streaming_response
-from tests.frameworks.scenario import ANSWERS, TAG, on_finish
+from ai_stream import RequestParseError, StreamContext
+from ai_stream.django import error_response, read_chat_request, streaming_response
+from tests.frameworks.scenario import ANSWERS, MAX_SIZE, TAG, on_finish
 
 if not settings.configured:
     settings.configure(
@@ -64,9 +64,9 @@ async def chat(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     if request.method != "POST":
         return HttpResponse(status=405)
     try:
-        chat_request = ChatRequest.parse(request.body)
+        chat_request = read_chat_request(request, max_size=MAX_SIZE)
     except RequestParseError as error:
-        return JsonResponse(error.to_dict(), status=error.status_code)
+        return error_response(error)
     TAG.set(f"view of {chat_request.id}")
     ctx: StreamContext[None] = StreamContext.for_request(
         chat_request, on_finish=partial(on_finish, chat_id=chat_request.id)

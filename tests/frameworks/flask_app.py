@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from functools import partial
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, request
 
 from ai_stream import ChatRequest, RequestParseError, StreamContext
-from ai_stream.flask import streaming_response
-from tests.frameworks.scenario import ANSWERS, TAG, on_finish
+from ai_stream.flask import error_response, read_chat_request, streaming_response
+from tests.frameworks.scenario import ANSWERS, MAX_SIZE, TAG, on_finish
 
 app = Flask(__name__)
 
@@ -16,9 +16,9 @@ app = Flask(__name__)
 @app.post("/api/chat")
 def chat() -> Response | tuple[Response, int]:
     try:
-        chat_request = ChatRequest.parse(request.get_data())
+        chat_request = read_chat_request(request, max_size=MAX_SIZE)
     except RequestParseError as error:
-        return jsonify(error.to_dict()), error.status_code
+        return error_response(error)
     TAG.set(f"view of {chat_request.id}")
     ctx: StreamContext[None] = StreamContext.for_request(
         chat_request, on_finish=partial(on_finish, chat_id=chat_request.id)

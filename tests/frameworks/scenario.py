@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,12 @@ REQUEST_BODY = (
     Path(__file__).parent.parent / "fixtures" / "requests" / "6.0.326" / "submit.json"
 ).read_bytes()
 """A body the real ai 6.0.326 client POSTs (``sendMessage({text: "hi"})``)."""
+
+JSON = {"content-type": "application/json"}
+"""The headers of a chat request."""
+
+MAX_SIZE = 64 * 1024
+"""The apps' body limit (small, so that the tests can send a body far over it)."""
 
 SLOW_STEPS = 10
 SLOW_STEP_SECONDS = 0.12
@@ -123,3 +130,42 @@ def body_for(chat_id: str, answer: str, **extra: Any) -> bytes:
     data["answer"] = answer
     data.update(extra)
     return json.dumps(data).encode()
+
+
+def oversized_bodies(url: str) -> tuple[list[tuple[int, str]], int]:
+    """POST to ``url``: a body declared larger than ``MAX_SIZE`` (refused by its header), one
+    that hides its length (chunked, 200 MiB), a bad body and a non-JSON one.
+
+    Returns:
+        ``(status, error type)`` of each answer, and the peak of memory allocated meanwhile
+        (tracemalloc: the server runs in this process; the client sends 1 MiB at a time).
+    """
+    import tracemalloc
+
+    import httpx
+
+    def chunks(mebibytes: int) -> Iterator[bytes]:
+        for _ in range(mebibytes):
+            yield b"[" * (1024 * 1024)
+
+    answers: list[tuple[int, str]] = []
+    tracemalloc.start()
+    try:
+        with httpx.Client(timeout=30) as client:
+            for content, content_type in (
+                (b"{}" + b" " * (MAX_SIZE + 10), "application/json"),
+                (chunks(200), "application/json"),
+                (b'{"id": "c", "messages": 3}', "application/json"),
+                (b"{}", "text/plain"),
+            ):
+                headers = {"content-type": content_type}
+                try:
+                    response = client.post(url, content=content, headers=headers)
+                except httpx.TransportError:  # the server answered and closed mid-upload
+                    answers.append((0, "connection closed"))
+                    continue
+                answers.append((response.status_code, response.json()["error"]["type"]))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return answers, peak

@@ -6,6 +6,7 @@ import socket
 from collections.abc import AsyncIterator
 
 import anyio
+import anyio.to_thread
 import django
 import httpx
 import pytest
@@ -15,7 +16,7 @@ from ai_stream import StreamContext
 from ai_stream.django import streaming_response
 from tests.conformance.client import replay
 from tests.frameworks.django_app import application
-from tests.frameworks.scenario import body_for, observed
+from tests.frameworks.scenario import JSON, body_for, observed, oversized_bodies
 
 RELEASE = "6.0.326"
 
@@ -50,7 +51,7 @@ async def test_real_v6_client_accepts_the_stream(base_url: str) -> None:
             response = await client.post(
                 f"{base_url}/api/chat",
                 content=body_for("django-full", "full"),
-                headers={"content-type": "application/json"},
+                headers=JSON,
             )
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/event-stream"
@@ -103,7 +104,7 @@ async def test_client_disconnect_cancels_the_work(
 ) -> None:
     chat_id = f"django-disconnect-{answer}-{paced}"
     seen = observed(chat_id)
-    headers = {"x-paced": "1"} if paced else {}
+    headers = {**JSON, "x-paced": "1"} if paced else JSON
     with anyio.fail_after(10):
         async with httpx.AsyncClient(timeout=10) as client:
             async with client.stream(
@@ -152,3 +153,14 @@ async def test_wsgi_iteration_is_refused() -> None:
         body = b"".join([part async for part in response])
     assert b'"delta":"hi"' in body
     assert body.endswith(b"data: [DONE]\n\n")
+
+
+async def test_bad_and_oversized_bodies_get_json_errors(base_url: str) -> None:
+    """The README's pattern (read_chat_request + error_response): 413 for a body declared too
+    large and for one that hides its size (at most MAX_SIZE + 1 bytes are read; Django's ASGI
+    handler spools the body to a file first), 422 and 415 as JSON; memory stays small."""
+    answers, peak = await anyio.to_thread.run_sync(oversized_bodies, f"{base_url}/api/chat")
+    assert answers[0] == (413, "invalid_request")
+    assert answers[1] in ((413, "invalid_request"), (0, "connection closed"))
+    assert answers[2:] == [(422, "invalid_request"), (415, "invalid_request")]
+    assert peak < 48 * 1024 * 1024, peak

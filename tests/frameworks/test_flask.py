@@ -17,7 +17,14 @@ from ai_stream.exceptions import StreamStateError
 from ai_stream.flask import streaming_response
 from tests.conformance.client import replay
 from tests.frameworks.flask_app import app
-from tests.frameworks.scenario import SLOW_STEP_SECONDS, SLOW_STEPS, body_for, observed
+from tests.frameworks.scenario import (
+    JSON,
+    SLOW_STEP_SECONDS,
+    SLOW_STEPS,
+    body_for,
+    observed,
+    oversized_bodies,
+)
 
 RELEASE = "6.0.326"
 
@@ -48,7 +55,9 @@ def wait_until(condition: object, timeout: float) -> None:
 @pytest.mark.parametrize("view", ["/api/chat", "/api/chat/async"], ids=["sync-view", "async-view"])
 def test_real_v6_client_accepts_the_stream(base_url: str, view: str) -> None:
     chat_id = f"flask-full{view}"
-    response = httpx.post(f"{base_url}{view}", content=body_for(chat_id, "full"), timeout=10)
+    response = httpx.post(
+        f"{base_url}{view}", content=body_for(chat_id, "full"), headers=JSON, timeout=10
+    )
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/event-stream"
     assert response.headers["x-vercel-ai-ui-message-stream"] == "v1"
@@ -79,7 +88,9 @@ def test_concurrent_streams_do_not_block_each_other(base_url: str) -> None:
 
     def fetch(chat_id: str) -> tuple[bytes, float]:
         started = time.monotonic()
-        response = httpx.post(f"{base_url}/api/chat", content=body_for(chat_id, "slow"), timeout=10)
+        response = httpx.post(
+            f"{base_url}/api/chat", content=body_for(chat_id, "slow"), headers=JSON, timeout=10
+        )
         return response.content, time.monotonic() - started
 
     started = time.monotonic()
@@ -122,7 +133,7 @@ def test_client_disconnect_cancels_the_work(
     body = body_for(chat_id, answer, keep_alive=keep_alive)
     with (
         httpx.Client(timeout=10) as client,
-        client.stream("POST", f"{base_url}/api/chat", content=body) as response,
+        client.stream("POST", f"{base_url}/api/chat", content=body, headers=JSON) as response,
     ):
         assert response.status_code == 200
         received = b""
@@ -143,7 +154,9 @@ def test_client_disconnect_cancels_the_work(
 def test_requests_share_one_loop_thread(base_url: str) -> None:
     with httpx.Client(timeout=10) as client:
         for i in range(5):
-            response = client.post(f"{base_url}/api/chat", content=body_for(f"flask-{i}", "full"))
+            response = client.post(
+                f"{base_url}/api/chat", content=body_for(f"flask-{i}", "full"), headers=JSON
+            )
             assert response.text.endswith("data: [DONE]\n\n")
     loops = [t for t in threading.enumerate() if t.name == "ai-stream-loop"]
     assert len(loops) == 1
@@ -165,3 +178,15 @@ def test_response_headers_and_work_given_twice() -> None:
     body = b"".join(response.iter_encoded())
     assert b'"delta":"hi"' in body
     assert body.endswith(b"data: [DONE]\n\n")
+
+
+def test_bad_and_oversized_bodies_get_json_errors_without_being_read(base_url: str) -> None:
+    """The README's pattern (read_chat_request + error_response): 413 for a body declared too
+    large and for one that hides its size (only MAX_SIZE + 1 bytes are read of 200 MiB), 422
+    and 415 as JSON. Memory stays far below the body (werkzeug's server itself discards the
+    unread rest in reads of 10 MB: the peak is about two of them)."""
+    answers, peak = oversized_bodies(f"{base_url}/api/chat")
+    assert answers[0] == (413, "invalid_request")
+    assert answers[1] in ((413, "invalid_request"), (0, "connection closed"))
+    assert answers[2:] == [(422, "invalid_request"), (415, "invalid_request")]
+    assert peak < 48 * 1024 * 1024, peak

@@ -39,7 +39,7 @@ from ai_stream.protocol._base import JSONValue, ProviderMetadata
 from ai_stream.protocol.approvals import verify_approval_id
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 __all__ = (
     "DEFAULT_MAX_BODY_SIZE",
@@ -623,17 +623,9 @@ class ChatRequest(InboundModel):
             RequestParseError: With ``status_code`` 413, 415 or 422; answer it with
                 :func:`ai_stream.responses.request_error_response`.
         """
-        content_type = request.headers.get("content-type", "")
-        media_type = content_type.split(";")[0].strip().lower()
-        if media_type != "application/json" and not media_type.endswith("+json"):
-            raise RequestParseError(
-                "The request body must be JSON (content-type: application/json).", status_code=415
-            )
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > max_size:
-            raise RequestParseError(
-                f"The request body is larger than {max_size} bytes.", status_code=413
-            )
+        _check_head(
+            request.headers.get("content-type", ""), request.headers.get("content-length"), max_size
+        )
         chunks: list[bytes] = []
         size = 0
         async for chunk in request.stream():
@@ -647,8 +639,67 @@ class ChatRequest(InboundModel):
             b"".join(chunks), max_size=max_size, max_values=max_values, max_parts=max_parts
         )
 
+    @classmethod
+    def from_stream(
+        cls,
+        read: Callable[[int], bytes],
+        *,
+        content_type: str | None,
+        content_length: int | str | None = None,
+        max_size: int = DEFAULT_MAX_BODY_SIZE,
+        max_values: int = DEFAULT_MAX_VALUES,
+        max_parts: int = DEFAULT_MAX_PARTS,
+    ) -> ChatRequest:
+        """Read and parse a body from a synchronous stream (WSGI, Django), bounded.
+
+        The content type must be JSON (415 otherwise); a declared length over ``max_size`` is
+        refused before reading (413), and at most ``max_size + 1`` bytes are ever read.
+
+        Args:
+            read: ``read(n)`` returns at most ``n`` bytes of the body (``b""`` at its end), e.g.
+                Flask's ``request.stream.read`` or Django's ``request.read``.
+            content_type: The request's content type.
+            content_length: Its declared length, if any.
+            max_size: See :meth:`parse`.
+            max_values: See :meth:`parse`.
+            max_parts: See :meth:`parse`.
+
+        Raises:
+            RequestParseError: With ``status_code`` 413, 415 or 422.
+        """
+        _check_head(content_type or "", content_length, max_size)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= max_size:
+            chunk = read(min(64 * 1024, max_size + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > max_size:
+            raise RequestParseError(
+                f"The request body is larger than {max_size} bytes.", status_code=413
+            )
+        return cls.parse(
+            b"".join(chunks), max_size=max_size, max_values=max_values, max_parts=max_parts
+        )
+
 
 _REQUEST: TypeAdapter[ChatRequest] = TypeAdapter(ChatRequest)
+
+
+def _check_head(content_type: str, content_length: int | str | None, max_size: int) -> None:
+    """Refuse a body by its headers: not JSON (415), declared larger than ``max_size`` (413)."""
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise RequestParseError(
+            "The request body must be JSON (content-type: application/json).", status_code=415
+        )
+    declared = str(content_length) if content_length is not None else ""
+    if declared.isdigit() and int(declared) > max_size:
+        raise RequestParseError(
+            f"The request body is larger than {max_size} bytes.", status_code=413
+        )
 
 
 def _decode(body: bytes, max_size: int, max_values: int) -> Any:
