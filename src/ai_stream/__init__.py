@@ -6,6 +6,11 @@ with :class:`UIMessageStreamResponse`; the context speaks the UI message stream 
 
 from __future__ import annotations
 
+from ai_stream.chats import ChatStore as ChatStore
+from ai_stream.chats import ChatTurn as ChatTurn
+from ai_stream.chats import MemoryChatStore as MemoryChatStore
+from ai_stream.chats import StoredChat as StoredChat
+from ai_stream.chats import begin_turn as begin_turn
 from ai_stream.context import DEFAULT_ERROR_TEXT as DEFAULT_ERROR_TEXT
 from ai_stream.context import StreamContext as StreamContext
 from ai_stream.context import ToolCallHandle as ToolCallHandle
@@ -14,6 +19,8 @@ from ai_stream.encoding import UI_MESSAGE_STREAM_HEADERS as UI_MESSAGE_STREAM_HE
 from ai_stream.encoding import encode_sse as encode_sse
 from ai_stream.exceptions import AIStreamError as AIStreamError
 from ai_stream.exceptions import ApprovalVerificationError as ApprovalVerificationError
+from ai_stream.exceptions import ChatConflictError as ChatConflictError
+from ai_stream.exceptions import ChatNotFoundError as ChatNotFoundError
 from ai_stream.exceptions import ChunkParseError as ChunkParseError
 from ai_stream.exceptions import ClientDisconnectedError as ClientDisconnectedError
 from ai_stream.exceptions import ProducerLostError as ProducerLostError
@@ -139,7 +146,11 @@ __all__ = (
     "AbortEvent",
     "ApprovalVerificationError",
     "CHUNK_TYPES",
+    "ChatConflictError",
+    "ChatNotFoundError",
     "ChatRequest",
+    "ChatStore",
+    "ChatTurn",
     "ChunkParseError",
     "Citation",
     "ClientDisconnectedError",
@@ -167,6 +178,7 @@ __all__ = (
     "FinishStepEvent",
     "FollowStreamResponse",
     "JSONValue",
+    "MemoryChatStore",
     "MemoryStreamStore",
     "MessageMetadataChunk",
     "PROTOCOL_FINISH_REASONS",
@@ -202,6 +214,7 @@ __all__ = (
     "SteeringMessageUIPart",
     "SteeringTextPart",
     "StepStartUIPart",
+    "StoredChat",
     "StreamClosedError",
     "StreamContext",
     "StreamRecord",
@@ -248,6 +261,7 @@ __all__ = (
     "UnsupportedByClientError",
     "UrlCitationSource",
     "WireModel",
+    "begin_turn",
     "chat_routes",
     "encode_sse",
     "generate_id",

@@ -15,7 +15,9 @@ describes the kind of mistake, so ``except RuntimeError`` / ``except ValueError`
     ├── ProviderError (RuntimeError)             a provider or agent framework failed mid-stream
     ├── ProducerLostError (RuntimeError)         a resumable stream's producer died unfinished
     ├── TooManyStreamsError (RuntimeError)       a resumable-stream limit is reached (HTTP 429)
-    └── StreamStoreError (RuntimeError)          the resumable streams' store failed (HTTP 503)
+    ├── StreamStoreError (RuntimeError)          the resumable streams' store failed (HTTP 503)
+    ├── ChatNotFoundError (LookupError)          no such chat for this user (HTTP 404)
+    └── ChatConflictError (RuntimeError)         the chat is busy, or moved on (HTTP 409)
 
 Messages are fixed and explain what to do; they never contain data from the stream. The exceptions
 are :class:`UIMessageStreamError`, which repeats the client's own message (with the chunk's id),
@@ -36,6 +38,8 @@ __all__ = (
     "ProducerLostError",
     "TooManyStreamsError",
     "StreamStoreError",
+    "ChatConflictError",
+    "ChatNotFoundError",
     "ProviderError",
     "StreamClosedError",
     "StreamStateError",
@@ -236,3 +240,45 @@ class StreamStoreError(AIStreamError, RuntimeError):
 
     def __init__(self) -> None:
         super().__init__("The store of resumable streams is unavailable; try again in a moment.")
+
+
+class ChatNotFoundError(AIStreamError, LookupError):
+    """The chat does not exist for this user (it may be another user's: the same answer).
+
+    Answer it with 404 and :meth:`to_dict`.
+    """
+
+    status_code = 404
+
+    def __init__(self) -> None:
+        super().__init__("There is no such chat.")
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON error body: ``{"error": {"type": "not_found", ...}}``."""
+        return error_body("not_found", str(self), "id")
+
+
+class ChatConflictError(AIStreamError, RuntimeError):
+    """The request does not fit the chat as the server keeps it (HTTP 409).
+
+    Another answer of the chat is still running (``busy``), or the request continues or
+    regenerates a message the chat does not have (a stale tab, or a forged id). Nothing was
+    changed.
+
+    Attributes:
+        busy: Whether another answer of the chat is running (try again when it ended).
+    """
+
+    status_code = 409
+
+    def __init__(self, *, busy: bool = False) -> None:
+        super().__init__(
+            "Another answer of this chat is still running; try again when it has ended."
+            if busy
+            else "The request does not continue this chat as the server keeps it; reload it."
+        )
+        self.busy = busy
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON error body: ``{"error": {"type": "chat_busy" | "chat_conflict", ...}}``."""
+        return error_body("chat_busy" if self.busy else "chat_conflict", str(self), "messages")

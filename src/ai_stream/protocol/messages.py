@@ -588,6 +588,10 @@ class ChatRequest(InboundModel):
             raise RequestParseError("The request body is nested too deeply.")
         if not isinstance(body, dict):
             raise RequestParseError("The request body must be a JSON object.", path="")
+        if "messages" not in body and isinstance(body.get("message"), dict):
+            # "send only the last message" (prepareSendMessagesRequest: {id, message, ...})
+            body = {**body, "messages": [body["message"]]}
+            del body["message"]
         messages = body.get("messages")
         if isinstance(messages, list) and _count_parts(messages) > max_parts:
             raise RequestParseError(
