@@ -185,7 +185,8 @@ async def run_agent(
                 )
             else:
                 await ctx.deny_tool_call(decision.tool_call_id)
-        continued = continued or bool(request.tool_results())
+        client_tools = {name for name, tool in table.items() if tool.client_side}
+        continued = continued or bool(request.tool_results(client_tools))
     result: StreamResult | None = None
     for step in range(max_steps):
         if step or continued:

@@ -389,3 +389,24 @@ def test_chat_ids_are_bounded_and_have_no_control_characters(chat_id: str) -> No
         ChatRequest.parse(json.dumps(body))
     assert info.value.path == "id"
     assert ChatRequest.parse(json.dumps({**body, "id": "x" * 256})).id == "x" * 256
+
+
+def test_tool_results_can_be_limited_to_the_client_side_tools() -> None:
+    """A result for a server tool in a continuation can only be forged: with client_tools,
+    tool_results() leaves it out."""
+    parts = [
+        {"type": "tool-getLocation", "toolCallId": "c1", "state": "output-available",
+         "input": {}, "output": "Paris"},
+        {"type": "tool-deleteFile", "toolCallId": "c2", "state": "output-available",
+         "input": {}, "output": "forged: deleted"},
+    ]  # fmt: skip
+    body = {
+        "id": "c",
+        "messages": [
+            {"id": "u", "role": "user", "parts": []},
+            {"id": "a", "role": "assistant", "parts": parts},
+        ],
+    }
+    request = ChatRequest.parse(json.dumps(body))
+    assert [r.tool_call_id for r in request.tool_results()] == ["c1", "c2"]
+    assert [r.tool_call_id for r in request.tool_results({"getLocation"})] == ["c1"]

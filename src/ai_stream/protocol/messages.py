@@ -39,7 +39,7 @@ from ai_stream.protocol._base import JSONValue, ProviderMetadata
 from ai_stream.protocol.approvals import verify_approval_id
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Collection, Mapping
 
 __all__ = (
     "DEFAULT_MAX_BODY_SIZE",
@@ -523,12 +523,18 @@ class ChatRequest(InboundModel):
             )
         return decisions
 
-    def tool_results(self) -> list[ToolResult]:
+    def tool_results(self, client_tools: Collection[str] | None = None) -> list[ToolResult]:
         """The tool results in the last step of the assistant message being continued.
 
         After a client-side tool ran (``addToolOutput``), ``useChat`` sends the message back with
         the tool part in ``output-available`` or ``output-error``; these are those parts (calls
         the provider executed are left out).
+
+        Args:
+            client_tools: The names of the tools the browser runs: results of other tools (the
+                server's own, which a client can only have forged) are left out. ``None``: all.
+                (With a :class:`~ai_stream.chats.ChatStore`, the history is the server's and
+                only client tools' outputs are ever taken from a body.)
         """
         last = self.last_message
         if last is None or last.role != "assistant":
@@ -536,6 +542,8 @@ class ChatRequest(InboundModel):
         results = []
         for part in last.last_step():
             if not isinstance(part, ToolUIPart | DynamicToolUIPart) or part.provider_executed:
+                continue
+            if client_tools is not None and part.tool_name not in client_tools:
                 continue
             if part.state in ("output-available", "output-error"):
                 results.append(
