@@ -410,3 +410,13 @@ def test_tool_results_can_be_limited_to_the_client_side_tools() -> None:
     request = ChatRequest.parse(json.dumps(body))
     assert [r.tool_call_id for r in request.tool_results()] == ["c1", "c2"]
     assert [r.tool_call_id for r in request.tool_results({"getLocation"})] == ["c1"]
+
+
+def test_bodies_of_long_numbers_are_refused_before_parsing() -> None:
+    """Numbers of thousands of digits cost their square to convert: a body full of them is
+    refused before parsing; a few long digit runs (in text, too) pass."""
+    with pytest.raises(RequestParseError, match="too many long numbers") as info:
+        ChatRequest.parse(_chat_body(metadata=[10**4000] * 100))
+    assert info.value.status_code == 413
+    text = [{"type": "text", "text": "1" * 40 + " and " + "2" * 1000}]
+    assert ChatRequest.parse(_chat_body(parts=text, metadata=[10**4000])).messages
