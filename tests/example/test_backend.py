@@ -14,7 +14,7 @@ import anyio
 import httpx
 import pytest
 
-from tests.conformance.client import NODE_DIR
+from tests.conformance.client import FIRST_AND_LATEST, NODE_DIR
 from tests.helpers import serve
 
 BACKEND = Path(__file__).resolve().parents[2] / "example" / "backend"
@@ -62,11 +62,13 @@ async def slow_base(tmp_path: Path) -> AsyncIterator[str]:
         yield url
 
 
-async def roundtrip(base: str, flow: str, chat_id: str, text: str, *extra: str) -> dict[str, Any]:
+async def roundtrip(
+    base: str, flow: str, chat_id: str, text: str, *extra: str, release: str = RELEASE
+) -> dict[str, Any]:
     node = shutil.which("node")
     assert node is not None
     result = await anyio.run_process(
-        [node, "roundtrip.mjs", "--url", f"{base}/api/chat", "--version", RELEASE,
+        [node, "roundtrip.mjs", "--url", f"{base}/api/chat", "--version", release,
          "--flow", flow, "--chat-id", chat_id, "--text", text, *extra],
         cwd=NODE_DIR,
         check=False,
@@ -190,6 +192,32 @@ async def test_client_side_time_zone(base: str) -> None:
     assert tool_part(message, "getTimeZone")["output"] == {"timeZone": "Europe/Oslo"}
     assert "Europe/Oslo" in text_of(message)
     assert (await stored(base, "tz"))["messages"][1] == message
+
+
+@pytest.mark.parametrize("release", [FIRST_AND_LATEST[6][1], FIRST_AND_LATEST[7][1]])
+@pytest.mark.parametrize("style", ["full-history", "last-message-only"])
+async def test_the_real_clients_drive_the_server_owned_history(
+    base: str, release: str, style: str
+) -> None:
+    """The latest ai 6 and 7 clients, sending the whole history or only the last message: a
+    plain answer, an approval round trip and a client tool round trip; each saved chat equals
+    what the client shows."""
+    options = ["--last-message-only"] if style == "last-message-only" else []
+    flows = [
+        ("submit", "Hello there", []),
+        ("approve", "Please delete the dataset", []),
+        ("client-tool-output", "What is my time zone?",
+         ["--output", json.dumps({"timeZone": "Asia/Tokyo"})]),
+    ]  # fmt: skip
+    for flow, text, extra in flows:
+        chat_id = f"owned-{release}-{style}-{flow}"
+        outcome = await roundtrip(base, flow, chat_id, text, *options, *extra, release=release)
+        assert outcome["status"] == "ready" and outcome["error"] is None, outcome
+        saved = (await stored(base, chat_id))["messages"]
+        assert saved == outcome["messages"], (flow, saved, outcome["messages"])
+        if style == "last-message-only":
+            bodies = [r["body"] for r in outcome["requests"] if r["method"] == "POST"]
+            assert all("messages" not in b and "message" in b for b in bodies), bodies
 
 
 async def test_error_is_masked(base: str) -> None:

@@ -62,7 +62,8 @@ const USAGE = `usage: node roundtrip.mjs --url URL --version VERSION --flow FLOW
   --error-text T       errorText for client-tool-error (default "${DEFAULTS.errorText}")
   --reason T           reason passed to addToolApprovalResponse (default "${DEFAULTS.approveReason}" / "${DEFAULTS.denyReason}")
   --body JSON          extra transport body fields (DefaultChatTransport({body}))
-  --headers JSON       extra transport headers (DefaultChatTransport({headers}))`;
+  --headers JSON       extra transport headers (DefaultChatTransport({headers}))
+  --last-message-only  send {id, message, trigger, messageId} (prepareSendMessagesRequest)`;
 
 class UsageError extends Error {}
 class UnsupportedError extends Error {}
@@ -95,6 +96,7 @@ function parseArgs(argv) {
       case '--body': args.body = parseJson('--body', need(++i)); break;
       case '--headers': args.headers = parseJson('--headers', need(++i)); break;
       case '--messages': args.messages = parseJson('--messages', need(++i)); break;
+      case '--last-message-only': args.lastMessageOnly = true; break;
       case '-h':
       case '--help':
         console.error(USAGE);
@@ -178,6 +180,14 @@ async function run(args) {
       fetch: trackedFetch,
       ...(args.body != null ? { body: args.body } : {}),
       ...(args.headers != null ? { headers: args.headers } : {}),
+      // the AI SDK's "send only the last message" pattern: the server keeps the history
+      ...(args.lastMessageOnly
+        ? {
+            prepareSendMessagesRequest: ({ id, messages, trigger, messageId, body }) => ({
+              body: { ...body, id, message: messages[messages.length - 1], trigger, messageId },
+            }),
+          }
+        : {}),
     }),
     onError: (error) => {
       out.onError.push(errorText(error));
