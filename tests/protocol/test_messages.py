@@ -21,7 +21,7 @@ from ai_stream import (
     UnknownUIPart,
     request_error_response,
 )
-from ai_stream.protocol.messages import MAX_DEPTH
+from ai_stream.protocol.messages import MAX_DEPTH, MAX_FIELDS
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "requests"
 
@@ -420,3 +420,11 @@ def test_bodies_of_long_numbers_are_refused_before_parsing() -> None:
     assert info.value.status_code == 413
     text = [{"type": "text", "text": "1" * 40 + " and " + "2" * 1000}]
     assert ChatRequest.parse(_chat_body(parts=text, metadata=[10**4000])).messages
+
+
+def test_the_number_of_top_level_fields_is_bounded() -> None:
+    body = json.loads(_chat_body())
+    ChatRequest.parse(json.dumps({**body, **{f"x{i}": i for i in range(MAX_FIELDS - 3)}}))
+    with pytest.raises(RequestParseError, match=f"more than {MAX_FIELDS} fields") as info:
+        ChatRequest.parse(json.dumps({**body, **{f"x{i}": i for i in range(MAX_FIELDS)}}))
+    assert info.value.status_code == 413

@@ -29,8 +29,9 @@ from tests.reliability.conftest import Figures
 ROOT = Path(__file__).parents[2]
 BODIES = 1000
 LAG_LIMIT_MS = 50.0
-"""The bound this machine holds (worst 33 ms, of which a quiet run of the same parse in process
-is 11-19 ms); the issue's target is 20 ms: the figures are printed with the suite's."""
+"""A bound with room for this shared machine's noise (the worst body measured 21 ms; an empty
+request's lag alone reaches several ms here); the target is 20 ms: the figures are printed with
+the suite's, worst family first."""
 MAX = DEFAULT_MAX_BODY_SIZE
 
 

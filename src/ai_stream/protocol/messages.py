@@ -47,6 +47,7 @@ __all__ = (
     "DEFAULT_MAX_VALUES",
     "MAX_CHAT_ID_LENGTH",
     "MAX_DEPTH",
+    "MAX_FIELDS",
     "MAX_LONG_DIGITS",
     "ChatRequest",
     "CustomUIPart",
@@ -100,6 +101,10 @@ Each becomes a model (1.5 µs and more each): 2,000 of them cost milliseconds. A
 its whole history rarely has more; one that sends only its last message (with a
 :class:`~ai_stream.chats.ChatStore`) never does. Raise it for long full-history chats.
 """
+
+MAX_FIELDS = 64
+"""The most top-level fields a body may have (``id``, ``messages``, ... and the extra ``body``
+fields of ``useChat``): each extra one is kept (``model_extra``), so their number is bounded."""
 
 MAX_DEPTH = 201
 """Deepest nesting of a body, counted as pydantic-core's JSON parser does (which refuses deeper
@@ -609,6 +614,10 @@ class ChatRequest(InboundModel):
             raise RequestParseError("The request body is nested too deeply.")
         if not isinstance(body, dict):
             raise RequestParseError("The request body must be a JSON object.", path="")
+        if len(body) > MAX_FIELDS:
+            raise RequestParseError(
+                f"The request body has more than {MAX_FIELDS} fields.", status_code=413
+            )
         if "messages" not in body and isinstance(body.get("message"), dict):
             # "send only the last message" (prepareSendMessagesRequest: {id, message, ...})
             body = {**body, "messages": [body["message"]]}
