@@ -328,3 +328,36 @@ def test_urls_are_logged_without_their_password(url: str | None, shown: str | No
     """What the startup log and the settings' repr show of the database and Redis URLs."""
     _, settings = _backend()
     assert settings.redact(url) == shown
+
+
+async def test_concurrent_posts_from_two_users_lose_nothing_and_never_cross(base: str) -> None:
+    """200 POSTs at once: 20 new chats, each raced by two users, five messages each (only the
+    last message sent, as a ChatStore allows). Every chat has one owner; every message its
+    owner got a 200 for is saved in it; the other user gets 404; never a 5xx."""
+    accepted: dict[str, set[str]] = {}
+    statuses: list[int] = []
+
+    async def post(client: httpx.AsyncClient, chat_id: str, owner: str, n: int) -> None:
+        message = {"id": f"{owner}-{n}", "role": "user", "parts": [{"type": "text", "text": "hi"}]}
+        body = {"id": chat_id, "message": message, "trigger": "submit-message"}
+        response = await client.post("/api/chat", json=body, headers={"x-user-id": owner})
+        statuses.append(response.status_code)
+        if response.status_code == 200:
+            accepted.setdefault(chat_id, set()).add(f"{owner}:{message['id']}")
+
+    limits = httpx.Limits(max_connections=200)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        async with anyio.create_task_group() as group:
+            for c in range(20):
+                for owner in ("alice", "bob"):
+                    for n in range(5):
+                        group.start_soon(post, client, f"race-{c}", owner, n)
+    assert set(statuses) <= {200, 404, 409} and statuses.count(404) == 100, sorted(statuses)
+    for chat_id, ids in accepted.items():
+        owners = {i.split(":")[0] for i in ids}
+        assert len(owners) == 1, (chat_id, ids)  # (the other user got 404)
+        (owner,) = owners
+        chat = await stored(base, chat_id, owner)
+        saved = {m["id"] for m in chat["messages"] if m["role"] == "user"}
+        assert {i.split(":")[1] for i in ids} <= saved, (chat_id, ids, saved)
+        assert all(m["id"].startswith(owner) for m in chat["messages"] if m["role"] == "user")
