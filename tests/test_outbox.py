@@ -321,6 +321,12 @@ async def _start_lending(
     await anyio.lowlevel.checkpoint()
 
 
+def _first_delta(outbox: Outbox, text: str) -> None:
+    """A writer's first text delta of part ``t``, its run open for more (as write_text)."""
+    outbox.push([{"type": "text-delta", "id": "t", "delta": text}])
+    outbox.open_run("text-delta", "t")
+
+
 def _delta(text: str) -> bytes:
     return b'data: {"type":"text-delta","id":"t","delta":"%s"}\n\n' % text.encode()
 
@@ -333,8 +339,7 @@ async def test_a_trickling_writer_sends_each_token_itself() -> None:
     with anyio.fail_after(2):
         async with anyio.create_task_group() as group:
             await _start_lending(group, outbox, send)
-            outbox.push([{"type": "text-delta", "id": "t", "delta": "a"}])
-            outbox.open_run("text-delta", "t")
+            _first_delta(outbox, "a")
             assert outbox.overflow()  # the writer is to send: drain() does
             await outbox.drain()
             for token in "bcd":
@@ -354,8 +359,7 @@ async def test_a_burst_after_a_writer_sent_goes_out_in_one_piece() -> None:
     with anyio.fail_after(2):
         async with anyio.create_task_group() as group:
             await _start_lending(group, outbox, send)
-            outbox.push([{"type": "text-delta", "id": "t", "delta": "a"}])
-            outbox.open_run("text-delta", "t")
+            _first_delta(outbox, "a")
             await outbox.drain()  # sent by this task
             for token in "bcdef":  # sooner than LEND_GAP: the reader takes them, together
                 if outbox.append(token):

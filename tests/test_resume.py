@@ -685,6 +685,15 @@ async def _slow_answer(ctx: StreamContext[Any]) -> None:
         await anyio.sleep(0.01)
 
 
+async def slow_context(records: list[StreamRecord] | None = None) -> StreamContext[None]:
+    """A context whose work writes for five seconds (its records go to ``records``)."""
+    ctx: StreamContext[None] = StreamContext(
+        on_finish=records.append if records is not None else None
+    )
+    await ctx.run(_slow_answer)
+    return ctx
+
+
 @pytestmark_asyncio
 async def test_the_stop_route_stops_the_answer_and_the_next_get_is_empty() -> None:
     records: list[StreamRecord] = []
@@ -724,8 +733,7 @@ async def test_a_stop_asked_on_another_worker_reaches_the_producer_through_the_s
     travels through the store; A sees it at its next lease renewal."""
     store = MemoryStreamStore()
     records: list[StreamRecord] = []
-    ctx: StreamContext[None] = StreamContext(on_finish=records.append)
-    await ctx.run(_slow_answer)
+    ctx = await slow_context(records)
     async with (
         ResumableStreams(store, lease=0.3) as worker_a,
         ResumableStreams(store, lease=0.3) as worker_b,
@@ -840,8 +848,7 @@ async def test_a_reader_on_another_worker_keeps_the_answer_running(
     period; when B's reader leaves too, A stops the answer (after the grace, or at once)."""
     store = MemoryStreamStore()
     records: list[StreamRecord] = []
-    ctx: StreamContext[None] = StreamContext(on_finish=records.append)
-    await ctx.run(_slow_answer)
+    ctx = await slow_context(records)
     async with (
         ResumableStreams(store, lease=0.3, keep_running=keep_running) as worker_a,
         ResumableStreams(store, lease=0.3, keep_running=keep_running) as worker_b,
@@ -879,8 +886,7 @@ async def test_a_reader_that_died_stops_counting_when_its_lease_ends() -> None:
     lease, and the answer stops a grace period later."""
     store = MemoryStreamStore()
     records: list[StreamRecord] = []
-    ctx: StreamContext[None] = StreamContext(on_finish=records.append)
-    await ctx.run(_slow_answer)
+    ctx = await slow_context(records)
     async with ResumableStreams(store, lease=0.2, keep_running=0.1) as streams:
         stream_id = await streams.start("c4", ctx)
         await store.join(stream_id, "ghost", 0.4)  # (a reader on a worker that dies)
@@ -896,8 +902,7 @@ async def test_readers_per_stream_are_bounded() -> None:
     """max_readers readers of a stream in one process: one more is refused with 429 JSON (in
     the route too); a reader that leaves, or that was never iterated and is closed, frees its
     place."""
-    ctx: StreamContext[None] = StreamContext()
-    await ctx.run(_slow_answer)
+    ctx = await slow_context()
     streams = ResumableStreams(max_readers=2)
     async with streams:
         stream_id = await streams.start("c5", ctx)
@@ -1061,8 +1066,7 @@ async def test_concurrent_starts_cannot_overshoot_max_streams() -> None:
     refused: list[TooManyStreamsError] = []
 
     async def start(streams: ResumableStreams, i: int) -> None:
-        ctx: StreamContext[None] = StreamContext()
-        await ctx.run(_slow_answer)
+        ctx = await slow_context()
         try:
             started.append(await streams.start(f"race-{i}", ctx))
         except TooManyStreamsError as error:

@@ -255,7 +255,10 @@ async def begin_turn(
         chat = await store.load(body.id)
         trusted = merge_request(chat.messages if chat else [], body, client_tools=client_tools)
         await store.save(body.id, trusted.messages, turn=turn)  # the user message, at once
-        request = ChatRequest.model_validate({**body.to_dict(), "messages": trusted.messages})
+        fields = body.model_dump(
+            mode="json", by_alias=True, exclude_unset=True, exclude={"messages"}
+        )
+        request = ChatRequest.model_validate({**fields, "messages": trusted.messages})
     except BaseException:
         with anyio.CancelScope(shield=True):
             await store.release(body.id, turn)

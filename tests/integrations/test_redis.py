@@ -25,7 +25,7 @@ from ai_stream.responses import chat_routes
 from ai_stream.resume import Following, ProducerLostError, ResumableStreams
 from ai_stream.testing import parse_sse_json, read_ui_message
 from tests.integrations._redis_server import redis_server
-from tests.test_resume import _two_readers, node_resume, post_and_drop
+from tests.test_resume import _two_readers, node_resume, post_and_drop, slow_context
 
 
 @pytest.fixture
@@ -360,14 +360,7 @@ async def test_a_stop_on_another_worker_stops_the_producer_within_a_second(
     """Worker B has no producer for the stream: its stop sets the stream's stop key, which
     worker A reads at its next lease renewal; every reader gets the abort, the chat is free."""
     records: list[StreamRecord] = []
-
-    async def answer(ctx: StreamContext[Any]) -> None:
-        for i in range(500):
-            await ctx.write_text(f"{i} ")
-            await anyio.sleep(0.01)
-
-    ctx: StreamContext[None] = StreamContext(on_finish=records.append)
-    await ctx.run(answer)
+    ctx = await slow_context(records)
     async with other_worker(store, lease=0.6) as store_b:
         async with (
             ResumableStreams(store, lease=0.6) as worker_a,
@@ -432,14 +425,7 @@ async def test_a_reload_on_another_worker_keeps_the_answer_past_the_grace(
     """keep_running=<grace> across workers: the reader on B counts for the producer on A; when
     it leaves, A stops the answer after the grace period."""
     records: list[StreamRecord] = []
-
-    async def answer(ctx: StreamContext[Any]) -> None:
-        for i in range(500):
-            await ctx.write_text(f"{i} ")
-            await anyio.sleep(0.01)
-
-    ctx: StreamContext[None] = StreamContext(on_finish=records.append)
-    await ctx.run(answer)
+    ctx = await slow_context(records)
     async with other_worker(store, lease=0.3) as store_b:
         async with (
             ResumableStreams(store, lease=0.3, keep_running=0.3) as worker_a,

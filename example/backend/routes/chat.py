@@ -43,7 +43,7 @@ async def chat(request: Request, app: Annotated[AppState, Depends(get_state)]) -
     except RequestParseError as error:
         return request_error_response(error)
     user_id = user_id_of(request)
-    if not await app.db.may_use(user_id, body.id):
+    if not await app.db.may_use(user_id, body.id):  # (before the stop: not another's answer)
         return JSONResponse(ChatNotFoundError().to_dict(), status_code=404)
     await app.streams.stop(body.id)  # (a regenerate or a new message while one runs)
     try:

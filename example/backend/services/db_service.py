@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from ai_stream.integrations.sqlalchemy import SQLChatStore
@@ -59,8 +60,12 @@ class ChatDatabase:
         """Load what the later layers need about the user into ``ctx.store``."""
         info = ctx.info
         assert info is not None
+        table = self.chats.table
+        count = select(func.count()).select_from(table).where(table.c.owner == info.user_id)
+        async with self.chats.engine.connect() as connection:
+            chats = await connection.scalar(count)  # (one COUNT, not every chat's messages)
         await ctx.store.set("user.plan", info.plan)
-        await ctx.store.set("user.chat_count", len(await self.chats.list_chats(info.user_id)))
+        await ctx.store.set("user.chat_count", int(chats or 0))
 
     # --- history endpoints ---------------------------------------------------------------------
 
