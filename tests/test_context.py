@@ -179,6 +179,23 @@ async def test_finish_reasons_are_mapped_to_the_protocol_enum(given: str, sent: 
     assert (await transcript(work, sdk_version=6))[-1] == {"type": "finish", "finishReason": sent}
 
 
+@pytest.mark.parametrize("version", [5, 6, 7])
+async def test_the_record_has_the_finish_reason_also_where_the_wire_does_not(version: int) -> None:
+    """ai 5.0.0–5.0.91 (``sdk_version=5``) are not sent ``finishReason``; the record still says
+    why the message ended, as for the other releases (a masked error: ``error``)."""
+    ctx = make_context(sdk_version=version, collect=True)
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        await ctx.write_text("Half")
+        raise RuntimeError("boom")
+
+    await ctx.run(work)
+    finish = parse_sse_json(await collect_stream(ctx))[-1]
+    assert finish == ({"type": "finish"} if version == 5 else
+                      {"type": "finish", "finishReason": "error"})  # fmt: skip
+    assert ctx.record is not None and ctx.record.finish_reason == "error"
+
+
 async def test_unknown_finish_reason_raises() -> None:
     ctx = make_context()
     with pytest.raises(ValueError, match="Unknown finish reason 'done'"):

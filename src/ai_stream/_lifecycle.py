@@ -198,6 +198,7 @@ class Lifecycle:
         "_results_complete_inputs",
         "_metadata_kind",
         "approvals",
+        "finish_reason",
         "generate_id",
         "message_id",
         "open_reasoning",
@@ -228,6 +229,8 @@ class Lifecycle:
         self.phase = Phase.IDLE
         self.step_open = False
         self.step_index = 0
+        self.finish_reason: str | None = None
+        """The reason :meth:`finish` decided (mapped to the target's enum)."""
         self.text_id: str | None = None
         """The writers' open text part."""
         self.reasoning_id: str | None = None
@@ -464,6 +467,7 @@ class Lifecycle:
         if finish_reason is None:
             finish_reason = "tool-calls" if self.pending_tool_calls() else "stop"
         reason = normalize_finish_reason(finish_reason, self.target)
+        self.finish_reason = reason
         wire = None if metadata is None else wire_value(metadata)
         kind = _merge_kind(self._base_kind(), wire)
         out: list[Chunk] = []

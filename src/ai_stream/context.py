@@ -728,6 +728,8 @@ class StreamContext(Generic[InfoT]):
             self._send(chunks)
         finally:
             self._outbox.close()
+        if self._record is not None:  # (also when the target is not sent the reason)
+            self._record.finish_reason = self._lifecycle.finish_reason
         await self._finalize(aborted=False)
 
     async def abort(self, reason: str | None = None) -> None:

@@ -105,7 +105,9 @@ class StreamRecord:
         )
         # Every chunk, to rebuild the message for another release of the target.
         self._log: list[Mapping[str, Any] | _DeltaRun] = []
-        self._finish_reason: str | None = None
+        self.finish_reason: str | None = None
+        """Why the message finished (``stop``, ``tool-calls``, ``error`` …), also for clients
+        that are not sent the field (ai 5.0.0–5.0.91); ``None`` until ``finish``."""
         self.message_id = message_id
         """The assistant message id."""
         self.aborted = False
@@ -136,7 +138,7 @@ class StreamRecord:
         if kind == "error":
             self.errors.append(chunk["errorText"])
         elif kind == "finish" and "finishReason" in chunk:
-            self._finish_reason = chunk["finishReason"]
+            self.finish_reason = chunk["finishReason"]
         self._reducer.apply(chunk)
         self._log.append(chunk)
         return None
@@ -145,11 +147,6 @@ class StreamRecord:
     def chunk_count(self) -> int:
         """How many chunks were sent."""
         return sum(len(e.deltas) if isinstance(e, _DeltaRun) else 1 for e in self._log)
-
-    @property
-    def finish_reason(self) -> str | None:
-        """The ``finishReason`` sent with ``finish`` (``None`` if none was sent)."""
-        return self._finish_reason
 
     def to_ui_message(self, sdk_version: SdkVersion | ClientTarget | None = None) -> dict[str, Any]:
         """Return the assistant ``UIMessage`` as ``useChat`` shows it after this stream (a copy).

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -428,3 +432,47 @@ def test_the_number_of_top_level_fields_is_bounded() -> None:
     with pytest.raises(RequestParseError, match=f"more than {MAX_FIELDS} fields") as info:
         ChatRequest.parse(json.dumps({**body, **{f"x{i}": i for i in range(MAX_FIELDS)}}))
     assert info.value.status_code == 413
+
+
+def _scan_outcome(chunks: list[bytes], max_values: int) -> str:
+    """What ``ChatRequest.from_stream`` says of a body read in these chunks."""
+    reads = iter([*chunks, b""])
+    try:
+        ChatRequest.from_stream(
+            lambda _size: next(reads), content_type="application/json", max_values=max_values
+        )
+    except RequestParseError as error:
+        return str(error)
+    return "ok"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    runs=st.lists(st.tuples(st.integers(0, 40), st.integers(0, 3)), max_size=30),
+    cuts=st.lists(st.integers(0, 2000), max_size=12),
+    max_values=st.integers(1, 40),
+)
+def test_the_bounds_of_a_body_read_in_chunks_are_those_of_the_whole_body(
+    runs: list[tuple[int, int]], cuts: list[int], max_values: int
+) -> None:
+    """Long digit runs and values are counted alike however the reads cut the body (a run of
+    digits may span several reads)."""
+    text = " ".join("7" * digits + "," * commas for digits, commas in runs)
+    raw = json.dumps({"id": "c", "messages": [], "note": text}).encode()
+    chunks = [raw[a:b] for a, b in itertools.pairwise([0, *sorted(cuts), len(raw)])]
+    with patch("ai_stream.protocol.messages.MAX_LONG_DIGITS", 40 * 40 * 2):
+        whole = _scan_outcome([raw], max_values)
+        assert _scan_outcome([c for c in chunks if c], max_values) == whole
+
+
+def test_a_body_over_a_bound_is_refused_before_the_rest_is_read() -> None:
+    reads: list[int] = []
+
+    def read(size: int) -> bytes:
+        reads.append(size)
+        return b"[" * size
+
+    with pytest.raises(RequestParseError, match="more than 50000 JSON values") as info:
+        ChatRequest.from_stream(read, content_type="application/json")
+    assert info.value.status_code == 413
+    assert sum(reads) == 64 * 1024  # (one read of the 4 MiB the body could have had)

@@ -5,11 +5,15 @@
 It listens on a free 127.0.0.1 port and prints ``port N`` once bound. ``POST /api/chat`` is
 the documented endpoint (``ChatRequest.from_request``, a 4xx JSON error or a short stream);
 ``GET /lag`` answers the longest the event loop was blocked (ms) since the last ``GET /lag``.
-A probe task sleeps 1 ms at a time and measures how late it wakes up.
+A probe task sleeps 1 ms at a time and measures how late it wakes up; ``max_gc_ms`` is the
+longest garbage collection in the same time. Like a production server (see the README's
+"Deploying"), the app freezes what it allocated while starting (``gc.freeze()``): a full collection
+then walks the objects of the requests, not the interpreter's and the libraries' (12 ms here).
 """
 
 from __future__ import annotations
 
+import gc
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -26,7 +30,15 @@ from starlette.routing import Route
 from ai_stream import ChatRequest, RequestParseError, StreamContext, UIMessageStreamResponse
 from ai_stream.responses import request_error_response
 
-LAG = {"max_ms": 0.0}
+LAG = {"max_ms": 0.0, "max_gc_ms": 0.0}
+_GC_STARTED = [0.0]
+
+
+def gc_timer(phase: str, info: dict[str, int]) -> None:
+    if phase == "start":
+        _GC_STARTED[0] = time.perf_counter()
+    else:
+        LAG["max_gc_ms"] = max(LAG["max_gc_ms"], (time.perf_counter() - _GC_STARTED[0]) * 1000)
 
 
 async def probe() -> None:
@@ -52,14 +64,18 @@ async def chat(request: Request) -> Response:
 
 
 async def lag(request: Request) -> JSONResponse:
-    worst, LAG["max_ms"] = LAG["max_ms"], 0.0
-    return JSONResponse({"max_ms": worst})
+    worst = dict(LAG)
+    LAG.update(max_ms=0.0, max_gc_ms=0.0)
+    return JSONResponse(worst)
 
 
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     async with anyio.create_task_group() as group:
         group.start_soon(probe)
+        gc.collect()
+        gc.freeze()
+        gc.callbacks.append(gc_timer)
         yield
         group.cancel_scope.cancel()
 

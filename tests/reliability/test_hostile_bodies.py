@@ -28,10 +28,11 @@ from tests.reliability.conftest import Figures
 
 ROOT = Path(__file__).parents[2]
 BODIES = 1000
-LAG_LIMIT_MS = 50.0
-"""A bound with room for this shared machine's noise (the worst body measured 21 ms; an empty
-request's lag alone reaches several ms here); the target is 20 ms: the figures are printed with
-the suite's, worst family first."""
+LAG_LIMIT_MS = 20.0
+TRIES = 3
+"""A body's cost is fixed and this shared machine's noise only adds to it (an empty request's lag
+alone reaches several ms here): a body over the limit is sent again, up to ``TRIES`` times, and
+its lag is the least measured, as ``timeit`` takes the best of its repeats."""
 MAX = DEFAULT_MAX_BODY_SIZE
 
 
@@ -141,6 +142,7 @@ def test_hostile_bodies_cost_milliseconds(server: str, figures: Figures) -> None
     worst: dict[str, float] = {}
     statuses: Counter[int] = Counter()
     largest_error = 0
+    worst_gc = 0.0
     failures: list[str] = []
     started = time.perf_counter()
     sent = 0
@@ -148,10 +150,16 @@ def test_hostile_bodies_cost_milliseconds(server: str, figures: Figures) -> None
         client.get("/lag")  # (reset after start-up)
         for name, body in bodies(BODIES):
             sent += len(body)
-            response = client.post(
-                "/api/chat", content=body, headers={"content-type": "application/json"}
-            )
-            lag = client.get("/lag").json()["max_ms"]
+            lag = math.inf
+            for _ in range(TRIES):
+                response = client.post(
+                    "/api/chat", content=body, headers={"content-type": "application/json"}
+                )
+                probe = client.get("/lag").json()
+                lag = min(lag, probe["max_ms"])
+                worst_gc = max(worst_gc, probe["max_gc_ms"])
+                if lag <= LAG_LIMIT_MS:
+                    break
             worst[name] = max(worst.get(name, 0.0), lag)
             statuses[response.status_code] += 1
             if response.status_code >= 500:
@@ -171,6 +179,7 @@ def test_hostile_bodies_cost_milliseconds(server: str, figures: Figures) -> None
         mb_sent=round(sent / 1e6, 1),
         statuses=dict(sorted(statuses.items())),
         worst_lag_ms=round(max(worst.values()), 1),
+        worst_gc_ms=round(worst_gc, 1),
         worst_by_family={k: round(v, 1) for k, v in sorted(worst.items(), key=lambda kv: -kv[1])},
         largest_error_bytes=largest_error,
         wall_s=round(time.perf_counter() - started, 1),

@@ -609,35 +609,13 @@ class ChatRequest(InboundModel):
         if isinstance(body, str):
             body = body.encode()
         if isinstance(body, bytes):
-            body = _decode(body, max_size, max_values)
-        elif _too_deep(body, MAX_DEPTH):
+            scan = _BodyScan(max_size, max_values)
+            scan.feed(body)
+            scan.end()
+            return _request_from(_decode(body), max_parts)
+        if _too_deep(body, MAX_DEPTH):
             raise RequestParseError("The request body is nested too deeply.")
-        if not isinstance(body, dict):
-            raise RequestParseError("The request body must be a JSON object.", path="")
-        if len(body) > MAX_FIELDS:
-            raise RequestParseError(
-                f"The request body has more than {MAX_FIELDS} fields.", status_code=413
-            )
-        if "messages" not in body and isinstance(body.get("message"), dict):
-            # "send only the last message" (prepareSendMessagesRequest: {id, message, ...})
-            body = {**body, "messages": [body["message"]]}
-            del body["message"]
-        messages = body.get("messages")
-        if isinstance(messages, list) and _count_parts(messages) > max_parts:
-            raise RequestParseError(
-                f"The request has more than {max_parts} messages and parts.",
-                path="messages",
-                status_code=413,
-            )
-        if isinstance(messages, list) and _looks_like_v4(messages, body):
-            body = {**body, "messages": _v4_messages(messages), "protocol": "data-stream"}
-        try:
-            request = _REQUEST.validate_python(body)
-        except ValidationError as exc:
-            raise _parse_error(exc) from exc
-        except RecursionError as exc:  # pragma: no cover - bounded by MAX_DEPTH before
-            raise RequestParseError("The request body is nested too deeply.") from exc
-        return request
+        return _request_from(body, max_parts)
 
     @classmethod
     async def from_request(
@@ -660,18 +638,13 @@ class ChatRequest(InboundModel):
         _check_head(
             request.headers.get("content-type", ""), request.headers.get("content-length"), max_size
         )
+        scan = _BodyScan(max_size, max_values)
         chunks: list[bytes] = []
-        size = 0
         async for chunk in request.stream():
-            size += len(chunk)
-            if size > max_size:
-                raise RequestParseError(
-                    f"The request body is larger than {max_size} bytes.", status_code=413
-                )
+            scan.feed(chunk)  # (a body over a bound is refused before the rest is read)
             chunks.append(chunk)
-        return cls.parse(
-            b"".join(chunks), max_size=max_size, max_values=max_values, max_parts=max_parts
-        )
+        scan.end()
+        return _request_from(_decode(b"".join(chunks)), max_parts)
 
     @classmethod
     def from_stream(
@@ -702,21 +675,13 @@ class ChatRequest(InboundModel):
             RequestParseError: With ``status_code`` 413, 415 or 422.
         """
         _check_head(content_type or "", content_length, max_size)
+        scan = _BodyScan(max_size, max_values)
         chunks: list[bytes] = []
-        size = 0
-        while size <= max_size:
-            chunk = read(min(64 * 1024, max_size + 1 - size))
-            if not chunk:
-                break
+        while chunk := read(min(64 * 1024, max_size + 1 - scan.size)):
+            scan.feed(chunk)  # (raises once more than max_size bytes were read)
             chunks.append(chunk)
-            size += len(chunk)
-        if size > max_size:
-            raise RequestParseError(
-                f"The request body is larger than {max_size} bytes.", status_code=413
-            )
-        return cls.parse(
-            b"".join(chunks), max_size=max_size, max_values=max_values, max_parts=max_parts
-        )
+        scan.end()
+        return _request_from(_decode(b"".join(chunks)), max_parts)
 
 
 _REQUEST: TypeAdapter[ChatRequest] = TypeAdapter(ChatRequest)
@@ -736,18 +701,61 @@ def _check_head(content_type: str, content_length: int | str | None, max_size: i
         )
 
 
-def _decode(body: bytes, max_size: int, max_values: int) -> Any:
-    """The JSON value of a body, within the bounds (see :meth:`ChatRequest.parse`)."""
-    if len(body) > max_size:
-        raise RequestParseError(
-            f"The request body is larger than {max_size} bytes.", status_code=413
-        )
-    if body.count(b",") + body.count(b"[") + body.count(b"{") > max_values:
-        raise RequestParseError(
-            f"The request body has more than {max_values} JSON values.", status_code=413
-        )
-    if _long_digits(body) > MAX_LONG_DIGITS:
-        raise RequestParseError("The request body has too many long numbers.", status_code=413)
+class _BodyScan:
+    """The bounds of a body, checked in C as its bytes arrive: size, JSON values, long numbers.
+
+    Fed chunk by chunk while a body is read, so a body over a bound is refused before the rest
+    of it is read, and the scan's cost is spread over the reads (see :meth:`ChatRequest.parse`).
+    """
+
+    __slots__ = ("digits", "max_size", "max_values", "run", "size", "values")
+
+    def __init__(self, max_size: int, max_values: int) -> None:
+        self.max_size, self.max_values = max_size, max_values
+        self.size = self.values = self.digits = 0
+        self.run = 0  # (the digits at the end of what was fed so far)
+
+    def feed(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.max_size:
+            raise RequestParseError(
+                f"The request body is larger than {self.max_size} bytes.", status_code=413
+            )
+        self.values += chunk.count(b",") + chunk.count(b"[") + chunk.count(b"{")
+        if self.values > self.max_values:
+            raise RequestParseError(
+                f"The request body has more than {self.max_values} JSON values.", status_code=413
+            )
+        digits = chunk.translate(_DIGITS)
+        lead = len(digits) - len(digits.lstrip(b"0"))
+        if lead == len(digits):
+            self.run += lead
+            return
+        self._end_run(self.run + lead)
+        stop = len(digits.rstrip(b"0"))  # (a run within [lead, stop) ends before stop)
+        start = digits.find(_LONG_RUN, lead, stop)
+        while start != -1:
+            end = digits.find(b" ", start, stop)
+            self._end_run(end - start)
+            start = digits.find(_LONG_RUN, end, stop)
+        self.run = len(digits) - stop
+
+    def end(self) -> None:
+        self._end_run(self.run)
+        self.run = 0
+
+    def _end_run(self, length: int) -> None:
+        """Count a run of ``length`` digits: turning it into a number costs about length²."""
+        if length > 32:
+            self.digits += length * length
+            if self.digits > MAX_LONG_DIGITS:
+                raise RequestParseError(
+                    "The request body has too many long numbers.", status_code=413
+                )
+
+
+def _decode(body: bytes) -> Any:
+    """The JSON value of a body whose bounds were checked (:class:`_BodyScan`)."""
     try:  # (jiter: Rust, refuses nesting deeper than 201 while it parses)
         return from_json(body, allow_inf_nan=False)
     except ValueError as exc:
@@ -756,16 +764,34 @@ def _decode(body: bytes, max_size: int, max_values: int) -> Any:
         raise RequestParseError("The request body is not valid JSON.") from exc
 
 
-def _long_digits(body: bytes) -> int:
-    """The sum of the squared lengths of the runs of more than 32 digits (in C: ~1 ms/MB)."""
-    digits = body.translate(_DIGITS)
-    total, start = 0, digits.find(_LONG_RUN)
-    while start != -1:
-        end = digits.find(b" ", start)
-        end = len(digits) if end == -1 else end
-        total += (end - start) ** 2
-        start = digits.find(_LONG_RUN, end)
-    return total
+def _request_from(body: Any, max_parts: int) -> ChatRequest:
+    """The request of a decoded body (see :meth:`ChatRequest.parse`)."""
+    if not isinstance(body, dict):
+        raise RequestParseError("The request body must be a JSON object.", path="")
+    if len(body) > MAX_FIELDS:
+        raise RequestParseError(
+            f"The request body has more than {MAX_FIELDS} fields.", status_code=413
+        )
+    if "messages" not in body and isinstance(body.get("message"), dict):
+        # "send only the last message" (prepareSendMessagesRequest: {id, message, ...})
+        body = {**body, "messages": [body["message"]]}
+        del body["message"]
+    messages = body.get("messages")
+    if isinstance(messages, list) and _count_parts(messages) > max_parts:
+        raise RequestParseError(
+            f"The request has more than {max_parts} messages and parts.",
+            path="messages",
+            status_code=413,
+        )
+    if isinstance(messages, list) and _looks_like_v4(messages, body):
+        body = {**body, "messages": _v4_messages(messages), "protocol": "data-stream"}
+    try:
+        request = _REQUEST.validate_python(body)
+    except ValidationError as exc:
+        raise _parse_error(exc) from exc
+    except RecursionError as exc:  # pragma: no cover - bounded by MAX_DEPTH before
+        raise RequestParseError("The request body is nested too deeply.") from exc
+    return request
 
 
 def _count_parts(messages: list[Any]) -> int:
