@@ -467,7 +467,6 @@ class Lifecycle:
         if finish_reason is None:
             finish_reason = "tool-calls" if self.pending_tool_calls() else "stop"
         reason = normalize_finish_reason(finish_reason, self.target)
-        self.finish_reason = reason
         wire = None if metadata is None else wire_value(metadata)
         kind = _merge_kind(self._base_kind(), wire)
         out: list[Chunk] = []
@@ -480,6 +479,7 @@ class Lifecycle:
             chunk["messageMetadata"] = wire
         out.append(chunk)
         self.phase = Phase.CLOSED
+        self.finish_reason = reason
         return self._fit(out)
 
     def abort(self, reason: str | None = None) -> list[Chunk]:

@@ -46,6 +46,29 @@ InfoT = TypeVar("InfoT")
 Ts = TypeVarTuple("Ts")
 
 DEFAULT_ERROR_TEXT = "An error occurred."
+
+MISUSE_TIMEOUT = 1.0
+"""Seconds after which a context that nothing will ever end is ended (or a write that nothing
+will ever read is refused) with an error that says what to do: see :meth:`StreamContext.run`."""
+
+NO_WORK_MESSAGE = (
+    "The stream of this context was read, but nothing writes to it: ctx.run(work) was not "
+    "called and nothing was written in its first second. Give the function that writes the "
+    "message to ctx.run(work) before returning the response: run() starts it with the stream "
+    "and finishes the message when it returns."
+)
+INLINE_WORK_MESSAGE = (
+    "This context was written by the task that now reads its stream, outside ctx.run(work), "
+    "and was not finished: nothing will ever end the message. Do not await the work in the "
+    "request handler; give it to ctx.run(work) and return the response (or call "
+    "await ctx.finish() before returning it)."
+)
+UNREAD_MESSAGE = (
+    "Nothing reads the stream of this context yet and its buffer is full: a write outside "
+    "ctx.run(work) waits for a reader, which starts only once the request handler has returned "
+    "the response. Give the function that writes the message to ctx.run(work) and return the "
+    "response."
+)
 """What the client sees when work fails, unless ``on_error`` says otherwise (as the AI SDK)."""
 
 DEFAULT_BUFFER_SIZE = 16 * 1024
@@ -147,6 +170,7 @@ class StreamContext(Generic[InfoT]):
         "_target",
         "_task",
         "_work",
+        "_first_writer",
         "_work_args",
         "_work_claimed",
         "_work_scope",
@@ -209,6 +233,7 @@ class StreamContext(Generic[InfoT]):
         self._work_claimed = False
         self._work_scope: anyio.CancelScope | None = None
         self._task: Any = None
+        self._first_writer: Any = None  # the task of the first write outside run()
 
     @classmethod
     def for_request(
@@ -343,11 +368,15 @@ class StreamContext(Generic[InfoT]):
         return wait
 
     async def _emit(self, chunks: list[Chunk]) -> None:
+        if self._work is None and self._first_writer is None:
+            self._first_writer = _current_task()
         if self._send(chunks):
-            await self._outbox.drain()
+            await self._drain()
 
     async def _emit_delta(self, chunks: list[Chunk], run: bool) -> None:
         """Send chunks that end with a delta; ``run``: later deltas take the fast path."""
+        if self._work is None and self._first_writer is None:
+            self._first_writer = _current_task()
         outbox = self._outbox
         wait = outbox.push(chunks)  # first: it ends the open delta run, which may share a list
         record = self._record
@@ -358,7 +387,17 @@ class StreamContext(Generic[InfoT]):
         if run:
             outbox.open_run(chunks[-1]["type"], chunks[-1]["id"], deltas)
         if wait:
-            await outbox.drain()
+            await self._drain()
+
+    async def _drain(self) -> None:
+        """Wait for the reader (the queue is full); refuse a write nothing will ever read."""
+        if self._work is not None or self._reader_claimed:
+            await self._outbox.drain()
+            return
+        with anyio.move_on_after(MISUSE_TIMEOUT):  # (a reader starts once the handler returns)
+            await self._outbox.drain()
+            return
+        raise StreamStateError(UNREAD_MESSAGE)
 
     # --- writers -------------------------------------------------------------------------------
 
@@ -376,7 +415,7 @@ class StreamContext(Generic[InfoT]):
             outbox.run.append(delta)  # Outbox.append, inlined: the hot path of every stream
             outbox.room -= len(delta) + DELTA_OVERHEAD
             if outbox.room <= 0 and outbox.overflow():
-                await outbox.drain()
+                await self._drain()
             return
         chunks = self._lifecycle.text(delta, provider_metadata)
         await self._emit_delta(chunks, provider_metadata is None)
@@ -397,7 +436,7 @@ class StreamContext(Generic[InfoT]):
             outbox.run.append(delta)  # Outbox.append, inlined
             outbox.room -= len(delta) + DELTA_OVERHEAD
             if outbox.room <= 0 and outbox.overflow():
-                await outbox.drain()
+                await self._drain()
             return
         chunks = self._lifecycle.reasoning(delta, provider_metadata)
         await self._emit_delta(chunks, provider_metadata is None)
@@ -989,6 +1028,8 @@ class StreamContext(Generic[InfoT]):
             raise StreamStateError("The stream of this context is already being read.")
         self._reader_claimed = True
         self._start_detached()
+        if self._work is None and not self._lifecycle.closed:
+            await self._expect_writer(hosted=lend is not None)
         outbox = self._outbox
         completed = False
         if self._target.major < 5 or (keep_alive is not None and keep_alive <= 0):
@@ -1005,9 +1046,49 @@ class StreamContext(Generic[InfoT]):
                 if self._work is None:
                     await self._finalize(aborted=True, reason="client-disconnected")
 
+    async def _expect_writer(self, *, hosted: bool) -> None:
+        """A stream is read with no work: end it with an error if nothing will ever write it.
+
+        Two mistakes are told apart from work written by a task of the application's own:
+        nothing wrote in the first :data:`MISUSE_TIMEOUT` seconds, or the writes came from a
+        task that has ended or (``hosted``: a response sends the stream) from the task that now
+        sends the response (the handler awaited the work itself and returned the unfinished
+        context). A caller that iterates :meth:`stream` may write between its reads.
+        """
+        writer = self._first_writer
+        if writer is None:
+            with anyio.move_on_after(MISUSE_TIMEOUT):
+                while self._first_writer is None and not self._lifecycle.closed:
+                    await anyio.sleep(0.01)
+            if self._first_writer is not None or self._lifecycle.closed:
+                return
+            message = NO_WORK_MESSAGE
+        elif _task_done(writer) or (hosted and writer is _current_task()):
+            message = INLINE_WORK_MESSAGE
+        else:
+            return
+        await self._fail(StreamStateError(message))  # (logged there, with the message)
+
     def __aiter__(self) -> AsyncIterator[bytes]:
         """Iterate the body, as :meth:`stream`."""
         return self.stream()
+
+
+def _current_task() -> Any:
+    """The running task (asyncio or trio), to tell writers apart."""
+    if running_trio():
+        import trio
+
+        return trio.lowlevel.current_task()
+    import asyncio
+
+    return asyncio.current_task()
+
+
+def _task_done(task: Any) -> bool:
+    """Whether ``task`` (from :func:`_current_task`) has ended (trio: ``False``, not known)."""
+    done = getattr(task, "done", None)
+    return bool(done()) if done is not None else False
 
 
 def _as_chunk_dict(chunk: Any) -> dict[str, Any]:
