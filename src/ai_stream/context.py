@@ -171,6 +171,7 @@ class StreamContext(Generic[InfoT]):
         "_task",
         "_work",
         "_first_writer",
+        "_writer_seen",
         "_work_args",
         "_work_claimed",
         "_work_scope",
@@ -234,6 +235,7 @@ class StreamContext(Generic[InfoT]):
         self._work_scope: anyio.CancelScope | None = None
         self._task: Any = None
         self._first_writer: Any = None  # the task of the first write outside run()
+        self._writer_seen: anyio.Event | None = None  # set by that write
 
     @classmethod
     def for_request(
@@ -360,6 +362,8 @@ class StreamContext(Generic[InfoT]):
 
     def _send(self, chunks: list[Chunk]) -> bool:
         """Queue and record ``chunks``; return whether the writer must wait for the reader."""
+        if self._work is None and self._first_writer is None:
+            self._note_writer()
         wait = self._outbox.push(chunks)  # first: it ends the open delta run
         record = self._record
         if record is not None:
@@ -368,15 +372,13 @@ class StreamContext(Generic[InfoT]):
         return wait
 
     async def _emit(self, chunks: list[Chunk]) -> None:
-        if self._work is None and self._first_writer is None:
-            self._first_writer = _current_task()
         if self._send(chunks):
             await self._drain()
 
     async def _emit_delta(self, chunks: list[Chunk], run: bool) -> None:
         """Send chunks that end with a delta; ``run``: later deltas take the fast path."""
         if self._work is None and self._first_writer is None:
-            self._first_writer = _current_task()
+            self._note_writer()
         outbox = self._outbox
         wait = outbox.push(chunks)  # first: it ends the open delta run, which may share a list
         record = self._record
@@ -388,6 +390,12 @@ class StreamContext(Generic[InfoT]):
             outbox.open_run(chunks[-1]["type"], chunks[-1]["id"], deltas)
         if wait:
             await self._drain()
+
+    def _note_writer(self) -> None:
+        """The first write outside :meth:`run`: remember its task (see :meth:`_expect_writer`)."""
+        self._first_writer = _current_task()
+        if self._writer_seen is not None:
+            self._writer_seen.set()
 
     async def _drain(self) -> None:
         """Wait for the reader (the queue is full); refuse a write nothing will ever read."""
@@ -1057,10 +1065,10 @@ class StreamContext(Generic[InfoT]):
         """
         writer = self._first_writer
         if writer is None:
+            self._writer_seen = anyio.Event()
             with anyio.move_on_after(MISUSE_TIMEOUT):
-                while self._first_writer is None and not self._lifecycle.closed:
-                    await anyio.sleep(0.01)
-            if self._first_writer is not None or self._lifecycle.closed:
+                await self._writer_seen.wait()
+            if self._first_writer is not None:
                 return
             message = NO_WORK_MESSAGE
         elif _task_done(writer) or (hosted and writer is _current_task()):
