@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 NODE_DIR := tests/conformance/node
 NODE_STAMP := $(NODE_DIR)/node_modules/.package-lock.json
 
-.PHONY: help bootstrap install lock test lint typecheck pytest test-reliability test-e2e bench demo format clean
+.PHONY: help bootstrap install lock system-deps test lint typecheck pytest test-reliability test-e2e bench demo format clean
 
 help:
 	@echo "make test   - install (uv, Python env, node conformance clients) and run ruff, mypy, pytest (with coverage)"
@@ -56,9 +56,15 @@ pytest: install
 # Only the reliability suite (tests/reliability: real servers, storms, fuzzing; ~1 minute).
 # `make test` runs it too, with everything else.
 test-reliability: install
+	@bash scripts/system_deps.sh redis-server
 	$(VENV)/bin/pytest -q -m reliability tests/reliability
 
-test: lint typecheck pytest
+# The programs the tests start (a real redis-server): installed with apt-get when missing and
+# possible, else named in one line before anything runs.
+system-deps:
+	@bash scripts/system_deps.sh redis-server
+
+test: system-deps lint typecheck pytest
 
 # The property suite (tests/property) for long: random writer programs replayed through the real
 # clients, 5000 per target by default, from a random seed (printed; AI_STREAM_FUZZ_SEED=<n>
@@ -105,7 +111,8 @@ demo: install $(FRONTEND_STAMP)
 	(cd $(FRONTEND_DIR) && BACKEND_URL=http://127.0.0.1:$(BACKEND_PORT) NEXT_TELEMETRY_DISABLED=1 \
 	  exec node_modules/.bin/next start -p $(FRONTEND_PORT)) & frontend=$$!; \
 	trap 'kill -TERM -$$backend -$$frontend 2>/dev/null; wait; exit 0' INT TERM; \
-	sleep 2; echo; echo "Open http://localhost:$(FRONTEND_PORT)  (Ctrl-C stops backend and frontend)"; echo; \
+	$(PY) scripts/wait_ready.py http://127.0.0.1:$(FRONTEND_PORT)/api/health && \
+	  { echo; echo "Open http://localhost:$(FRONTEND_PORT)  (Ctrl-C stops backend and frontend)"; echo; }; \
 	wait -n $$backend $$frontend; kill -TERM -$$backend -$$frontend 2>/dev/null; wait; exit 1
 
 # Browser end-to-end tests of the example app (tests/e2e): starts the backend and the built
@@ -125,6 +132,7 @@ $(FRONTEND_BUILD): $(FRONTEND_STAMP) $(FRONTEND_SOURCES)
 	cd $(FRONTEND_DIR) && NEXT_TELEMETRY_DISABLED=1 npm run build --silent
 
 test-e2e: install $(FRONTEND_BUILD) $(E2E_STAMP)
+	@bash scripts/system_deps.sh chromium
 	node --test --test-concurrency=1 $(E2E_DIR)
 
 clean:

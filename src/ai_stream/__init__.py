@@ -23,6 +23,8 @@ from ai_stream.exceptions import ChatConflictError as ChatConflictError
 from ai_stream.exceptions import ChatNotFoundError as ChatNotFoundError
 from ai_stream.exceptions import ChunkParseError as ChunkParseError
 from ai_stream.exceptions import ClientDisconnectedError as ClientDisconnectedError
+from ai_stream.exceptions import EventTooLargeError as EventTooLargeError
+from ai_stream.exceptions import MissingExtraError as MissingExtraError
 from ai_stream.exceptions import ProducerLostError as ProducerLostError
 from ai_stream.exceptions import ProviderError as ProviderError
 from ai_stream.exceptions import RequestParseError as RequestParseError
@@ -152,6 +154,8 @@ __all__ = (
     "ChatStore",
     "ChatTurn",
     "ChunkParseError",
+    "EventTooLargeError",
+    "MissingExtraError",
     "Citation",
     "ClientDisconnectedError",
     "ClientTarget",

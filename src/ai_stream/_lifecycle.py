@@ -31,7 +31,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
-from ai_stream.encoding._json import wire_str, wire_value
+from ai_stream.encoding._json import check_str_size, wire_str, wire_value
 from ai_stream.exceptions import ClientDisconnectedError, StreamClosedError, StreamStateError
 from ai_stream.protocol.messages import tool_part_name
 from ai_stream.protocol.versions import normalize_finish_reason
@@ -42,6 +42,10 @@ if TYPE_CHECKING:
     from ai_stream.protocol.versions import ClientTarget
 
 __all__ = ("Chunk", "Lifecycle", "Phase", "ToolCall")
+
+EVENT_MARGIN: Final = 64 * 1024
+"""What a chunk's other fields (ids, media type, provider metadata) may take beside its one large
+value, within the target's event limit (:attr:`ClientTarget.max_event_size`)."""
 
 Chunk = dict[str, Any]
 """A chunk object with the wire's camelCase keys (see :mod:`ai_stream.protocol._shapes`)."""
@@ -197,6 +201,7 @@ class Lifecycle:
         "_restarts_inputs",
         "_results_complete_inputs",
         "_metadata_kind",
+        "_max_value",
         "approvals",
         "finish_reason",
         "generate_id",
@@ -225,7 +230,12 @@ class Lifecycle:
         self.target = target
         self.message_id = message_id
         self.generate_id = generate_id
-        self.start_metadata = None if message_metadata is None else wire_value(message_metadata)
+        limit = target.max_event_size
+        # (the bound of one value: the rest of its chunk fits in the margin)
+        self._max_value = None if limit is None else limit - EVENT_MARGIN
+        self.start_metadata = (
+            None if message_metadata is None else wire_value(message_metadata, self._max_value)
+        )
         self.phase = Phase.IDLE
         self.step_open = False
         self.step_index = 0
@@ -387,6 +397,16 @@ class Lifecycle:
             return _merge_kind(self._metadata_kind, self.start_metadata)
         return self._metadata_kind
 
+    def _check_size(self, text: str) -> None:
+        """Refuse a string that would make its event larger than the target reads."""
+        if self._max_value is not None:
+            check_str_size(text, self._max_value)
+
+    def _wire_str(self, text: str) -> str:
+        wire = wire_str(text)
+        self._check_size(wire)
+        return wire
+
     def _fit(self, chunks: list[Chunk]) -> list[Chunk]:
         fit = self.target.fit
         return [fit(chunk) for chunk in chunks]
@@ -396,7 +416,7 @@ class Lifecycle:
     def start(self, metadata: Any = None) -> list[Chunk]:
         """``start`` now (with ``metadata`` instead of the constructor's); later: merge metadata."""
         self._check_open()
-        wire = None if metadata is None else wire_value(metadata)
+        wire = None if metadata is None else wire_value(metadata, self._max_value)
         out: list[Chunk] = []
         if self.phase is Phase.IDLE:
             if wire is not None:
@@ -411,7 +431,7 @@ class Lifecycle:
     def message_metadata(self, metadata: Any) -> list[Chunk]:
         """Deep-merge ``metadata`` into the message metadata (``message-metadata``)."""
         self._check_open()
-        wire = wire_value(metadata)
+        wire = wire_value(metadata, self._max_value)
         kind = _merge_kind(self._base_kind(), wire)
         out: list[Chunk] = []
         self._begin(out)
@@ -431,7 +451,7 @@ class Lifecycle:
         chunk: Chunk = {"type": kind}
         if part_id is not None:
             chunk["id"] = _text(part_id, "id")
-        chunk["data"] = wire_value(data)
+        chunk["data"] = wire_value(data, self._max_value)
         if _flag(transient, "transient") is not None:
             chunk["transient"] = transient
         out: list[Chunk] = []
@@ -450,7 +470,7 @@ class Lifecycle:
     def error(self, error_text: str) -> list[Chunk]:
         """Close every open part, then ``error``."""
         self._check_open()
-        text = wire_str(str(error_text))
+        text = self._wire_str(str(error_text))
         out: list[Chunk] = []
         self._begin(out)
         self._close_parts(out, everything=True)
@@ -467,7 +487,7 @@ class Lifecycle:
         if finish_reason is None:
             finish_reason = "tool-calls" if self.pending_tool_calls() else "stop"
         reason = normalize_finish_reason(finish_reason, self.target)
-        wire = None if metadata is None else wire_value(metadata)
+        wire = None if metadata is None else wire_value(metadata, self._max_value)
         kind = _merge_kind(self._base_kind(), wire)
         out: list[Chunk] = []
         self._begin(out)
@@ -508,6 +528,7 @@ class Lifecycle:
         self._check_open()
         if not isinstance(delta, str):
             raise TypeError("write_text() takes a str delta.")
+        self._check_size(delta)
         metadata = _provider_metadata(provider_metadata)
         out: list[Chunk] = []
         if self.text_id is None:
@@ -530,6 +551,7 @@ class Lifecycle:
         self._check_open()
         if not isinstance(delta, str):
             raise TypeError("write_reasoning() takes a str delta.")
+        self._check_size(delta)
         metadata = _provider_metadata(provider_metadata)
         out: list[Chunk] = []
         if self.reasoning_id is None:
@@ -601,6 +623,7 @@ class Lifecycle:
             "toolCallId": _text(tool_call_id, "tool_call_id"),
             "inputTextDelta": _text(delta, "delta"),
         }
+        self._check_size(chunk["inputTextDelta"])
         return self._tool_chunk(chunk)
 
     def tool_call(
@@ -644,7 +667,7 @@ class Lifecycle:
             "type": "tool-input-available",
             "toolCallId": tool_call_id,
             "toolName": _text(tool_name, "tool_name"),
-            "input": wire_value(input),
+            "input": wire_value(input, self._max_value),
         }
         self._call_options(
             chunk, bool(dynamic), provider_executed, provider_metadata, title, tool_metadata
@@ -665,7 +688,9 @@ class Lifecycle:
             "type": "tool-input-error",
             "toolCallId": tool_call_id,
             "toolName": tool.tool_name,
-            "input": wire_value("".join(tool.input_text) if input is ... else input),
+            "input": wire_value(
+                "".join(tool.input_text) if input is ... else input, self._max_value
+            ),
             "errorText": wire_str(str(error_text)),
         }
         self._call_options(chunk, tool.dynamic, tool.provider_executed, None, None, None)
@@ -685,7 +710,7 @@ class Lifecycle:
         chunk: Chunk = {
             "type": "tool-output-available",
             "toolCallId": self._unsettled(tool_call_id),
-            "output": wire_value(output),
+            "output": wire_value(output, self._max_value),
         }
         self._result_options(chunk, provider_executed, provider_metadata, tool_metadata)
         if _flag(preliminary, "preliminary") is not None:
@@ -809,7 +834,7 @@ class Lifecycle:
             "type": "tool-input-available",
             "toolCallId": tool_call_id,
             "toolName": tool.tool_name,
-            "input": wire_value(value),
+            "input": wire_value(value, self._max_value),
         }
         self._call_options(chunk, tool.dynamic, tool.provider_executed, None, None, None)
         return chunk
@@ -1003,6 +1028,7 @@ class Lifecycle:
         }
         self._put_metadata(chunk, provider_metadata)
         self.target.check_file_url(chunk["url"])
+        self._check_size(chunk["url"])
         return self.content(chunk)
 
     @staticmethod
@@ -1021,7 +1047,7 @@ class Lifecycle:
             StreamStateError: The client would reject the chunk here.
             UnsupportedByClientError: The target does not know the chunk type.
         """
-        data: Chunk = wire_value(dict(chunk))
+        data: Chunk = wire_value(dict(chunk), self._max_value)
         if "providerMetadata" in data:
             data["providerMetadata"] = _provider_metadata(data["providerMetadata"])
         if "toolMetadata" in data:

@@ -47,6 +47,10 @@ Ts = TypeVarTuple("Ts")
 
 DEFAULT_ERROR_TEXT = "An error occurred."
 
+FAST_DELTA = 1 << 20
+"""Deltas shorter than this (characters) skip the lifecycle while their part is open; longer ones
+are checked against the target's event limit (:attr:`ClientTarget.max_event_size`)."""
+
 MISUSE_TIMEOUT = 1.0
 """Seconds after which a context that nothing will ever end is ended (or a write that nothing
 will ever read is refused) with an error that says what to do: see :meth:`StreamContext.run`."""
@@ -222,6 +226,8 @@ class StreamContext(Generic[InfoT]):
             if collect or on_finish
             else None
         )
+        if target.max_event_size is not None:  # (a coalesced run of deltas is one event)
+            buffer_size = min(buffer_size, target.max_event_size // 8)
         self._outbox = Outbox(encoder, buffer_size)
         self._reader_claimed = False
         self._disconnected = False
@@ -419,7 +425,12 @@ class StreamContext(Generic[InfoT]):
             provider_metadata: Provider-specific metadata for the part.
         """
         outbox = self._outbox
-        if outbox.run_kind == "text-delta" and provider_metadata is None and type(delta) is str:
+        if (
+            outbox.run_kind == "text-delta"
+            and provider_metadata is None
+            and type(delta) is str
+            and len(delta) < FAST_DELTA
+        ):
             outbox.run.append(delta)  # Outbox.append, inlined: the hot path of every stream
             outbox.room -= len(delta) + DELTA_OVERHEAD
             if outbox.room <= 0 and outbox.overflow():
@@ -440,6 +451,7 @@ class StreamContext(Generic[InfoT]):
             outbox.run_kind == "reasoning-delta"
             and provider_metadata is None
             and type(delta) is str
+            and len(delta) < FAST_DELTA
         ):
             outbox.run.append(delta)  # Outbox.append, inlined
             outbox.room -= len(delta) + DELTA_OVERHEAD

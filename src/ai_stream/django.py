@@ -36,7 +36,12 @@ import asyncio
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, cast
 
-from django.http import JsonResponse, StreamingHttpResponse
+from ai_stream.exceptions import MissingExtraError
+
+try:
+    from django.http import JsonResponse, StreamingHttpResponse
+except ImportError as exc:
+    raise MissingExtraError("django", "django", "ai_stream.django") from exc
 
 from ai_stream.protocol.messages import (
     DEFAULT_MAX_BODY_SIZE,

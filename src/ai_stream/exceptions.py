@@ -34,6 +34,8 @@ __all__ = (
     "ApprovalVerificationError",
     "RequestParseError",
     "ChunkParseError",
+    "EventTooLargeError",
+    "MissingExtraError",
     "ClientDisconnectedError",
     "ProducerLostError",
     "TooManyStreamsError",
@@ -96,6 +98,46 @@ class UnsupportedByClientError(AIStreamError, ValueError):
         self.target = target
         message = f"The chunk type {chunk_type!r} is not accepted by the target client {target}."
         super().__init__(f"{message} {hint}".rstrip())
+
+
+class MissingExtraError(AIStreamError, ImportError):
+    """An optional dependency is not installed; the message names the extra that brings it.
+
+    Attributes:
+        package: The missing package, e.g. ``"flask"``.
+        extra: The ``ai-stream`` extra to install, e.g. ``"flask"``.
+    """
+
+    def __init__(self, package: str, extra: str, feature: str) -> None:
+        self.package = package
+        self.extra = extra
+        super().__init__(
+            f"{feature} needs the {package!r} package, which is not installed: "
+            f"pip install 'ai-stream[{extra}]'",
+            name=package,
+        )
+
+
+class EventTooLargeError(AIStreamError, ValueError):
+    """A value would make a stream event larger than the target client reads.
+
+    ai 7.0.182 and later drop the whole stream at an SSE event over 64 Mi characters. The write
+    is refused before anything of it is sent; the stream stays usable.
+
+    Attributes:
+        size: The JSON size of the value, in bytes (at least).
+        limit: The most a value may take.
+    """
+
+    def __init__(self, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            f"A value of {size} bytes of JSON is over the {limit} bytes a stream event may carry "
+            "to the target client (ai 7.0.182 and later drop the whole stream at an event over "
+            "64 Mi characters). Send a large file by URL instead of a data: URL, and split large "
+            "outputs or data into several parts."
+        )
 
 
 class ChunkParseError(AIStreamError, ValueError):

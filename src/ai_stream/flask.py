@@ -44,7 +44,13 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 from anyio.from_thread import BlockingPortal
-from flask import Response
+
+from ai_stream.exceptions import MissingExtraError
+
+try:
+    from flask import Response
+except ImportError as exc:
+    raise MissingExtraError("flask", "flask", "ai_stream.flask") from exc
 
 from ai_stream.protocol.messages import (
     DEFAULT_MAX_BODY_SIZE,

@@ -1,5 +1,6 @@
-// `make demo` from this checkout: it installs, builds, starts backend and frontend, and both
-// answer; then it stops cleanly on SIGINT (Ctrl-C). Ports are free ones, passed as make variables.
+// `make demo` from this checkout: it installs, builds, starts backend and frontend, prints the URL
+// once both answer (the first chat sent then succeeds); then it stops cleanly on SIGINT (Ctrl-C).
+// Ports are free ones, passed as make variables.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
@@ -19,19 +20,6 @@ function freePort() {
   });
 }
 
-async function poll(url, deadline) {
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(url);
-      if (response.ok) return response;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${url} did not answer in time`);
-}
-
 test("make demo starts the backend and the frontend, and Ctrl-C stops both", { timeout: 240_000 }, async () => {
   const [backend, frontend] = [await freePort(), await freePort()];
   const env = { ...process.env, DATABASE_URL: "sqlite+aiosqlite:///:memory:" };
@@ -47,17 +35,29 @@ test("make demo starts the backend and the frontend, and Ctrl-C stops both", { t
   make.stderr.on("data", (d) => (output += d));
   const exited = new Promise((resolve) => make.once("exit", (code, signal) => resolve({ code, signal })));
   try {
+    // The URL is printed once both servers answer: a chat sent right then succeeds.
     const deadline = Date.now() + 200_000;
-    const health = await poll(`http://127.0.0.1:${backend}/api/health`, deadline);
-    assert.deepEqual(await health.json(), { ok: true });
-    const page = await poll(`http://127.0.0.1:${frontend}/`, deadline);
-    assert.match(await page.text(), /<html/i);
-    const proxied = await poll(`http://127.0.0.1:${frontend}/api/health`, deadline);
-    assert.deepEqual(await proxied.json(), { ok: true });
     while (!output.includes(`Open http://localhost:${frontend}`) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 20));
     }
     assert.match(output, new RegExp(`Open http://localhost:${frontend}`));
+    const chat = await fetch(`http://127.0.0.1:${frontend}/api/chat`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        id: "demo-first-chat",
+        trigger: "submit-message",
+        messages: [{ id: "u1", role: "user", parts: [{ type: "text", text: "hello" }] }],
+      }),
+    });
+    assert.equal(chat.status, 200);
+    const body = await chat.text();
+    assert.match(body, /"type":"finish"/);
+    assert.doesNotMatch(body, /"type":"error"/);
+    const page = await fetch(`http://127.0.0.1:${frontend}/`);
+    assert.match(await page.text(), /<html/i);
+    const health = await fetch(`http://127.0.0.1:${backend}/api/health`);
+    assert.deepEqual(await health.json(), { ok: true });
   } finally {
     process.kill(-make.pid, "SIGINT"); // Ctrl-C
     const killer = setTimeout(() => process.kill(-make.pid, "SIGKILL"), 20_000);

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 import pytest
 
@@ -133,3 +134,25 @@ def test_an_ai4_target_behaves_as_the_ai5_message_its_record_keeps() -> None:
     ai4_entries = {name for name, since in BEHAVIOURS.items() if 4 in since}
     assert ai4_entries >= {"secure_json_v2", "result_for_streaming_input"}
     assert dataclasses.replace(ai4, **dict.fromkeys(ai4_entries, True)) == ai5
+
+
+def test_a_release_newer_than_the_table_warns_once_and_is_the_newest_known(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    newest = ClientTarget.parse(LATEST[7])
+    with caplog.at_level(logging.WARNING, logger="ai_stream"):
+        targets = [ClientTarget.parse("7.99.0") for _ in range(3)]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"ai 7.99.0 is newer than the releases ai_stream knows; it is treated as ai {LATEST[7]},"
+        " the newest known release of ai 7. Upgrade ai_stream, or refresh the table: node "
+        "scripts/scan_client_releases.mjs (see its header)."
+    ]
+    assert targets[0].behaviour == newest.behaviour
+    names = {name for name, _since, _until in FEATURES[7]}
+    kinds = {n.removeprefix("chunk:") for n in names if n.startswith("chunk:")}
+    assert {k for k in kinds if targets[0].accepts_chunk(k)} == {
+        k for k in kinds if newest.accepts_chunk(k)
+    }
+    caplog.clear()
+    ClientTarget.parse(LATEST[7])
+    assert caplog.records == []

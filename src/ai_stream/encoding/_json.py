@@ -22,10 +22,12 @@ from typing import Any, Final
 
 from pydantic_core import PydanticSerializationError, to_json, to_jsonable_python
 
+from ai_stream.exceptions import EventTooLargeError
 from ai_stream.protocol._js import join_surrogates
 
 __all__ = (
     "check_prototype_keys",
+    "check_str_size",
     "encode_json",
     "encode_json_string",
     "wire_str",
@@ -167,26 +169,45 @@ def _has_bad_constructor(value: Any) -> bool:
     return False
 
 
-def wire_value(value: Any) -> Any:
+def wire_value(value: Any, max_size: int | None = None) -> Any:
     """Return ``value`` as the client holds it after ``JSON.parse`` (a new plain JSON value).
 
     Args:
         value: Data, a tool input or output, metadata: anything :func:`encode_json` takes.
+        max_size: Refuse a value whose JSON is larger than this many bytes.
 
     Raises:
         TypeError: ``value`` has no JSON form.
         ValueError: ``value`` holds a key the client's JSON parser rejects (``__proto__``), or is
             nested more than 254 levels deep.
+        EventTooLargeError: Its JSON is larger than ``max_size``.
     """
     if value is None or value is True or value is False:
         return value
     cls = value.__class__
     if cls is str:
-        return wire_str(value)
+        text = wire_str(value)
+        if max_size is not None:
+            check_str_size(text, max_size)
+        return text
     if cls is int:
         return value if -_MAX_SAFE <= value <= _MAX_SAFE else _js_int(str(value))
     if cls is float:
         return value if math.isfinite(value) else None
     data = encode_json(value)
+    if max_size is not None and len(data) > max_size:
+        raise EventTooLargeError(len(data), max_size)
     check_prototype_keys(data)
     return json.loads(data, parse_int=_js_int)
+
+
+def check_str_size(text: str, max_size: int) -> None:
+    """Refuse a string whose JSON is larger than ``max_size`` bytes.
+
+    It is measured only when its characters' worst escapes (six bytes each) could reach that.
+
+    Raises:
+        EventTooLargeError: It is.
+    """
+    if len(text) * 6 + 2 > max_size and (size := len(encode_json_string(text))) > max_size:
+        raise EventTooLargeError(size, max_size)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from ai_stream.exceptions import MissingExtraError
+
 __all__ = ("import_sdk", "usage_metadata")
 
 
@@ -22,7 +24,4 @@ def import_sdk(module: str, extra: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise ImportError(
-            f"This integration needs the {module.split('.')[0]!r} package: "
-            f"pip install 'ai-stream[{extra}]'"
-        ) from exc
+        raise MissingExtraError(module.split(".")[0], extra, "This integration") from exc

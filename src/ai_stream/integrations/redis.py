@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ai_stream.exceptions import ProducerLostError, StreamStoreError
+from ai_stream.exceptions import MissingExtraError, ProducerLostError, StreamStoreError
 
 try:
     from redis.exceptions import RedisError
@@ -138,10 +138,8 @@ class RedisStreamStore:
         if client is None:
             try:
                 from redis.asyncio import BlockingConnectionPool, Redis
-            except ImportError as exc:  # pragma: no cover - redis is a dev dependency
-                raise ImportError(
-                    "RedisStreamStore needs redis-py: pip install 'ai-stream[redis]'"
-                ) from exc
+            except ImportError as exc:
+                raise MissingExtraError("redis", "redis", "RedisStreamStore") from exc
             block_s = (block_ms if block_ms is not None else max(10, round(lease * 500))) / 1000
             # (a blocking pool: a call waits up to ``timeout`` for a free connection instead of
             # failing at once when every connection is busy)

@@ -20,7 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Final
 
-__all__ = ("BEHAVIOURS", "Behaviour")
+__all__ = ("BEHAVIOURS", "MAX_EVENT_SIZE", "Behaviour")
+
+MAX_EVENT_SIZE: Final = 64 * 1024 * 1024
+"""The longest SSE event (characters) of the releases with ``max_event_size``."""
 
 BEHAVIOURS: Final[dict[str, dict[int, str | None]]] = {
     # tool-input-error is handled; tool parts carry rawInput (5.0.7 "handle invalid tool calls")
@@ -100,6 +103,9 @@ BEHAVIOURS: Final[dict[str, dict[int, str | None]]] = {
     # the "unknown tool call id" error says `No tool invocation found for tool call ID "…".`
     # (before: `no tool invocation found for tool call …`)
     "tool_invocation_error_v2": {5: None, 6: "6.0.35", 7: "7.0.0"},
+    # parseJsonEventStream drops the whole stream at an SSE event over MAX_EVENT_SIZE characters
+    # (@ai-sdk/provider-utils 5.0.84, DEFAULT_MAX_EVENT_SIZE; 7.0.185 checked, 7.0.173 has none)
+    "max_event_size": {5: None, 6: None, 7: "7.0.182"},
 }
 """Behaviour name → first release of each major that has it."""
 
@@ -149,6 +155,7 @@ class Behaviour:
     citations: bool
     steering_message: bool
     tool_invocation_error_v2: bool
+    max_event_size: bool
 
     @property
     def tool_invocation_error(self) -> str:

@@ -21,13 +21,14 @@ stream otherwise); chunk *types* it does not know raise :class:`UnsupportedByCli
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, Final
 
 from ai_stream.exceptions import UnsupportedByClientError
-from ai_stream.protocol._behaviours import BEHAVIOURS, Behaviour
+from ai_stream.protocol._behaviours import BEHAVIOURS, MAX_EVENT_SIZE, Behaviour
 from ai_stream.protocol._client_releases import FEATURES, FIRST, LATEST
 
 __all__ = (
@@ -38,6 +39,8 @@ __all__ = (
     "normalize_finish_reason",
     "parse_release",
 )
+
+logger = logging.getLogger("ai_stream")
 
 SdkVersion = int | str
 """A major (``6``) or an exact release (``"6.0.0"``); see :meth:`ClientTarget.parse`."""
@@ -213,6 +216,15 @@ class ClientTarget:
         return f"behaviour:{behaviour}" in self._features
 
     @property
+    def max_event_size(self) -> int | None:
+        """The longest SSE event (characters) the target's newest release reads, if bounded.
+
+        Every release of the target must read every event, so the newest release's bound holds
+        for the whole target (``sdk_version=7`` included); older releases have none.
+        """
+        return MAX_EVENT_SIZE if self.major > 4 and self.behaviour.max_event_size else None
+
+    @property
     def finish_reasons(self) -> frozenset[str]:
         """The ``finishReason`` values the target accepts."""
         return _finish_reasons(self._features)
@@ -326,7 +338,18 @@ def _finish_reasons(features: frozenset[str]) -> frozenset[str]:
 
 @cache
 def _target(major: int, release: Release | None) -> ClientTarget:
-    return ClientTarget(major, release)
+    target = ClientTarget(major, release)
+    if release is not None and major in LATEST and release > parse_release(LATEST[major]):
+        # (once per release: targets are cached)
+        logger.warning(
+            "ai %s is newer than the releases ai_stream knows; it is treated as ai %s, the "
+            "newest known release of ai %d. Upgrade ai_stream, or refresh the table: node "
+            "scripts/scan_client_releases.mjs (see its header).",
+            ".".join(map(str, release)),
+            LATEST[major],
+            major,
+        )
+    return target
 
 
 _PROVIDER_FINISH_REASONS: Final = {
