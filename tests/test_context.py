@@ -771,3 +771,42 @@ async def test_stop_before_the_work_started_ends_the_stream_at_once() -> None:
     assert [c["type"] for c in parse_sse_json(body)] == ["start", "abort"]
     assert started == []
     assert ctx.record is not None and ctx.record.abort_reason == "user pressed stop"
+
+
+@pytest.mark.parametrize("version", [7, "7.0.185", "7.99.0"])
+async def test_values_over_the_event_limit_are_refused_before_anything_is_sent(
+    version: int | str,
+) -> None:
+    """ai 7.0.182+ drop a stream at an event over 64 Mi characters: such a write raises and
+    sends nothing (not even the ``start`` it would open); the stream goes on."""
+    from ai_stream import EventTooLargeError
+    from ai_stream.protocol._behaviours import MAX_EVENT_SIZE
+
+    ctx = make_context(sdk_version=version, collect=True)
+    big = "x" * MAX_EVENT_SIZE
+    with pytest.raises(EventTooLargeError, match="over the") as info:
+        await ctx.write_file("data:text/plain," + big, "text/plain")
+    assert info.value.size > info.value.limit
+    assert ctx.buffered_bytes == 0
+    with pytest.raises(EventTooLargeError):
+        await ctx.write_data("table", [big[:1000]] * (MAX_EVENT_SIZE // 1000))
+    await ctx.write_text("a")
+    with pytest.raises(EventTooLargeError):
+        await ctx.write_text(big)  # (the open part's fast path hands large deltas over)
+    call = await ctx.begin_tool_call("t", {})
+    with pytest.raises(EventTooLargeError):
+        await ctx.complete_tool_call(call.tool_call_id, {"rows": big})
+    await ctx.complete_tool_call(call.tool_call_id, {"rows": 1})
+    await ctx.finish()
+    chunks = parse_sse_json(await collect_stream(ctx))
+    assert [c["type"] for c in chunks] == ["start", "start-step", "text-start", "text-delta",
+        "text-end", "tool-input-available", "tool-output-available",
+        "finish-step", "finish"]  # fmt: skip
+
+
+async def test_older_targets_have_no_event_limit() -> None:
+    from ai_stream.protocol import ClientTarget
+
+    assert ClientTarget.parse("7.0.173").max_event_size is None
+    assert ClientTarget.parse(6).max_event_size is None
+    assert ClientTarget.parse(7).max_event_size == 64 * 1024 * 1024

@@ -12,8 +12,8 @@ NODE_DIR = Path(__file__).parent / "node"
 
 FIRST_AND_LATEST: dict[int, tuple[str, str]] = {
     5: ("5.0.0", "5.0.277"),
-    6: ("6.0.0", "6.0.326"),
-    7: ("7.0.0", "7.0.173"),
+    6: ("6.0.0", "6.0.333"),
+    7: ("7.0.0", "7.0.185"),
 }
 """The releases a major target must satisfy: the first and the latest of the major."""
 

@@ -30,7 +30,7 @@ export function freePort() {
   });
 }
 
-async function waitFor(url, what, proc, timeoutMs = 60_000) {
+export async function waitFor(url, what, proc, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   let last;
   while (Date.now() < deadline) {
@@ -47,7 +47,7 @@ async function waitFor(url, what, proc, timeoutMs = 60_000) {
   throw new Error(`${what} not ready at ${url} (${last}):\n${proc.log.join("")}`);
 }
 
-function start(cmd, args, opts, name) {
+export function start(cmd, args, opts, name) {
   // detached: its own process group, so stop() ends uvicorn / next and their children.
   const proc = spawn(cmd, args, { ...opts, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   proc.log = [];
@@ -61,7 +61,7 @@ function start(cmd, args, opts, name) {
   return proc;
 }
 
-async function stop(proc) {
+export async function stop(proc) {
   if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise((r) => proc.once("exit", r));
   try {
@@ -86,6 +86,24 @@ export function ensureFrontendBuilt() {
     stdio: "inherit",
   });
   if (r.status !== 0) throw new Error("next build failed");
+}
+
+/** A headless system chromium; launch() gives every run a fresh temporary profile. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
 }
 
 /** Start backend, frontend and browser; returns {baseUrl, backendUrl, browser, close()}. */
@@ -127,21 +145,7 @@ export async function startApp() {
     await waitFor(`${backendUrl}/api/health`, "backend", backend);
     await waitFor(`${baseUrl}/api/health`, "frontend (proxy to backend)", frontend);
 
-    // launch() gives every run a fresh temporary profile (user-data-dir).
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchBrowser();
   } catch (err) {
     await close();
     throw err;

@@ -6,9 +6,9 @@ from typing import Final
 
 # Source: the runtime zod `uiMessageChunkSchema` of the real npm releases, walked and checked with safeParse.
 # Stable releases (X.Y.Z) per major; minors seen: 5: 5.0; 6: 6.0; 7: 7.0.
-# Probed releases per major: 5: 54 of 267, 6: 79 of 314, 7: 57 of 164.
+# Probed releases per major: 5: 54 of 267, 6: 79 of 317, 7: 57 of 165.
 
-LATEST: Final[dict[int, str]] = {5: "5.0.277", 6: "6.0.326", 7: "7.0.173"}
+LATEST: Final[dict[int, str]] = {5: "5.0.277", 6: "6.0.333", 7: "7.0.185"}
 FIRST: Final[dict[int, str]] = {5: "5.0.0", 6: "6.0.0", 7: "7.0.0"}
 
 # Required fields that changed between releases (required <-> optional, or added/removed as required):
