@@ -12,13 +12,15 @@ PY := $(VENV)/bin/python
 NODE_DIR := tests/conformance/node
 NODE_STAMP := $(NODE_DIR)/node_modules/.package-lock.json
 
-.PHONY: help bootstrap install lock system-deps test lint typecheck pytest test-reliability test-e2e bench demo format clean
+.PHONY: help bootstrap install lock system-deps docs releases test lint typecheck pytest test-reliability test-e2e bench demo format clean
 
 help:
 	@echo "make test   - install (uv, Python env, node conformance clients) and run ruff, mypy, pytest (with coverage)"
 	@echo "make test-reliability - run only the reliability suite (tests/reliability)"
 	@echo "make test-e2e - browser end-to-end tests of the example app (needs /usr/bin/chromium)"
 	@echo "make bench  - run the benchmarks and write bench/RESULTS.md"
+	@echo "make releases - rescan the published ai client releases into the release table"
+	@echo "make docs   - build the documentation site into build/site (strict: broken links fail)"
 	@echo "make demo   - run the example chat app"
 
 bootstrap:
@@ -38,11 +40,12 @@ $(NODE_STAMP): $(NODE_DIR)/package-lock.json
 	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
 
 lint: install
-	$(VENV)/bin/ruff check src tests bench scripts example/backend
-	$(VENV)/bin/ruff format --check src tests bench scripts example/backend
+	$(VENV)/bin/ruff check src tests bench scripts example/backend docs/examples docs/getting-started/app/backend
+	$(VENV)/bin/ruff format --check src tests bench scripts example/backend docs/examples docs/getting-started/app/backend
 
 typecheck: install
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy docs/getting-started/app/backend/main.py
 
 # With branch coverage ([tool.coverage] in pyproject.toml): at least 95% overall, and at least 90%
 # (lines and branches) for every module (scripts/check_coverage.py lists the modules under it).
@@ -66,6 +69,17 @@ system-deps:
 
 test: system-deps lint typecheck pytest
 
+# The documentation site (mkdocs-material + mkdocstrings) into build/site/. Strict: a broken link
+# or reference fails. `make test` builds it too (tests/docs), and runs every program it shows.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+# Rescan the published `ai` releases (npm registry; minutes): installs the new ones side by side,
+# walks each one's real chunk schema and rewrites src/ai_stream/protocol/_client_releases.py and
+# scripts/CLIENT_RELEASES.md. Commit both, then `make test`.
+releases:
+	node scripts/scan_client_releases.mjs
+
 # The property suite (tests/property) for long: random writer programs replayed through the real
 # clients, 5000 per target by default, from a random seed (printed; AI_STREAM_FUZZ_SEED=<n>
 # replays a run). Ends with the programs run per target and the failures by signature.
@@ -75,8 +89,8 @@ fuzz: install
 	AI_STREAM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest -q tests/property/test_programs.py
 
 format: install
-	$(VENV)/bin/ruff format src tests bench scripts
-	$(VENV)/bin/ruff check --fix src tests bench scripts
+	$(VENV)/bin/ruff format src tests bench scripts example/backend docs/examples docs/getting-started/app/backend
+	$(VENV)/bin/ruff check --fix src tests bench scripts example/backend docs/examples docs/getting-started/app/backend
 
 BENCH_VENV := .venv-bench
 BENCH_NODE_DIR := bench/node

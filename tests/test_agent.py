@@ -17,11 +17,13 @@ from starlette.routing import Route
 
 from ai_stream import (
     ChatRequest,
+    MemoryChatStore,
     StreamContext,
     StreamRecord,
     StreamStateError,
     UIMessage,
     UIMessageStreamResponse,
+    begin_turn,
 )
 from ai_stream.agent import ModelCall, StreamResult, Tool, ToolCallInfo, run_agent
 from ai_stream.testing import collect_stream, parse_sse_json
@@ -366,3 +368,44 @@ async def test_denied_approval_on_the_follow_up() -> None:
         {"type": "finish-step"},
         {"type": "finish", "finishReason": "stop"},
     ]
+
+
+async def test_a_replayed_approval_calls_neither_tool_nor_model() -> None:
+    """The same approval sent again: the message stays as it is (no model call, no new step)."""
+    secret = "s" * 32
+    calls = {"model": 0, "tool": 0}
+
+    async def model(ctx: StreamContext, messages: list[Any]) -> StreamResult:
+        calls["model"] += 1
+        if messages[-1].role == "assistant":
+            await ctx.write_text("removed")
+            return StreamResult("stop")
+        call = await ctx.begin_tool_call("rm", {})
+        return StreamResult("tool-calls", tool_calls=[ToolCallInfo(call.tool_call_id, "rm", {})])
+
+    async def rm() -> str:
+        calls["tool"] += 1
+        return "done"
+
+    store = MemoryChatStore()
+
+    async def send(body: dict[str, Any]) -> dict[str, Any]:
+        turn = await begin_turn(store, ChatRequest.parse(json.dumps(body)), user=None)
+        ctx = StreamContext.for_request(
+            turn.request, collect=True, approval_secret=secret, on_finish=turn.save
+        )
+        await ctx.run(run_agent, turn.request, model, {"rm": Tool(rm, needs_approval=True)})
+        await collect_stream(ctx)
+        assert ctx.record is not None
+        return ctx.record.to_ui_message()
+
+    user = {"id": "u", "role": "user", "parts": [{"type": "text", "text": "go"}]}
+    asked = await send({"id": "c", "message": user})
+    approved = json.loads(json.dumps(asked))
+    approved["parts"][-1]["state"] = "approval-responded"
+    approved["parts"][-1]["approval"]["approved"] = True
+    answered = await send({"id": "c", "message": approved})
+    replayed = await send({"id": "c", "message": approved})
+    stored = await store.load("c")
+    assert stored is not None
+    assert (calls, replayed, stored.messages[-1]) == ({"model": 2, "tool": 1}, answered, answered)

@@ -357,6 +357,35 @@ async def test_a_grace_period_lets_a_reload_resume_and_a_stop_save(anyio_backend
     assert records[0].aborted
 
 
+async def test_the_grace_counts_from_when_the_last_reader_left(anyio_backend: str) -> None:
+    """A reader that comes and goes between two looks of the producer still counts: the answer
+    runs the whole grace period after it left, not after the answer started (CI saw an answer
+    stopped early when the client left before the first look)."""
+    records: list[StreamRecord] = []
+    ctx: StreamContext[None] = StreamContext(on_finish=records.append)
+
+    async def long(ctx: StreamContext[Any]) -> None:
+        for i in range(1000):
+            await ctx.write_text(f"{i}")
+            await anyio.sleep(0.01)
+
+    await ctx.run(long)
+    async with ResumableStreams(keep_running=1.0, lease=3) as streams:  # looks every 0.25 s
+        stream_id = await streams.start("chat-quick", ctx)
+        await anyio.sleep(0.3)  # (after the first look)
+        reader = streams.follow(stream_id)
+        await reader.__anext__()
+        await anyio.sleep(0.05)  # (gone before the second)
+        await reader.aclose()
+        left = anyio.current_time()
+        with anyio.fail_after(3):
+            while not records:
+                await anyio.sleep(0.01)
+        ended = anyio.current_time() - left
+    assert records[0].aborted
+    assert 1.0 <= ended < 1.5
+
+
 # --- the manager's edges ----------------------------------------------------------------------
 
 
@@ -1098,7 +1127,7 @@ async def test_an_ai_4_context_is_answered_as_a_plain_data_stream() -> None:
 
     streams = ResumableStreams()
     async with streams:
-        with pytest.raises(ValueError, match="an ai 4 data stream cannot be resumed"):
+        with pytest.raises(ValueError, match="an ai 4 data stream or a text stream cannot be resumed"):
             await streams.start("chat", StreamContext(sdk_version=4))
     app = Starlette(routes=chat_routes(handler, streams=streams), lifespan=streams.lifespan)
     async with serve(app, lifespan="on") as live, httpx.AsyncClient(base_url=live.url) as client:

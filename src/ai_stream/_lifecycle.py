@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from ai_stream.encoding._json import check_str_size, wire_str, wire_value
+from ai_stream.encoding.text import well_formed
 from ai_stream.exceptions import ClientDisconnectedError, StreamClosedError, StreamStateError
 from ai_stream.protocol.messages import tool_part_name
 from ai_stream.protocol.versions import normalize_finish_reason
@@ -199,6 +200,7 @@ class Lifecycle:
         "_disconnected",
         "_keeps_parts",
         "_restarts_inputs",
+        "_text_only",
         "_results_complete_inputs",
         "_metadata_kind",
         "_max_value",
@@ -230,6 +232,10 @@ class Lifecycle:
         self.target = target
         self.message_id = message_id
         self.generate_id = generate_id
+        # A text stream: one step, one text part, nothing but text (see ClientTarget.text).
+        self._text_only = target.text
+        if self._text_only and message_metadata is not None:
+            target.check_chunk("message-metadata")
         limit = target.max_event_size
         # (the bound of one value: the rest of its chunk fits in the margin)
         self._max_value = None if limit is None else limit - EVENT_MARGIN
@@ -416,6 +422,7 @@ class Lifecycle:
     def start(self, metadata: Any = None) -> list[Chunk]:
         """``start`` now (with ``metadata`` instead of the constructor's); later: merge metadata."""
         self._check_open()
+        self._text_metadata(metadata)
         wire = None if metadata is None else wire_value(metadata, self._max_value)
         out: list[Chunk] = []
         if self.phase is Phase.IDLE:
@@ -428,9 +435,15 @@ class Lifecycle:
             out.append({"type": "start", "messageId": self.message_id, "messageMetadata": wire})
         return out
 
+    def _text_metadata(self, metadata: Any) -> None:
+        """Refuse message metadata on a text stream (it has no bytes for it)."""
+        if self._text_only and metadata is not None:
+            self.target.check_chunk("message-metadata")
+
     def message_metadata(self, metadata: Any) -> list[Chunk]:
         """Deep-merge ``metadata`` into the message metadata (``message-metadata``)."""
         self._check_open()
+        self._text_metadata(metadata)
         wire = wire_value(metadata, self._max_value)
         kind = _merge_kind(self._base_kind(), wire)
         out: list[Chunk] = []
@@ -448,6 +461,7 @@ class Lifecycle:
         kind = name if name.startswith("data-") else f"data-{name}"
         if kind == "data-":
             raise ValueError("write_data() needs a non-empty name.")
+        self.target.check_chunk(kind)
         chunk: Chunk = {"type": kind}
         if part_id is not None:
             chunk["id"] = _text(part_id, "id")
@@ -460,16 +474,23 @@ class Lifecycle:
         return self._fit(out)
 
     def new_step(self) -> list[Chunk]:
-        """Close the current step and open the next one."""
+        """Close the current step and open the next one (a text stream keeps its one step)."""
         self._check_open()
+        if self._text_only:
+            return []
         out: list[Chunk] = []
         self._end_step(out)
         self._ensure_step(out)
         return out
 
     def error(self, error_text: str) -> list[Chunk]:
-        """Close every open part, then ``error``."""
+        """Close every open part, then ``error``.
+
+        A text stream has no error channel: a non-empty ``error_text`` is appended to its text.
+        """
         self._check_open()
+        if self._text_only:
+            return self.text(str(error_text)) if error_text else []
         text = self._wire_str(str(error_text))
         out: list[Chunk] = []
         self._begin(out)
@@ -484,6 +505,7 @@ class Lifecycle:
         ``tool-calls`` when the current step's tool calls wait for the client, else ``stop``.
         """
         self._check_open()
+        self._text_metadata(metadata)
         if finish_reason is None:
             finish_reason = "tool-calls" if self.pending_tool_calls() else "stop"
         reason = normalize_finish_reason(finish_reason, self.target)
@@ -491,6 +513,8 @@ class Lifecycle:
         kind = _merge_kind(self._base_kind(), wire)
         out: list[Chunk] = []
         self._begin(out)
+        if self._text_only and self.text_id is None:
+            self._open_text(out)
         self._metadata_kind = kind
         self._close_parts(out, everything=True)
         self._end_step(out)
@@ -508,6 +532,8 @@ class Lifecycle:
         text = None if reason is None else wire_str(str(reason))
         out: list[Chunk] = []
         self._begin(out)
+        if self._text_only and self.text_id is None:
+            self._open_text(out)
         self._close_parts(out, everything=True)
         chunk: Chunk = {"type": "abort"}
         if text is not None:
@@ -531,24 +557,31 @@ class Lifecycle:
         self._check_size(delta)
         metadata = _provider_metadata(provider_metadata)
         out: list[Chunk] = []
+        if self._text_only:
+            delta, metadata = well_formed(delta), None
         if self.text_id is None:
-            self._ensure_step(out)
-            self._close_reasoning(out)
-            self.text_id = part_id = self._next_part_id("text")
-            self.open_text[part_id] = None
-            start: Chunk = {"type": "text-start", "id": part_id}
-            if metadata is not None:
-                start["providerMetadata"] = metadata
-            out.append(start)
+            self._open_text(out, metadata)
         chunk: Chunk = {"type": "text-delta", "id": self.text_id, "delta": delta}
         if metadata is not None:
             chunk["providerMetadata"] = metadata
         out.append(chunk)
         return out
 
+    def _open_text(self, out: list[Chunk], metadata: Any = None) -> None:
+        self._ensure_step(out)
+        self._close_reasoning(out)
+        self.text_id = part_id = self._next_part_id("text")
+        self.open_text[part_id] = None
+        start: Chunk = {"type": "text-start", "id": part_id}
+        if metadata is not None:
+            start["providerMetadata"] = metadata
+        out.append(start)
+
     def reasoning(self, delta: str, provider_metadata: Any = None) -> list[Chunk]:
         """A delta for the writers' reasoning part (opened first, closing their text)."""
         self._check_open()
+        if self._text_only:
+            self.target.check_chunk("reasoning-start")
         if not isinstance(delta, str):
             raise TypeError("write_reasoning() takes a str delta.")
         self._check_size(delta)
@@ -570,8 +603,10 @@ class Lifecycle:
         return out
 
     def end_text(self, provider_metadata: Any = None) -> list[Chunk]:
-        """End the writers' text part, if one is open."""
+        """End the writers' text part, if one is open (a text stream keeps its one part)."""
         self._check_open()
+        if self._text_only:
+            return []
         metadata = _provider_metadata(provider_metadata)
         out: list[Chunk] = []
         self._close_text(out)

@@ -160,6 +160,9 @@ async def run_agent(
         approval_secret: Verifies approvals on follow-up requests (default: the context's, or
             the ``AI_STREAM_SECRET`` environment variable).
 
+    A follow-up request that brings nothing new (an approval or tool output the message already
+    holds, sent again) ends the stream without calling the model: the message stays as it is.
+
     Returns:
         The last model result, or ``None`` when the model was not called.
 
@@ -187,6 +190,8 @@ async def run_agent(
                 await ctx.deny_tool_call(decision.tool_call_id)
         client_tools = {name for name, tool in table.items() if tool.client_side}
         continued = continued or bool(request.tool_results(client_tools))
+        if not continued:  # a replay, or a second automatic send: nothing new to answer
+            return None
     result: StreamResult | None = None
     for step in range(max_steps):
         if step or continued:

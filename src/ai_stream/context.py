@@ -19,14 +19,15 @@ import secrets
 import string
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from contextvars import copy_context
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVarTuple
 
 import anyio
+from typing_extensions import TypeVar
 
 from ai_stream._lifecycle import Lifecycle
 from ai_stream._outbox import DELTA_OVERHEAD, Outbox, running_trio, send_each
-from ai_stream.encoding.data_stream import DataStreamEncoder
-from ai_stream.encoding.sse import KEEP_ALIVE_FRAME, STREAM_OPEN_FRAME, SSEEncoder
+from ai_stream.encoding import encoder_for
+from ai_stream.encoding.sse import KEEP_ALIVE_FRAME, STREAM_OPEN_FRAME
 from ai_stream.exceptions import ClientDisconnectedError, StreamStateError
 from ai_stream.protocol.approvals import sign_approval_id
 from ai_stream.protocol.versions import ClientTarget, SdkVersion
@@ -35,14 +36,13 @@ from ai_stream.state import StateStore
 
 if TYPE_CHECKING:
     from ai_stream._lifecycle import Chunk, ToolCall
-    from ai_stream.encoding import Encoder
     from ai_stream.protocol.messages import ChatRequest, ToolApprovalDecision
 
 __all__ = ("DEFAULT_ERROR_TEXT", "StreamContext", "ToolCallHandle", "generate_id")
 
 logger = logging.getLogger("ai_stream")
 
-InfoT = TypeVar("InfoT")
+InfoT = TypeVar("InfoT", default=None)
 Ts = TypeVarTuple("Ts")
 
 DEFAULT_ERROR_TEXT = "An error occurred."
@@ -94,6 +94,10 @@ def _mask_error(error: BaseException) -> str:
     return DEFAULT_ERROR_TEXT
 
 
+def _end_quietly(error: BaseException) -> str:
+    return ""
+
+
 class ToolCallHandle:
     """A started tool call; pass its ``tool_call_id`` to complete or fail it.
 
@@ -136,7 +140,9 @@ class StreamContext(Generic[InfoT]):
         on_finish: Called once with the record when the stream ends: finished, aborted, failed or
             disconnected (``record.aborted`` tells). May be async.
         on_error: Turns an exception of the work into the text the client sees; the default
-            sends ``"An error occurred."``. The exception is always logged on the server.
+            sends ``"An error occurred."`` (on a text stream, which has no error channel, the
+            text is appended to the answer, and the default appends nothing: the body just
+            ends). The exception is always logged on the server.
         message_metadata: Metadata sent with ``start``.
         headers: Extra response headers.
         buffer_size: Bytes of encoded chunks held before a writer waits for the reader.
@@ -148,6 +154,11 @@ class StreamContext(Generic[InfoT]):
         continue_message: The assistant message (as JSON) this stream continues; its id becomes
             the message id, its tool calls can be completed, and the record starts from it.
             :meth:`for_request` sets it.
+        stream_protocol: ``"data"`` (the default) answers in the client's own protocol (the UI
+            message stream of ai 5-7, the data stream of ai 4); ``"text"`` answers with the
+            plain text alone, for ``TextStreamChatTransport`` and ``useCompletion({
+            streamProtocol: "text" })``. A text stream takes text only: the other writers raise
+            :class:`~ai_stream.exceptions.UnsupportedByClientError`.
 
     Raises:
         ValueError: ``buffer_size`` is not positive, ``sdk_version`` names no supported client,
@@ -198,14 +209,19 @@ class StreamContext(Generic[InfoT]):
         chat_id: str | None = None,
         approval_secret: str | bytes | None = None,
         continue_message: dict[str, Any] | None = None,
+        stream_protocol: Literal["data", "text"] = "data",
     ) -> None:
         if buffer_size < 1:
             raise ValueError("buffer_size must be a positive number of bytes.")
+        if stream_protocol not in ("data", "text"):
+            raise ValueError('stream_protocol must be "data" or "text".')
         target = ClientTarget.parse(sdk_version)
+        if stream_protocol == "text":
+            target = target.as_text()
         if continue_message is not None:
             message_id = continue_message.get("id") or message_id
         message_id = message_id or id_generator()
-        encoder: Encoder = SSEEncoder() if target.major >= 5 else DataStreamEncoder()
+        encoder = encoder_for(target)
         self._info = custom_information
         self._target = target
         self._chat_id = chat_id
@@ -213,7 +229,7 @@ class StreamContext(Generic[InfoT]):
         self._headers = {**encoder.headers, **headers} if headers else encoder.headers
         self._store = store  # a StateStore is made on first use
         self._on_finish = on_finish
-        self._on_error: OnError = on_error or _mask_error
+        self._on_error: OnError = on_error or (_end_quietly if target.text else _mask_error)
         self._lifecycle = Lifecycle(
             target,
             message_id,
@@ -392,7 +408,7 @@ class StreamContext(Generic[InfoT]):
         if record is not None:
             for chunk in chunks:
                 deltas = record.apply(chunk)
-        if run:
+        if run and not self._target.text:  # (a text stream's deltas are encoded one by one)
             outbox.open_run(chunks[-1]["type"], chunks[-1]["id"], deltas)
         if wait:
             await self._drain()
@@ -1052,7 +1068,7 @@ class StreamContext(Generic[InfoT]):
             await self._expect_writer(hosted=lend is not None)
         outbox = self._outbox
         completed = False
-        if self._target.major < 5 or (keep_alive is not None and keep_alive <= 0):
+        if self._target.wire != "sse" or (keep_alive is not None and keep_alive <= 0):
             keep_alive = None
         try:
             if keep_alive is not None:

@@ -327,10 +327,10 @@ async def resumable_response(
 
     When it cannot start (its work never runs), the answer is a JSON error: 429 when
     ``max_streams`` answers run already, 503 when the store fails (both with ``Retry-After``).
-    An ai 4 context (a data stream, which has no resume) is answered as a plain
+    An ai 4 context or a text stream (which have no resume) is answered as a plain
     :class:`UIMessageStreamResponse`.
     """
-    if context.target.major < 5:
+    if context.target.wire != "sse":
         return UIMessageStreamResponse(context)
     try:
         stream_id = await streams.start(chat_id, context)

@@ -289,7 +289,7 @@ def closing_frames(body: bytes, sdk_version: SdkVersion | ClientTarget = 6) -> b
             client would parse the cut event (with the blank line that ends it) and fail.
     """
     target = ClientTarget.parse(sdk_version)
-    if target.major < 5:
+    if target.wire != "sse":
         return b""
     if body and not body.endswith(b"\n\n"):
         raise ValueError("closing_frames() needs a body cut between two events, not inside one.")
@@ -436,12 +436,14 @@ class ResumableStreams:
             TooManyStreamsError: ``max_streams`` answers run in this process already.
             StreamStoreError: The store failed; nothing was started.
             ValueError: The context answers ai 4 (a data stream, which ``useChat`` of ai 4
-                does not resume from this route): serve it with ``UIMessageStreamResponse``.
+                does not resume from this route) or a text stream (which no client resumes):
+                serve it with ``UIMessageStreamResponse``.
         """
-        if context.target.major < 5:
+        if context.target.wire != "sse":
             raise ValueError(
                 "ResumableStreams serves UI message streams (ai 5 and later); an ai 4 data "
-                "stream cannot be resumed: answer it with UIMessageStreamResponse."
+                "stream or a text stream cannot be resumed: answer it with "
+                "UIMessageStreamResponse."
             )
         if self._group is None:
             raise RuntimeError(
@@ -515,7 +517,7 @@ class ResumableStreams:
         while True:
             with anyio.move_on_after(tick):
                 await producer.nudged.wait()
-            producer.nudged = anyio.Event()
+            reader_left, producer.nudged = producer.nudged.is_set(), anyio.Event()
             now = anyio.current_time()
             try:
                 if now >= next_renewal:
@@ -532,7 +534,9 @@ class ResumableStreams:
             except Exception:
                 logger.warning("A resumable stream's store call failed", exc_info=True)
                 continue
-            if unread_since is None:
+            if reader_left:  # (it may have come and gone between two looks: it was seen)
+                seen, unread_since = True, now
+            elif unread_since is None:
                 unread_since = now
             # (the client that posted has a moment to start reading before its absence counts)
             if now - unread_since >= (grace if seen else max(grace, renew_every)):

@@ -21,22 +21,38 @@ STRICT: dict[int, str] = {5: "5.0.60", 6: "6.0.230"}
 """Late strict-schema releases (unknown keys rejected), also targeted exactly."""
 
 
-def replay(cases: list[dict[str, Any]], timeout: float = 300) -> dict[str, dict[str, Any]]:
-    """Replay ``cases`` (see node/README.md) and return ``{case: {release: result}}``."""
+def run_node(script: str, payload: dict[str, Any], timeout: float = 300) -> dict[str, Any]:
+    """Run ``node <script>`` in the harness with ``payload`` on stdin; return its JSON output."""
     node = shutil.which("node")
     if node is None:
         raise RuntimeError("node is not installed; the conformance suite needs Node 20+.")
     if not (NODE_DIR / "node_modules").is_dir():
         raise RuntimeError("Run `make install` (npm ci in tests/conformance/node) first.")
     proc = subprocess.run(
-        [node, "replay.mjs"],
-        input=json.dumps({"cases": cases}).encode(),
+        [node, script],
+        input=json.dumps(payload).encode(),
         cwd=NODE_DIR,
         capture_output=True,
         timeout=timeout,
         check=False,
     )
     if proc.returncode != 0:
-        raise RuntimeError(f"replay.mjs failed: {proc.stderr.decode(errors='replace')[-2000:]}")
-    results: dict[str, dict[str, Any]] = json.loads(proc.stdout)["results"]
+        raise RuntimeError(f"{script} failed: {proc.stderr.decode(errors='replace')[-2000:]}")
+    output: dict[str, Any] = json.loads(proc.stdout)
+    return output
+
+
+def replay(cases: list[dict[str, Any]], timeout: float = 300) -> dict[str, dict[str, Any]]:
+    """Replay ``cases`` (see node/README.md) and return ``{case: {release: result}}``."""
+    results: dict[str, dict[str, Any]] = run_node("replay.mjs", {"cases": cases}, timeout)[
+        "results"
+    ]
+    return results
+
+
+def replay_text(cases: list[dict[str, Any]], timeout: float = 300) -> dict[str, dict[str, Any]]:
+    """Replay text and completion bodies (node/text_streams.mjs): ``{case: {release: runs}}``."""
+    results: dict[str, dict[str, Any]] = run_node("text_streams.mjs", {"cases": cases}, timeout)[
+        "results"
+    ]
     return results

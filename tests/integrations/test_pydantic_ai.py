@@ -878,6 +878,7 @@ def test_without_pydantic_ai_the_error_names_the_extra(monkeypatch: pytest.Monke
     with pytest.raises(ImportError) as info:
         deferred_tool_results(first_request(), SECRET)
     assert str(info.value) == (
-        "This integration needs the 'pydantic_ai' package: pip install 'ai-stream[pydantic-ai]'"
+        "This integration needs the 'pydantic_ai' package, which is not installed: "
+        "pip install 'ai-stream[pydantic-ai]'"
     )
     assert isinstance(info.value.__cause__, ImportError)

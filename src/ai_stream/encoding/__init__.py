@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ai_stream.encoding.data_stream import DataStreamEncoder
 from ai_stream.encoding.sse import (
     DONE_FRAME as DONE_FRAME,
 )
@@ -35,9 +36,12 @@ from ai_stream.encoding.sse import (
 from ai_stream.encoding.sse import (
     encode_sse as encode_sse,
 )
+from ai_stream.encoding.text import TextStreamEncoder
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from ai_stream.protocol.versions import ClientTarget
 
 __all__ = (
     "DONE_FRAME",
@@ -50,6 +54,7 @@ __all__ = (
     "encode_json",
     "encode_json_string",
     "encode_sse",
+    "encoder_for",
 )
 
 
@@ -73,3 +78,12 @@ class Encoder(Protocol):
     def delta_affixes(self, kind: str, part_id: str) -> tuple[bytes, bytes]:
         """Bytes around ``encode_json_string(delta)`` that form a whole delta frame."""
         ...
+
+
+def encoder_for(target: ClientTarget) -> Encoder:
+    """A new encoder for the wire format ``target`` reads (:attr:`ClientTarget.wire`)."""
+    if target.wire == "text":
+        return TextStreamEncoder()
+    if target.wire == "data":
+        return DataStreamEncoder()
+    return SSEEncoder()

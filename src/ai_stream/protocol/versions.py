@@ -25,7 +25,7 @@ import logging
 import re
 from dataclasses import dataclass, field, replace
 from functools import cache
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from ai_stream.exceptions import UnsupportedByClientError
 from ai_stream.protocol._behaviours import BEHAVIOURS, MAX_EVENT_SIZE, Behaviour
@@ -36,6 +36,7 @@ __all__ = (
     "ClientTarget",
     "Release",
     "SdkVersion",
+    "Wire",
     "normalize_finish_reason",
     "parse_release",
 )
@@ -44,6 +45,8 @@ logger = logging.getLogger("ai_stream")
 
 SdkVersion = int | str
 """A major (``6``) or an exact release (``"6.0.0"``); see :meth:`ClientTarget.parse`."""
+Wire = Literal["sse", "data", "text"]
+"""A stream's wire format (see :attr:`ClientTarget.wire`)."""
 
 Release = tuple[int, int, int]
 """An exact ``ai`` release as ``(major, minor, patch)``."""
@@ -116,19 +119,24 @@ class ClientTarget:
     """The client release(s) a stream is written for.
 
     Attributes:
-        major: The ``ai`` major version: 5, 6 or 7.
+        major: The ``ai`` major version: 4, 5, 6 or 7.
         release: The exact release, or ``None`` for "every release of ``major``".
+        text: A plain text stream (``TextStreamChatTransport``, ``useCompletion`` with
+            ``streamProtocol: "text"``) instead of the major's own protocol: the body is the
+            text, and the client makes it one text part of one step.
     """
 
     major: int
     release: Release | None = None
+    text: bool = False
     _features: frozenset[str] = field(init=False, repr=False, compare=False)
     _latest: Release = field(init=False, repr=False, compare=False)
     _drops: dict[str, frozenset[str] | None] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.major == 4:
-            object.__setattr__(self, "_features", _V4_FEATURES)
+            features = _text_features(_V4_FEATURES) if self.text else _V4_FEATURES
+            object.__setattr__(self, "_features", features)
             object.__setattr__(self, "_drops", {})
             object.__setattr__(self, "_latest", (4, 3, 19))
             return
@@ -151,6 +159,8 @@ class ClientTarget:
         object.__setattr__(self, "_latest", latest)
         # Per chunk type: the optional fields to drop (``None``: the type is not accepted).
         object.__setattr__(self, "_drops", {})
+        if self.text:
+            object.__setattr__(self, "_features", _text_features(features))
 
     @classmethod
     def parse(cls, value: SdkVersion | ClientTarget) -> ClientTarget:
@@ -174,11 +184,28 @@ class ClientTarget:
     @property
     def label(self) -> str:
         """Human-readable name, e.g. ``"ai 6.x"`` or ``"ai 6.0.0"``."""
+        if self.text:
+            return f"a text stream (ai {self.major})"
         if self.major == 4:
             return "ai 4 (data stream)"
         if self.release is None:
             return f"ai {self.major}.x ({FIRST[self.major]} … {LATEST[self.major]})"
         return "ai {}.{}.{}".format(*self.release)
+
+    @property
+    def wire(self) -> Wire:
+        """The wire format: ``"sse"``, ``"data"`` or ``"text"``.
+
+        ``"sse"`` is the UI message stream of ai 5-7, ``"data"`` the data stream of ai 4 and
+        ``"text"`` plain text.
+        """
+        if self.text:
+            return "text"
+        return "data" if self.major == 4 else "sse"
+
+    def as_text(self) -> ClientTarget:
+        """The same client reading a plain text stream (see :attr:`text`)."""
+        return self if self.text else replace(self, text=True)
 
     @property
     def strict(self) -> bool:
@@ -222,7 +249,9 @@ class ClientTarget:
         Every release of the target must read every event, so the newest release's bound holds
         for the whole target (``sdk_version=7`` included); older releases have none.
         """
-        return MAX_EVENT_SIZE if self.major > 4 and self.behaviour.max_event_size else None
+        if self.wire != "sse":
+            return None
+        return MAX_EVENT_SIZE if self.behaviour.max_event_size else None
 
     @property
     def finish_reasons(self) -> frozenset[str]:
@@ -244,7 +273,8 @@ class ClientTarget:
     def check_chunk(self, chunk_type: str) -> None:
         """Raise :class:`UnsupportedByClientError` if the target cannot take ``chunk_type``."""
         if not self.accepts_chunk(chunk_type):
-            raise UnsupportedByClientError(chunk_type, self.label, _HINTS.get(chunk_type, ""))
+            hint = _TEXT_HINT if self.text else _HINTS.get(chunk_type, "")
+            raise UnsupportedByClientError(chunk_type, self.label, hint)
 
     def check_file_url(self, url: str) -> None:
         """Refuse a ``file`` URL the target cannot carry (ai 4 files are base64 ``data:`` URLs).
@@ -320,6 +350,32 @@ _V4_FEATURES: Final = frozenset(
         f"finishReason:{r}"
         for r in ("stop", "length", "content-filter", "tool-calls", "error", "other", "unknown")
     }
+)
+
+# A text stream carries the text alone: the client wraps the body as one step with one text part.
+_TEXT_CHUNKS: Final = frozenset(
+    f"chunk:{kind}"
+    for kind in (
+        "start",
+        "start-step",
+        "finish-step",
+        "finish",
+        "abort",
+        "error",
+        "text-start",
+        "text-delta",
+        "text-end",
+    )
+)
+
+
+def _text_features(features: frozenset[str]) -> frozenset[str]:
+    """The features of a text stream read by a client with ``features``."""
+    return frozenset(f for f in features if not f.startswith("chunk:") or f in _TEXT_CHUNKS)
+
+
+_TEXT_HINT: Final = (
+    "A text stream carries text only; answer with the UI message stream (the default) to send it."
 )
 
 _HINTS: Final = {
