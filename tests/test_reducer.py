@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from ai_stream.exceptions import ChunkParseError, UIMessageStreamError
+from ai_stream.protocol.partial_json import UNDEFINED, PartialJson
 from ai_stream.reducer import (
     UIMessageReducer,
     fix_json,
@@ -142,10 +143,10 @@ def test_fix_json(text: str, release: int | str, expected: str) -> None:
 
 
 def test_parse_partial_json() -> None:
-    assert parse_partial_json('{"a":[1,2') == (True, {"a": [1, 2]})
-    assert parse_partial_json("nope") == (False, None)
-    assert parse_partial_json('{"__proto__":{}}') == (False, None)
-    assert parse_partial_json("NaN") == (False, None)
+    assert parse_partial_json('{"a":[1,2') == PartialJson({"a": [1, 2]}, "repaired-parse")
+    assert parse_partial_json("nope") == PartialJson(UNDEFINED, "failed-parse")
+    assert parse_partial_json('{"__proto__":{}}') == PartialJson(UNDEFINED, "failed-parse")
+    assert parse_partial_json("NaN") == PartialJson(UNDEFINED, "failed-parse")
 
 
 def test_merge_objects() -> None:
@@ -171,7 +172,8 @@ def test_streamed_inputs_read_at_any_point_are_the_partial_parse_so_far() -> Non
         reducer.apply({"type": "tool-input-delta", "toolCallId": call, "inputTextDelta": piece})
         texts[call] += piece
         shown = {p["toolCallId"]: p.get("input") for p in reducer.message["parts"][1:]}
-        expected = {c: parse_partial_json(t, 6)[1] if t else None for c, t in texts.items()}
+        parsed = {c: parse_partial_json(t, 6).value for c, t in texts.items()}
+        expected = {c: None if v is UNDEFINED else v for c, v in parsed.items()}
         assert shown == expected
     reducer.apply({"type": "finish"})
     assert [p["input"] for p in reducer.message["parts"][1:]] == [{"x": [1, 2]}, {"y": "z"}]

@@ -42,6 +42,7 @@ from ai_stream.protocol import AbortEvent as AbortEvent
 from ai_stream.protocol import ChatRequest as ChatRequest
 from ai_stream.protocol import Citation as Citation
 from ai_stream.protocol import ClientTarget as ClientTarget
+from ai_stream.protocol import CompletionRequest as CompletionRequest
 from ai_stream.protocol import CustomChunk as CustomChunk
 from ai_stream.protocol import CustomUIPart as CustomUIPart
 from ai_stream.protocol import DataChunk as DataChunk
@@ -157,6 +158,7 @@ __all__ = (
     "Citation",
     "ClientDisconnectedError",
     "ClientTarget",
+    "CompletionRequest",
     "CustomChunk",
     "CustomUIPart",
     "DEFAULT_ERROR_TEXT",

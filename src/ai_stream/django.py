@@ -48,6 +48,7 @@ from ai_stream.protocol.messages import (
     DEFAULT_MAX_PARTS,
     DEFAULT_MAX_VALUES,
     ChatRequest,
+    CompletionRequest,
 )
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ __all__ = (
     "UIMessageStreamingHttpResponse",
     "error_response",
     "read_chat_request",
+    "read_completion_request",
     "streaming_response",
 )
 
@@ -141,6 +143,29 @@ def read_chat_request(
         max_size=max_size,
         max_values=max_values,
         max_parts=max_parts,
+    )
+
+
+def read_completion_request(
+    request: Any,
+    *,
+    max_size: int = DEFAULT_MAX_BODY_SIZE,
+    max_values: int = DEFAULT_MAX_VALUES,
+) -> CompletionRequest:
+    """Read and parse the ``useCompletion`` request of a Django request, bounded.
+
+    Read as :func:`read_chat_request` reads a chat's.
+
+    Raises:
+        RequestParseError: With ``status_code`` 413, 415 or 422: answer it with
+            :func:`error_response`.
+    """
+    return CompletionRequest.from_stream(
+        request.read,
+        content_type=request.content_type,
+        content_length=request.META.get("CONTENT_LENGTH"),
+        max_size=max_size,
+        max_values=max_values,
     )
 
 

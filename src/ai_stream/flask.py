@@ -57,6 +57,7 @@ from ai_stream.protocol.messages import (
     DEFAULT_MAX_PARTS,
     DEFAULT_MAX_VALUES,
     ChatRequest,
+    CompletionRequest,
 )
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ if TYPE_CHECKING:
     from ai_stream.context import StreamContext
     from ai_stream.exceptions import RequestParseError
 
-__all__ = ("error_response", "read_chat_request", "streaming_response")
+__all__ = ("error_response", "read_chat_request", "read_completion_request", "streaming_response")
 
 _lock = threading.Lock()
 _portal: BlockingPortal | None = None
@@ -95,6 +96,29 @@ def read_chat_request(
         max_size=max_size,
         max_values=max_values,
         max_parts=max_parts,
+    )
+
+
+def read_completion_request(
+    request: Any,
+    *,
+    max_size: int = DEFAULT_MAX_BODY_SIZE,
+    max_values: int = DEFAULT_MAX_VALUES,
+) -> CompletionRequest:
+    """Read and parse the ``useCompletion`` request of a Flask (werkzeug) request, bounded.
+
+    Read as :func:`read_chat_request` reads a chat's.
+
+    Raises:
+        RequestParseError: With ``status_code`` 413, 415 or 422: answer it with
+            :func:`error_response`.
+    """
+    return CompletionRequest.from_stream(
+        request.stream.read,
+        content_type=request.content_type,
+        content_length=request.content_length,
+        max_size=max_size,
+        max_values=max_values,
     )
 
 

@@ -40,7 +40,6 @@ from ai_stream.exceptions import ChunkParseError, UIMessageStreamError
 from ai_stream.protocol._js import (
     UNDEFINED,
     coalesce,
-    fix_json,
     js_concat,
     js_get,
     js_put,
@@ -48,11 +47,10 @@ from ai_stream.protocol._js import (
     merge_metadata,
     merge_objects,
     nullish,
-    parse_partial_input,
-    parse_partial_json,
     truthy,
 )
 from ai_stream.protocol.messages import tool_part_name
+from ai_stream.protocol.partial_json import fix_json, parse_partial_json, parse_with
 from ai_stream.protocol.versions import ClientTarget, SdkVersion
 
 __all__ = (
@@ -920,7 +918,7 @@ class UIMessageReducer:
         """Parse the streamed inputs still waiting (see ``_PARSE_LATER``)."""
         for part, text in self._unparsed.values():
             if part.get("input") is _PARSE_LATER:
-                js_put(part, "input", parse_partial_input(text, self._b))
+                js_put(part, "input", parse_with(text, self._b).value)
         self._unparsed.clear()
 
     def _tool_input_available(self, chunk: Mapping[str, Any]) -> None:

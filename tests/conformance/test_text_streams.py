@@ -10,6 +10,7 @@ what the client shows is compared with the context's record in one assertion per
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -17,9 +18,11 @@ import anyio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ai_stream import StreamContext
+from ai_stream import CompletionRequest, StreamContext
 from ai_stream.testing import collect_stream
 from tests.conformance.client import FIRST_AND_LATEST, replay_text
+
+V4 = "4.3.19"  # (useCompletion of ai 4: callCompletionApi of @ai-sdk/ui-utils 1.2)
 
 Op = tuple[Literal["text", "end", "step", "fail"], str]
 
@@ -164,11 +167,12 @@ def _texts(message: dict[str, Any]) -> str:
 def test_completion_in_the_data_protocol(programs: list[tuple[list[Op], bool]]) -> None:
     """useCompletion's "data" protocol: the completion is every text delta; an error is shown.
 
-    Each program is written for each major and replayed through its first and latest release.
+    Each program is written for each major and replayed through its first and latest release
+    (ai 4: the v4 data stream through ``@ai-sdk/ui-utils`` of ai 4.3).
     """
     cases, expected = [], {}
     for i, (ops, fail) in enumerate(programs):
-        for major, releases in FIRST_AND_LATEST.items():
+        for major, releases in {4: (V4,), **FIRST_AND_LATEST}.items():
             w = write(ops, "data", raises=fail, error_text="Oops", sdk_version=major)
             name = f"{i}-{major}"
             case = _case(name, w.body, ["completion-data"], 7)
@@ -187,3 +191,25 @@ def test_completion_in_the_data_protocol(programs: list[tuple[list[Op], bool]]) 
         for name, by_release in results.items()
     }
     assert shown == expected
+
+
+def test_what_use_completion_posts_is_a_completion_request() -> None:
+    """The body every release's ``callCompletionApi`` posts parses: the prompt and the
+    hook's extra body fields, whatever the stream protocol."""
+    body = write([("text", "ok")], "text").body
+    case = {
+        **_case("posted", body, ["completion-text", "completion-data"], 64),
+        "prompt": 'Plan a trip to Lyon 🚆 \u2028 with "quotes"',
+        "body": {"temperature": 0.2, "user": {"id": 7}},
+        "versions": [V4, *(r for pair in FIRST_AND_LATEST.values() for r in pair)],
+    }
+    results = replay_text([case])
+    posted = {
+        (release, run): CompletionRequest.parse(json.dumps(result["requests"][0]))
+        for release, runs in results["posted"].items()
+        for run, result in runs.items()
+    }
+    assert len(posted) == 2 * 7
+    assert {(r.prompt, json.dumps(r.extra)) for r in posted.values()} == {
+        (case["prompt"], json.dumps(case["body"]))
+    }

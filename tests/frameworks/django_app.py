@@ -13,7 +13,12 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import path
 
 from ai_stream import RequestParseError, StreamContext
-from ai_stream.django import error_response, read_chat_request, streaming_response
+from ai_stream.django import (
+    error_response,
+    read_chat_request,
+    read_completion_request,
+    streaming_response,
+)
 from tests.frameworks.scenario import ANSWERS, MAX_SIZE, TAG, on_finish
 
 if not settings.configured:
@@ -75,6 +80,22 @@ async def chat(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     return streaming_response(ctx)
 
 
-urlpatterns = [path("api/chat", chat)]
+async def completion(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """useCompletion with ``streamProtocol: "text"``: the prompt, echoed as a text stream."""
+    try:
+        completion_request = read_completion_request(request, max_size=MAX_SIZE)
+    except RequestParseError as error:
+        return error_response(error)
+    ctx: StreamContext[None] = StreamContext(stream_protocol="text")
+
+    async def echo(ctx: StreamContext[None]) -> None:
+        await ctx.write_text("You said: ")
+        await ctx.write_text(completion_request.prompt)
+
+    await ctx.run(echo)
+    return streaming_response(ctx)
+
+
+urlpatterns = [path("api/chat", chat), path("api/completion", completion)]
 
 application = get_asgi_application()

@@ -7,7 +7,12 @@ from functools import partial
 from flask import Flask, Response, request
 
 from ai_stream import ChatRequest, RequestParseError, StreamContext
-from ai_stream.flask import error_response, read_chat_request, streaming_response
+from ai_stream.flask import (
+    error_response,
+    read_chat_request,
+    read_completion_request,
+    streaming_response,
+)
 from tests.frameworks.scenario import ANSWERS, MAX_SIZE, TAG, on_finish
 
 app = Flask(__name__)
@@ -40,6 +45,21 @@ async def chat_async() -> Response:
     )
     await ctx.run(ANSWERS[chat_request.get("answer", "full")])
     return streaming_response(ctx)
+
+
+@app.post("/api/completion")
+def completion() -> Response | tuple[Response, int]:
+    """useCompletion with ``streamProtocol: "text"``: the prompt, echoed as a text stream."""
+    try:
+        completion_request = read_completion_request(request, max_size=MAX_SIZE)
+    except RequestParseError as error:
+        return error_response(error)
+
+    async def echo(ctx: StreamContext[None]) -> None:
+        await ctx.write_text("You said: ")
+        await ctx.write_text(completion_request.prompt)
+
+    return streaming_response(StreamContext(stream_protocol="text"), work=echo)
 
 
 @app.get("/ping")

@@ -164,3 +164,17 @@ async def test_bad_and_oversized_bodies_get_json_errors(base_url: str) -> None:
     assert answers[1] in ((413, "invalid_request"), (0, "connection closed"))
     assert answers[2:] == [(422, "invalid_request"), (415, "invalid_request")]
     assert peak < 48 * 1024 * 1024, peak
+
+
+async def test_a_completion_is_read_and_answered_as_text(base_url: str) -> None:
+    """useCompletion's body through ``read_completion_request``; the text protocol's answer;
+    a body without a prompt gets the same 4xx JSON as a bad chat body."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        answer = await client.post(f"{base_url}/api/completion", json={"prompt": "hé 🚆"})
+        bad = await client.post(f"{base_url}/api/completion", json={"promt": "typo"})
+    assert (answer.status_code, answer.headers["content-type"], answer.text) == (
+        200,
+        "text/plain; charset=utf-8",
+        "You said: hé 🚆",
+    )
+    assert (bad.status_code, bad.json()["error"]["path"]) == (422, "prompt")

@@ -79,10 +79,10 @@ PARTIAL_JSON: list[tuple[str, Any, Any, Any]] = [
 
 @pytest.mark.parametrize(("text", "v5", "v6", "v7"), PARTIAL_JSON)
 def test_parse_partial_json_is_the_clients(text: str, v5: Any, v6: Any, v7: Any) -> None:
-    results = [parse_partial_json(text, release) for release in RELEASES]
-    expected = [(False, None) if value is FAIL else (True, value) for value in (v5, v6, v7)]
+    results = [parse_partial_json(text, release).value for release in RELEASES]
+    expected = [UNDEFINED if value is FAIL else value for value in (v5, v6, v7)]
     assert results == expected
-    for (_, value), (_, want) in zip(results, expected, strict=True):
+    for value, want in zip(results, expected, strict=True):
         assert type(value) is type(want)  # doubles stay doubles
 
 

@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from ai_stream import (
     ChatRequest,
+    CompletionRequest,
     DynamicToolUIPart,
     FileUIPart,
     RequestParseError,
@@ -479,3 +480,56 @@ def test_a_body_over_a_bound_is_refused_before_the_rest_is_read() -> None:
         ChatRequest.from_stream(read, content_type="application/json")
     assert info.value.status_code == 413
     assert sum(reads) == 64 * 1024  # (one read of the 4 MiB the body could have had)
+
+
+# --- useCompletion's body ---------------------------------------------------------------------
+
+
+def test_a_completion_request_keeps_the_prompt_and_the_extra_fields() -> None:
+    request = CompletionRequest.parse(json.dumps({"prompt": "Plan a trip", "days": 3}))
+    assert (request.prompt, request.extra, request.get("days"), request.get("x", 0)) == (
+        "Plan a trip",
+        {"days": 3},
+        3,
+        0,
+    )
+    assert CompletionRequest.parse({"prompt": ""}).prompt == ""
+
+
+@pytest.mark.parametrize(
+    ("body", "message", "path", "status"),
+    [
+        ("[]", "The request body must be a JSON object.", "", 422),
+        ("{}", "Field required", "prompt", 422),
+        ('{"prompt": 1}', "Input should be a valid string", "prompt", 422),
+        ('{"prompt": "a"', "The request body is not valid JSON.", "", 422),
+        ('{"prompt": "' + "x" * 100 + '"}', "The request body is larger than 64 bytes.", "", 413),
+        ("[" * 300 + "]" * 300, "The request body is nested too deeply.", "", 422),
+    ],
+)
+def test_a_bad_completion_request_is_refused_as_a_chat_request_is(
+    body: str, message: str, path: str, status: int
+) -> None:
+    with pytest.raises(RequestParseError) as info:
+        CompletionRequest.parse(body, max_size=64 if status == 413 else 4096)
+    assert (info.value.path, info.value.status_code) == (path, status)
+    assert message in str(info.value)
+
+
+async def _completion_endpoint(request: Request) -> Response:
+    try:
+        completion = await CompletionRequest.from_request(request, max_size=64)
+    except RequestParseError as error:
+        return request_error_response(error)
+    return JSONResponse({"prompt": completion.prompt})
+
+
+async def test_a_completion_request_is_read_bounded_from_starlette(anyio_backend: str) -> None:
+    app = Starlette(routes=[Route("/c", _completion_endpoint, methods=["POST"])])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        good = await client.post("/c", json={"prompt": "hi"})
+        large = await client.post("/c", json={"prompt": "x" * 100})
+        text = await client.post("/c", content=b"hi", headers={"content-type": "text/plain"})
+    assert (good.status_code, good.json()) == (200, {"prompt": "hi"})
+    assert [large.status_code, text.status_code] == [413, 415]

@@ -70,6 +70,7 @@ from ai_stream.protocol.chunks import UrlCitationSource as UrlCitationSource
 from ai_stream.protocol.chunks import parse_chunk as parse_chunk
 from ai_stream.protocol.messages import DEFAULT_MAX_BODY_SIZE as DEFAULT_MAX_BODY_SIZE
 from ai_stream.protocol.messages import ChatRequest as ChatRequest
+from ai_stream.protocol.messages import CompletionRequest as CompletionRequest
 from ai_stream.protocol.messages import CustomUIPart as CustomUIPart
 from ai_stream.protocol.messages import DataUIPart as DataUIPart
 from ai_stream.protocol.messages import DynamicToolUIPart as DynamicToolUIPart
@@ -98,6 +99,7 @@ __all__ = (
     "ChatRequest",
     "Citation",
     "ClientTarget",
+    "CompletionRequest",
     "CustomChunk",
     "CustomUIPart",
     "DEFAULT_MAX_BODY_SIZE",

@@ -5,9 +5,8 @@ JavaScript's value rules (``undefined`` vs ``null``, truthiness, ``String(x)``, 
 and on small helpers of the ``ai`` packages. They live here, each ported once:
 
 * ``mergeObjects`` (``packages/ai/src/util/merge-objects.ts``): message metadata;
-* ``fixJson`` and ``parsePartialJson`` (``util/fix-json.ts``, ``util/parse-partial-json.ts``):
-  partial tool input;
-* ``secureJsonParse`` (``@ai-sdk/provider-utils``): ``JSON.parse`` that refuses prototype keys.
+* (``fixJson``, ``secureJsonParse`` and ``parsePartialJson`` are in
+  :mod:`ai_stream.protocol.partial_json`).
 
 Variants that differ between releases take the release's
 :class:`~ai_stream.protocol._behaviours.Behaviour` flags.
@@ -16,9 +15,8 @@ Variants that differ between releases take the release's
 from __future__ import annotations
 
 import copy
-import json
+import enum
 import math
-import re
 from typing import TYPE_CHECKING, Any, Final
 
 from ai_stream.exceptions import UIMessageStreamError
@@ -27,25 +25,18 @@ from ai_stream.protocol.versions import ClientTarget, SdkVersion
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from ai_stream.protocol._behaviours import Behaviour
 
+class Undefined(enum.Enum):
+    """The type of :data:`UNDEFINED` (a one-member enum, so that ``is UNDEFINED`` narrows)."""
 
-class _Undefined:
-    """JavaScript ``undefined``: a value that makes the key disappear from the JSON message."""
-
-    __slots__ = ()
+    UNDEFINED = "undefined"
 
     def __repr__(self) -> str:
-        return "undefined"
-
-    def __copy__(self) -> _Undefined:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> _Undefined:
-        return self
+        return "UNDEFINED"
 
 
-UNDEFINED: Final = _Undefined()
+UNDEFINED: Final = Undefined.UNDEFINED
+"""JavaScript ``undefined``: a value that makes the key disappear from the JSON message."""
 
 # ---------------------------------------------------------------------------------------------
 # JavaScript value helpers
@@ -199,7 +190,7 @@ def own_entries(value: Any) -> list[tuple[str, Any]]:
 
 
 # ---------------------------------------------------------------------------------------------
-# mergeObjects, fixJson, parsePartialJson
+# mergeObjects
 # ---------------------------------------------------------------------------------------------
 
 _PROTO_KEYS: Final = frozenset({"__proto__", "constructor", "prototype"})
@@ -263,300 +254,3 @@ def merge_objects(base: Any, overrides: Any, sdk_version: SdkVersion | ClientTar
 
 _VALUE_START: Final = frozenset("0123456789")
 _HEX: Final = frozenset("0123456789abcdefABCDEF")
-
-
-def fix_json_text(text: str, *, unicode_escapes: bool, array_minus: bool) -> str:
-    units = utf16_units(text)
-    stack = ["ROOT"]
-    last_valid = -1
-    literal_start = 0
-    unicode_digits = 0
-
-    def value_start(char: str, i: int, swap: str) -> None:
-        nonlocal last_valid, literal_start
-        if char == '"':
-            last_valid = i
-            stack.pop()
-            stack.append(swap)
-            stack.append("INSIDE_STRING")
-        elif char in ("f", "t", "n"):
-            last_valid = i
-            literal_start = i
-            stack.pop()
-            stack.append(swap)
-            stack.append("INSIDE_LITERAL")
-        elif char == "-":
-            stack.pop()
-            stack.append(swap)
-            stack.append("INSIDE_NUMBER")
-        elif char in _VALUE_START:
-            last_valid = i
-            stack.pop()
-            stack.append(swap)
-            stack.append("INSIDE_NUMBER")
-        elif char == "{":
-            last_valid = i
-            stack.pop()
-            stack.append(swap)
-            stack.append("INSIDE_OBJECT_START")
-        elif char == "[":
-            last_valid = i
-            stack.pop()
-            stack.append(swap)
-            stack.append("INSIDE_ARRAY_START")
-
-    def after_object_value(char: str, i: int) -> None:
-        nonlocal last_valid
-        if char == ",":
-            stack.pop()
-            stack.append("INSIDE_OBJECT_AFTER_COMMA")
-        elif char == "}":
-            last_valid = i
-            stack.pop()
-
-    def after_array_value(char: str, i: int) -> None:
-        nonlocal last_valid
-        if char == ",":
-            stack.pop()
-            stack.append("INSIDE_ARRAY_AFTER_COMMA")
-        elif char == "]":
-            last_valid = i
-            stack.pop()
-
-    for i, char in enumerate(units):
-        state = stack[-1]
-        if state == "ROOT":
-            value_start(char, i, "FINISH")
-        elif state == "INSIDE_OBJECT_START":
-            if char == '"':
-                stack.pop()
-                stack.append("INSIDE_OBJECT_KEY")
-            elif char == "}":
-                last_valid = i
-                stack.pop()
-        elif state == "INSIDE_OBJECT_AFTER_COMMA":
-            if char == '"':
-                stack.pop()
-                stack.append("INSIDE_OBJECT_KEY")
-        elif state == "INSIDE_OBJECT_KEY":
-            if char == '"':
-                stack.pop()
-                stack.append("INSIDE_OBJECT_AFTER_KEY")
-        elif state == "INSIDE_OBJECT_AFTER_KEY":
-            if char == ":":
-                stack.pop()
-                stack.append("INSIDE_OBJECT_BEFORE_VALUE")
-        elif state == "INSIDE_OBJECT_BEFORE_VALUE":
-            value_start(char, i, "INSIDE_OBJECT_AFTER_VALUE")
-        elif state == "INSIDE_OBJECT_AFTER_VALUE":
-            after_object_value(char, i)
-        elif state == "INSIDE_STRING":
-            if char == '"':
-                stack.pop()
-                last_valid = i
-            elif char == "\\":
-                stack.append("INSIDE_STRING_ESCAPE")
-            else:
-                last_valid = i
-        elif state == "INSIDE_ARRAY_START":
-            if char == "]":
-                last_valid = i
-                stack.pop()
-            else:
-                if not array_minus:
-                    last_valid = i
-                value_start(char, i, "INSIDE_ARRAY_AFTER_VALUE")
-        elif state == "INSIDE_ARRAY_AFTER_VALUE":
-            if char == ",":
-                stack.pop()
-                stack.append("INSIDE_ARRAY_AFTER_COMMA")
-            elif char == "]":
-                last_valid = i
-                stack.pop()
-            else:
-                last_valid = i
-        elif state == "INSIDE_ARRAY_AFTER_COMMA":
-            value_start(char, i, "INSIDE_ARRAY_AFTER_VALUE")
-        elif state == "INSIDE_STRING_ESCAPE":
-            stack.pop()
-            if unicode_escapes and char == "u":
-                unicode_digits = 0
-                stack.append("INSIDE_STRING_UNICODE_ESCAPE")
-            else:
-                last_valid = i
-        elif state == "INSIDE_STRING_UNICODE_ESCAPE":
-            if char in _HEX:
-                unicode_digits += 1
-                if unicode_digits == 4:
-                    stack.pop()
-                    last_valid = i
-        elif state == "INSIDE_NUMBER":
-            if char in _VALUE_START:
-                last_valid = i
-            elif char in ("e", "E", "-", "."):
-                pass
-            elif char == ",":
-                stack.pop()
-                if stack[-1] == "INSIDE_ARRAY_AFTER_VALUE":
-                    after_array_value(char, i)
-                if stack[-1] == "INSIDE_OBJECT_AFTER_VALUE":
-                    after_object_value(char, i)
-            elif char == "}":
-                stack.pop()
-                if stack[-1] == "INSIDE_OBJECT_AFTER_VALUE":
-                    after_object_value(char, i)
-            elif char == "]":
-                stack.pop()
-                if stack[-1] == "INSIDE_ARRAY_AFTER_VALUE":
-                    after_array_value(char, i)
-            else:
-                stack.pop()
-        elif state == "INSIDE_LITERAL":
-            partial = "".join(units[literal_start : i + 1])
-            if not (
-                "false".startswith(partial)
-                or "true".startswith(partial)
-                or "null".startswith(partial)
-            ):
-                stack.pop()
-                if stack[-1] == "INSIDE_OBJECT_AFTER_VALUE":
-                    after_object_value(char, i)
-                elif stack[-1] == "INSIDE_ARRAY_AFTER_VALUE":
-                    after_array_value(char, i)
-            else:
-                last_valid = i
-
-    result = join_utf16(units[: last_valid + 1])
-    for state in reversed(stack):
-        if state == "INSIDE_STRING":
-            result += '"'
-        elif state.startswith("INSIDE_OBJECT_"):
-            result += "}"
-        elif state.startswith("INSIDE_ARRAY_"):
-            result += "]"
-        elif state == "INSIDE_LITERAL":
-            partial = join_utf16(units[literal_start:])
-            for literal in ("true", "false", "null"):
-                if literal.startswith(partial):
-                    result += literal[len(partial) :]
-                    break
-    return result
-
-
-def fix_json(text: str, sdk_version: SdkVersion | ClientTarget = 7) -> str:
-    r"""Close a truncated JSON text the way the client's ``fixJson`` does.
-
-    Open strings, arrays and objects are closed, a partial ``true``/``false``/``null`` is
-    completed, and a dangling key, comma or partial number is cut off. The result is meant to be
-    parsed; it is not always valid JSON.
-
-    Args:
-        text: The JSON received so far.
-        sdk_version: The client release whose variant to use (they differ in partial
-            ``\u`` escapes and in a lone ``-`` after ``[``).
-
-    Returns:
-        The repaired text.
-    """
-    behaviour = ClientTarget.parse(sdk_version).behaviour
-    return fix_json_text(
-        text,
-        unicode_escapes=behaviour.fix_json_unicode,
-        array_minus=behaviour.fix_json_array_minus,
-    )
-
-
-class JSONParseFailure(Exception):
-    pass
-
-
-_MAX_SAFE_INTEGER: Final = 2**53
-
-
-def _reject_constant(name: str) -> Any:
-    raise JSONParseFailure(name)
-
-
-def js_parse_int(text: str) -> int | float:
-    value = int(text)
-    # JSON.parse yields doubles: big integers lose precision
-    return value if abs(value) <= _MAX_SAFE_INTEGER else float(text)
-
-
-_PROTO_RX_V1: Final = re.compile(r'"__proto__"\s*:')
-_CONSTRUCTOR_RX_V1: Final = re.compile(r'"constructor"\s*:')
-_PROTO_RX_V2: Final = re.compile(
-    r'"(?:_|\\u005[Ff])(?:_|\\u005[Ff])(?:p|\\u0070)(?:r|\\u0072)(?:o|\\u006[Ff])(?:t|\\u0074)'
-    r'(?:o|\\u006[Ff])(?:_|\\u005[Ff])(?:_|\\u005[Ff])"\s*:'
-)
-_CONSTRUCTOR_RX_V2: Final = re.compile(
-    r'"(?:c|\\u0063)(?:o|\\u006[Ff])(?:n|\\u006[Ee])(?:s|\\u0073)(?:t|\\u0074)(?:r|\\u0072)'
-    r'(?:u|\\u0075)(?:c|\\u0063)(?:t|\\u0074)(?:o|\\u006[Ff])(?:r|\\u0072)"\s*:'
-)
-
-
-def secure_json_parse(text: str, *, v2: bool) -> Any:
-    """``secureJsonParse`` of ``@ai-sdk/provider-utils``: ``JSON.parse`` minus prototype keys."""
-    try:
-        value = json.loads(text, parse_constant=_reject_constant, parse_int=js_parse_int)
-    except (ValueError, RecursionError) as exc:
-        raise JSONParseFailure(str(exc)) from exc
-    if not isinstance(value, dict | list):
-        return value
-    proto_rx, constructor_rx = (
-        (_PROTO_RX_V2, _CONSTRUCTOR_RX_V2) if v2 else (_PROTO_RX_V1, _CONSTRUCTOR_RX_V1)
-    )
-    if proto_rx.search(text) is None and constructor_rx.search(text) is None:
-        return value
-    nodes: list[Any] = [value]
-    while nodes:
-        node = nodes.pop()
-        if isinstance(node, dict):
-            if "__proto__" in node:
-                raise JSONParseFailure("Object contains forbidden prototype property")
-            if "constructor" in node:
-                constructor = node["constructor"]
-                if constructor is None and not v2:
-                    # hasOwnProperty.call(null, ...) throws a TypeError
-                    raise JSONParseFailure("Cannot convert undefined or null to object")
-                if isinstance(constructor, dict) and "prototype" in constructor:
-                    raise JSONParseFailure("Object contains forbidden prototype property")
-            nodes.extend(item for item in node.values() if isinstance(item, dict | list))
-        else:
-            nodes.extend(item for item in node if isinstance(item, dict | list))
-    return value
-
-
-def parse_partial_input(text: str, behaviour: Behaviour) -> Any:
-    try:
-        return secure_json_parse(text, v2=behaviour.secure_json_v2)
-    except JSONParseFailure:
-        pass
-    repaired = fix_json_text(
-        text,
-        unicode_escapes=behaviour.fix_json_unicode,
-        array_minus=behaviour.fix_json_array_minus,
-    )
-    try:
-        return secure_json_parse(repaired, v2=behaviour.secure_json_v2)
-    except JSONParseFailure:
-        return UNDEFINED
-
-
-def parse_partial_json(text: str, sdk_version: SdkVersion | ClientTarget = 7) -> tuple[bool, Any]:
-    """Best-effort parse of a truncated JSON text, like the client's ``parsePartialJson``.
-
-    The text is parsed as is, then once more after :func:`fix_json`. Values holding a
-    ``__proto__`` key (or a ``constructor`` with a ``prototype``) are refused, as the client's
-    ``secureJsonParse`` does.
-
-    Args:
-        text: The JSON received so far (e.g. the concatenated ``inputTextDelta`` values).
-        sdk_version: The client release whose variant to use.
-
-    Returns:
-        ``(True, value)`` on success; ``(False, None)`` when both attempts fail (the client then
-        leaves the tool part's ``input`` undefined).
-    """
-    value = parse_partial_input(text, ClientTarget.parse(sdk_version).behaviour)
-    return (False, None) if value is UNDEFINED else (True, value)

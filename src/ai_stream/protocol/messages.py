@@ -42,24 +42,25 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Mapping
 
 __all__ = (
+    "ChatRequest",
+    "CompletionRequest",
+    "CustomUIPart",
     "DEFAULT_MAX_BODY_SIZE",
     "DEFAULT_MAX_PARTS",
     "DEFAULT_MAX_VALUES",
+    "DataUIPart",
+    "DynamicToolUIPart",
+    "FileUIPart",
     "MAX_CHAT_ID_LENGTH",
     "MAX_DEPTH",
     "MAX_FIELDS",
     "MAX_LONG_DIGITS",
-    "ChatRequest",
-    "CustomUIPart",
-    "DataUIPart",
-    "DynamicToolUIPart",
-    "FileUIPart",
     "ReasoningFileUIPart",
     "ReasoningUIPart",
     "SourceDocumentUIPart",
     "SourceUrlUIPart",
-    "StepStartUIPart",
     "SteeringMessageUIPart",
+    "StepStartUIPart",
     "TextUIPart",
     "ToolApproval",
     "ToolApprovalDecision",
@@ -606,16 +607,7 @@ class ChatRequest(InboundModel):
                 JSON path of the first problem, e.g. ``messages[0].parts``, and repeats at most
                 a short prefix of any key or value from the body.
         """
-        if isinstance(body, str):
-            body = body.encode()
-        if isinstance(body, bytes):
-            scan = _BodyScan(max_size, max_values)
-            scan.feed(body)
-            scan.end()
-            return _request_from(_decode(body), max_parts)
-        if _too_deep(body, MAX_DEPTH):
-            raise RequestParseError("The request body is nested too deeply.")
-        return _request_from(body, max_parts)
+        return _request_from(_json_of(body, max_size, max_values), max_parts)
 
     @classmethod
     async def from_request(
@@ -635,16 +627,7 @@ class ChatRequest(InboundModel):
             RequestParseError: With ``status_code`` 413, 415 or 422; answer it with
                 :func:`ai_stream.responses.request_error_response`.
         """
-        _check_head(
-            request.headers.get("content-type", ""), request.headers.get("content-length"), max_size
-        )
-        scan = _BodyScan(max_size, max_values)
-        chunks: list[bytes] = []
-        async for chunk in request.stream():
-            scan.feed(chunk)  # (a body over a bound is refused before the rest is read)
-            chunks.append(chunk)
-        scan.end()
-        return _request_from(_decode(b"".join(chunks)), max_parts)
+        return _request_from(await _json_of_request(request, max_size, max_values), max_parts)
 
     @classmethod
     def from_stream(
@@ -674,17 +657,148 @@ class ChatRequest(InboundModel):
         Raises:
             RequestParseError: With ``status_code`` 413, 415 or 422.
         """
-        _check_head(content_type or "", content_length, max_size)
-        scan = _BodyScan(max_size, max_values)
-        chunks: list[bytes] = []
-        while chunk := read(min(64 * 1024, max_size + 1 - scan.size)):
-            scan.feed(chunk)  # (raises once more than max_size bytes were read)
-            chunks.append(chunk)
-        scan.end()
-        return _request_from(_decode(b"".join(chunks)), max_parts)
+        decoded = _json_of_stream(read, content_type, content_length, max_size, max_values)
+        return _request_from(decoded, max_parts)
 
 
 _REQUEST: TypeAdapter[ChatRequest] = TypeAdapter(ChatRequest)
+
+
+class CompletionRequest(InboundModel):
+    """The body ``useCompletion`` POSTs (``callCompletionApi``, ai 4 to 7): ``{prompt, ...body}``.
+
+    Extra body fields (``useCompletion({body})`` or ``complete(prompt, {body})``) are kept: read
+    them with :attr:`extra` or :meth:`get`. Answer it with a context for the hook's
+    ``streamProtocol``: ``StreamContext()`` for ``"data"`` (the default; the UI message stream,
+    or the v4 data stream for ``sdk_version=4``), ``StreamContext(stream_protocol="text")`` for
+    ``"text"``.
+    """
+
+    prompt: str
+    """The text in the hook's input (``input``) or passed to ``complete(prompt)``."""
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """The extra body fields, by their JSON names."""
+        return dict(self.model_extra or {})
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """Return the extra body field ``name`` (its JSON name), or ``default``."""
+        return (self.model_extra or {}).get(name, default)
+
+    @classmethod
+    def parse(
+        cls,
+        body: bytes | str | dict[str, Any],
+        *,
+        max_size: int = DEFAULT_MAX_BODY_SIZE,
+        max_values: int = DEFAULT_MAX_VALUES,
+    ) -> CompletionRequest:
+        """Parse a request body, bounded as :meth:`ChatRequest.parse` bounds a chat's.
+
+        Raises:
+            RequestParseError: Too large (413), not JSON or nested too deeply (422), or not a
+                completion request (422, e.g. ``prompt`` missing or not a string).
+        """
+        return _completion_from(_json_of(body, max_size, max_values))
+
+    @classmethod
+    async def from_request(
+        cls,
+        request: Any,
+        *,
+        max_size: int = DEFAULT_MAX_BODY_SIZE,
+        max_values: int = DEFAULT_MAX_VALUES,
+    ) -> CompletionRequest:
+        """Read and parse a Starlette/FastAPI request (see :meth:`ChatRequest.from_request`).
+
+        Raises:
+            RequestParseError: With ``status_code`` 413, 415 or 422; answer it with
+                :func:`ai_stream.responses.request_error_response`.
+        """
+        return _completion_from(await _json_of_request(request, max_size, max_values))
+
+    @classmethod
+    def from_stream(
+        cls,
+        read: Callable[[int], bytes],
+        *,
+        content_type: str | None,
+        content_length: int | str | None = None,
+        max_size: int = DEFAULT_MAX_BODY_SIZE,
+        max_values: int = DEFAULT_MAX_VALUES,
+    ) -> CompletionRequest:
+        """Read and parse a body from a synchronous stream (see :meth:`ChatRequest.from_stream`).
+
+        Raises:
+            RequestParseError: With ``status_code`` 413, 415 or 422.
+        """
+        return _completion_from(
+            _json_of_stream(read, content_type, content_length, max_size, max_values)
+        )
+
+
+_COMPLETION: TypeAdapter[CompletionRequest] = TypeAdapter(CompletionRequest)
+
+
+def _completion_from(body: Any) -> CompletionRequest:
+    """The completion request of a decoded body."""
+    if not isinstance(body, dict):
+        raise RequestParseError("The request body must be a JSON object.", path="")
+    if len(body) > MAX_FIELDS:
+        raise RequestParseError(
+            f"The request body has more than {MAX_FIELDS} fields.", status_code=413
+        )
+    try:
+        return _COMPLETION.validate_python(body)
+    except ValidationError as exc:
+        raise _parse_error(exc) from exc
+
+
+def _json_of(body: bytes | str | dict[str, Any], max_size: int, max_values: int) -> Any:
+    """The JSON value of a body given whole, its bounds checked (see :meth:`ChatRequest.parse`)."""
+    if isinstance(body, str):
+        body = body.encode()
+    if isinstance(body, bytes):
+        scan = _BodyScan(max_size, max_values)
+        scan.feed(body)
+        scan.end()
+        return _decode(body)
+    if _too_deep(body, MAX_DEPTH):
+        raise RequestParseError("The request body is nested too deeply.")
+    return body
+
+
+async def _json_of_request(request: Any, max_size: int, max_values: int) -> Any:
+    """The JSON value of a Starlette request's body, bounded while it is read."""
+    _check_head(
+        request.headers.get("content-type", ""), request.headers.get("content-length"), max_size
+    )
+    scan = _BodyScan(max_size, max_values)
+    chunks: list[bytes] = []
+    async for chunk in request.stream():
+        scan.feed(chunk)  # (a body over a bound is refused before the rest is read)
+        chunks.append(chunk)
+    scan.end()
+    return _decode(b"".join(chunks))
+
+
+def _json_of_stream(
+    read: Callable[[int], bytes],
+    content_type: str | None,
+    content_length: int | str | None,
+    max_size: int,
+    max_values: int,
+) -> Any:
+    """The JSON value of a body read from a synchronous stream, bounded while it is read."""
+    _check_head(content_type or "", content_length, max_size)
+    scan = _BodyScan(max_size, max_values)
+    chunks: list[bytes] = []
+    while chunk := read(min(64 * 1024, max_size + 1 - scan.size)):
+        scan.feed(chunk)  # (raises once more than max_size bytes were read)
+        chunks.append(chunk)
+    scan.end()
+    return _decode(b"".join(chunks))
 
 
 def _check_head(content_type: str, content_length: int | str | None, max_size: int) -> None:

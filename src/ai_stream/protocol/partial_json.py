@@ -21,11 +21,12 @@ The three pieces, and where they live in the JavaScript packages:
   falls through to ``fixJson``, whose result holds the same key and fails too (``failed-parse``),
   unless the key lies in the part that ``fixJson`` cuts off.
 
-The releases differ in three changes (:data:`_CHANGES`, the one place that knows them):
+The releases differ in three changes, flags of the release's behaviour
+(:mod:`ai_stream.protocol._behaviours`, the one place that knows which releases have them):
 
-* ``fix_json_unicode_escape``: a partial ``\uXXXX`` escape in an open string is cut off whole
+* ``fix_json_unicode``: a partial ``\uXXXX`` escape in an open string is cut off whole
   (before, ``"\u00`` was kept and closed as ``"\u00"``, which does not parse);
-* ``fix_json_array_start``: the character after ``[`` counts as valid only when it starts a value
+* ``fix_json_array_minus``: the character after ``[`` counts as valid only when it starts a value
   (before, ``[-``, ``[x`` and the like were kept, so their repair failed; now they give ``[]``);
 * ``secure_json_v2``: the suspect-key expressions also match ``\u``-escaped spellings of
   ``__proto__`` and ``constructor`` (before, ``{"\u005f_proto__":1}`` passed), and
@@ -52,14 +53,18 @@ Everything runs in time linear in the length of the text (plus sorting index key
 
 from __future__ import annotations
 
-import enum
 import json
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
+
+from ai_stream.protocol._js import UNDEFINED, Undefined, join_surrogates
+from ai_stream.protocol.versions import ClientTarget, SdkVersion
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from ai_stream.protocol._behaviours import Behaviour
 
 __all__ = (
     "UNDEFINED",
@@ -69,6 +74,7 @@ __all__ = (
     "Undefined",
     "fix_json",
     "parse_partial_json",
+    "parse_with",
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -82,19 +88,6 @@ PartialJsonState: TypeAlias = Literal[
     "undefined-input", "successful-parse", "repaired-parse", "failed-parse"
 ]
 """The ``state`` of ``parsePartialJson``'s result."""
-
-
-class Undefined(enum.Enum):
-    """The type of :data:`UNDEFINED` (a one-member enum, so that ``is UNDEFINED`` narrows)."""
-
-    UNDEFINED = "undefined"
-
-    def __repr__(self) -> str:
-        return "UNDEFINED"
-
-
-UNDEFINED: Final = Undefined.UNDEFINED
-"""JavaScript ``undefined``: the value of a ``failed-parse`` or ``undefined-input`` result."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,59 +104,6 @@ class PartialJson:
 
     value: JsonValue | Literal[Undefined.UNDEFINED]
     state: PartialJsonState
-
-
-# ---------------------------------------------------------------------------------------------
-# The releases
-# ---------------------------------------------------------------------------------------------
-
-_CHANGES: Final[dict[str, dict[int, str | None]]] = {
-    "fix_json_unicode_escape": {5: None, 6: "6.0.208", 7: "7.0.0"},
-    "fix_json_array_start": {5: None, 6: None, 7: "7.0.158"},
-    "secure_json_v2": {5: "5.0.146", 6: "6.0.115", 7: "7.0.0"},
-}
-"""Change → the first release of each major that has it (``None``: no release of the major).
-
-Checked against the real code of 5.0.0, 5.0.60, 5.0.277, 6.0.0, 6.0.230, 6.0.326, 6.0.333,
-7.0.0, 7.0.173 and 7.0.185 (``tests/protocol/test_partial_json.py``). The first releases in
-between are those of ``ai_stream.protocol._behaviours`` (``fix_json_unicode``,
-``fix_json_array_minus``, ``secure_json_v2``): the ``ai`` CHANGELOG and, for ``secure_json_v2``,
-the ``@ai-sdk/provider-utils`` release each ``ai`` release depends on.
-``parsePartialJson`` and ``safeParseJSON`` themselves are the same in every release.
-"""
-
-_DEFAULT_RELEASE: Final = "7.0.185"
-_RELEASE_RX: Final = re.compile(r"(\d+)\.(\d+)\.(\d+)")
-
-
-class _Variant(NamedTuple):
-    unicode_escape: bool
-    array_start: bool
-    secure_v2: bool
-
-
-def _version(release: str) -> tuple[int, int, int]:
-    match = _RELEASE_RX.fullmatch(release)
-    if match is None:
-        raise ValueError(f"not an ai release (expected MAJOR.MINOR.PATCH): {release!r}")
-    major, minor, patch = match.groups()
-    return int(major), int(minor), int(patch)
-
-
-def _variant(release: str) -> _Variant:
-    version = _version(release)
-    if version[0] not in _CHANGES["secure_json_v2"]:
-        raise ValueError(f"no parsePartialJson behaviour known for ai {release} (5, 6 or 7)")
-
-    def has(change: str) -> bool:
-        first = _CHANGES[change][version[0]]
-        return first is not None and version >= _version(first)
-
-    return _Variant(
-        unicode_escape=has("fix_json_unicode_escape"),
-        array_start=has("fix_json_array_start"),
-        secure_v2=has("secure_json_v2"),
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,14 +158,7 @@ def _utf16_units(text: str) -> str:
     return "".join(map(chr, memoryview(data).cast("H")))
 
 
-def _join_surrogates(text: str) -> str:
-    """``text`` with surrogate pairs joined to one character (lone surrogates stay)."""
-    if text.isascii() or _SURROGATE.search(text) is None:
-        return text
-    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
-
-
-def _fix_json(text: str, variant: _Variant) -> str:
+def _fix_json(text: str, behaviour: Behaviour) -> str:
     units = _utf16_units(text)
     size = len(units)
     stack = [_ROOT]
@@ -329,7 +262,7 @@ def _fix_json(text: str, variant: _Variant) -> str:
                 last_valid = i
                 stack.pop()
             else:
-                if not variant.array_start:
+                if not behaviour.fix_json_array_minus:
                     last_valid = i
                 value_start(char, i, _ARRAY_AFTER_VALUE)
         elif state == _ARRAY_AFTER_VALUE:
@@ -344,7 +277,7 @@ def _fix_json(text: str, variant: _Variant) -> str:
             value_start(char, i, _ARRAY_AFTER_VALUE)
         elif state == _STRING_ESCAPE:
             stack.pop()
-            if variant.unicode_escape and char == "u":
+            if behaviour.fix_json_unicode and char == "u":
                 unicode_digits = 0
                 stack.append(_STRING_UNICODE_ESCAPE)
             else:
@@ -398,10 +331,10 @@ def _fix_json(text: str, variant: _Variant) -> str:
         else:
             tail.append(_CLOSERS.get(state, ""))
     head = units[: last_valid + 1]
-    return (_join_surrogates(head) if units is not text else head) + "".join(tail)
+    return (join_surrogates(head) if units is not text else head) + "".join(tail)
 
 
-def fix_json(text: str, *, release: str = _DEFAULT_RELEASE) -> str:
+def fix_json(text: str, sdk_version: SdkVersion | ClientTarget = 7) -> str:
     r"""Close a truncated JSON text the way the client's ``fixJson`` does.
 
     The text is cut after the last character that ``fixJson`` counts as valid (a dangling key,
@@ -411,16 +344,16 @@ def fix_json(text: str, *, release: str = _DEFAULT_RELEASE) -> str:
 
     Args:
         text: The JSON text received so far.
-        release: The ``ai`` client release whose ``fixJson`` to follow (``"MAJOR.MINOR.PATCH"``,
-            major 5, 6 or 7; default the latest checked, 7.0.185).
+        sdk_version: The ``ai`` client whose ``fixJson`` to follow: a major (4 to 7) or an
+            exact release such as ``"7.0.185"`` (see :class:`ClientTarget`).
 
     Returns:
         The repaired text (surrogate pairs joined when the text holds astral characters).
 
     Raises:
-        ValueError: ``release`` is not a release of ``ai`` 5, 6 or 7.
+        ValueError: ``sdk_version`` names no supported major or no valid release.
     """
-    return _fix_json(text, _variant(release))
+    return _fix_json(text, ClientTarget.parse(sdk_version).behaviour)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -518,7 +451,7 @@ def _json_parse_iterative(text: str) -> Any:
                 value, end = _scanstring(text, pos + 1, True)
             except ValueError as exc:
                 raise _Refused(str(exc)) from exc
-            return _join_surrogates(value), end
+            return join_surrogates(value), end
         raise _Refused(f"expected a string at {pos}")
 
     def member_key(pos: int) -> tuple[str, int]:
@@ -637,29 +570,34 @@ def _secure_json_parse(text: str, secure_v2: bool) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 
-def parse_partial_json(text: str | None, *, release: str = _DEFAULT_RELEASE) -> PartialJson:
+def parse_partial_json(text: str | None, sdk_version: SdkVersion | ClientTarget = 7) -> PartialJson:
     """What the client's ``parsePartialJson`` makes of ``text``.
 
     Args:
         text: The JSON text received so far, or ``None`` for JavaScript ``undefined``.
-        release: The ``ai`` client release to follow (``"MAJOR.MINOR.PATCH"``, major 5, 6 or 7;
-            default the latest checked, 7.0.185).
+        sdk_version: The ``ai`` client to follow: a major (4 to 7) or an exact release such as
+            ``"7.0.185"`` (see :class:`ClientTarget`).
 
     Returns:
         The value and state the client gets (see :class:`PartialJson`).
 
     Raises:
-        ValueError: ``release`` is not a release of ``ai`` 5, 6 or 7.
+        ValueError: ``sdk_version`` names no supported major or no valid release.
     """
-    variant = _variant(release)
+    return parse_with(text, ClientTarget.parse(sdk_version).behaviour)
+
+
+def parse_with(text: str | None, behaviour: Behaviour) -> PartialJson:
+    """:func:`parse_partial_json` for a release's behaviour flags (the reducer's hot path)."""
     if text is None:
         return PartialJson(UNDEFINED, "undefined-input")
+    secure_v2 = behaviour.secure_json_v2
     try:
-        return PartialJson(_secure_json_parse(text, variant.secure_v2), "successful-parse")
+        return PartialJson(_secure_json_parse(text, secure_v2), "successful-parse")
     except _Refused:
         pass
     try:
-        repaired = _secure_json_parse(_fix_json(text, variant), variant.secure_v2)
+        repaired = _secure_json_parse(_fix_json(text, behaviour), secure_v2)
     except _Refused:
         return PartialJson(UNDEFINED, "failed-parse")
     return PartialJson(repaired, "repaired-parse")

@@ -9,7 +9,9 @@
 //                   {status, error, message} (the last assistant message).
 // completion-text / completion-data:
 //                   callCompletionApi with streamProtocol "text" / "data" (useCompletion's own
-//                   fetch-and-parse code); result {completion, completions, error, finished}.
+//                   fetch-and-parse code); result {completion, completions, error, finished,
+//                   requests}. For ai 4 ("versions": ["4.3.19"]) from @ai-sdk/ui-utils, whose
+//                   "data" protocol is the v4 data stream.
 // Nothing here re-implements the client: the release's own exports do the parsing.
 
 import {
@@ -101,7 +103,8 @@ async function main() {
     const bytes = new Uint8Array(Buffer.from(c.bodyBase64, 'base64'));
     results[c.name] = {};
     for (const version of c.versions ?? modern) {
-      const release = await loadRelease(version);
+      // ai 4: useCompletion's callCompletionApi lives in @ai-sdk/ui-utils (the ai 4.3 pin)
+      const release = major(version) === 4 ? { version, ai: await import('@ai-sdk/ui-utils') } : await loadRelease(version);
       const runs = {};
       for (const name of c.runs) {
         try {
