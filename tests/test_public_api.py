@@ -49,6 +49,7 @@ LAYERS = {
     "ai_stream.context": 4,
     "ai_stream.resume": 4,
     "ai_stream.chats": 4,
+    "ai_stream.objects": 4,
     "ai_stream.responses": 5,
     "ai_stream.django": 5,
     "ai_stream.flask": 5,

@@ -25,6 +25,7 @@ from ai_stream.exceptions import ChunkParseError as ChunkParseError
 from ai_stream.exceptions import ClientDisconnectedError as ClientDisconnectedError
 from ai_stream.exceptions import EventTooLargeError as EventTooLargeError
 from ai_stream.exceptions import MissingExtraError as MissingExtraError
+from ai_stream.exceptions import ObjectValidationError as ObjectValidationError
 from ai_stream.exceptions import ProducerLostError as ProducerLostError
 from ai_stream.exceptions import ProviderError as ProviderError
 from ai_stream.exceptions import RequestParseError as RequestParseError
@@ -34,6 +35,8 @@ from ai_stream.exceptions import StreamStoreError as StreamStoreError
 from ai_stream.exceptions import TooManyStreamsError as TooManyStreamsError
 from ai_stream.exceptions import UIMessageStreamError as UIMessageStreamError
 from ai_stream.exceptions import UnsupportedByClientError as UnsupportedByClientError
+from ai_stream.objects import ObjectResult as ObjectResult
+from ai_stream.objects import ObjectStreamContext as ObjectStreamContext
 from ai_stream.protocol import CHUNK_TYPES as CHUNK_TYPES
 from ai_stream.protocol import DEFAULT_MAX_BODY_SIZE as DEFAULT_MAX_BODY_SIZE
 from ai_stream.protocol import PROTOCOL_FINISH_REASONS as PROTOCOL_FINISH_REASONS
@@ -187,6 +190,9 @@ __all__ = (
     "MemoryStreamStore",
     "MessageMetadataChunk",
     "MissingExtraError",
+    "ObjectResult",
+    "ObjectStreamContext",
+    "ObjectValidationError",
     "PROTOCOL_FINISH_REASONS",
     "ProducerLostError",
     "ProviderError",

@@ -43,6 +43,7 @@ try:
 except ImportError as exc:
     raise MissingExtraError("django", "django", "ai_stream.django") from exc
 
+from ai_stream.objects import stream_context
 from ai_stream.protocol.messages import (
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_PARTS,
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
 
     from ai_stream.context import StreamContext
     from ai_stream.exceptions import RequestParseError
+    from ai_stream.objects import ObjectStreamContext
 
 __all__ = (
     "UIMessageStreamingHttpResponse",
@@ -88,12 +90,13 @@ class UIMessageStreamingHttpResponse(StreamingHttpResponse):
 
     def __init__(
         self,
-        context: StreamContext[Any],
+        context: StreamContext[Any] | ObjectStreamContext[Any],
         *,
         keep_alive: float | None = None,
         status: int = 200,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        context = stream_context(context)
         body = context.stream(keep_alive=keep_alive)
         super().__init__(body, status=status, headers=_headers(context, headers))
         self.context = context
@@ -175,7 +178,7 @@ def error_response(error: RequestParseError) -> JsonResponse:
 
 
 def streaming_response(
-    ctx: StreamContext[Any],
+    ctx: StreamContext[Any] | ObjectStreamContext[Any],
     *,
     keep_alive: float | None = None,
     status: int = 200,

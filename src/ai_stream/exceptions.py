@@ -36,6 +36,7 @@ __all__ = (
     "ChunkParseError",
     "EventTooLargeError",
     "MissingExtraError",
+    "ObjectValidationError",
     "ClientDisconnectedError",
     "ProducerLostError",
     "TooManyStreamsError",
@@ -138,6 +139,23 @@ class EventTooLargeError(AIStreamError, ValueError):
             "64 Mi characters). Send a large file by URL instead of a data: URL, and split large "
             "outputs or data into several parts."
         )
+
+
+class ObjectValidationError(AIStreamError, ValueError):
+    """An object stream's value does not match its schema, or cannot extend what was sent.
+
+    Raised at the write for a whole value (``write_object``, ``write_element``,
+    ``write_partial``), before anything of it is sent; raised in the work when the streamed
+    JSON text, complete, fails the schema (the body then just ends: the text protocol has no
+    error channel, and the client's own final validation fails too).
+
+    Attributes:
+        errors: The schema's errors (pydantic's ``errors()``, without the input values), if any.
+    """
+
+    def __init__(self, message: str, errors: list[Any] | None = None) -> None:
+        self.errors = errors or []
+        super().__init__(message)
 
 
 class ChunkParseError(AIStreamError, ValueError):

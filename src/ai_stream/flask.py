@@ -52,6 +52,7 @@ try:
 except ImportError as exc:
     raise MissingExtraError("flask", "flask", "ai_stream.flask") from exc
 
+from ai_stream.objects import stream_context
 from ai_stream.protocol.messages import (
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_PARTS,
@@ -66,6 +67,7 @@ if TYPE_CHECKING:
 
     from ai_stream.context import StreamContext
     from ai_stream.exceptions import RequestParseError
+    from ai_stream.objects import ObjectStreamContext
 
 __all__ = ("error_response", "read_chat_request", "read_completion_request", "streaming_response")
 
@@ -130,9 +132,9 @@ def error_response(error: RequestParseError) -> Response:
 
 
 def streaming_response(
-    ctx: StreamContext[Any],
+    ctx: StreamContext[Any] | ObjectStreamContext[Any],
     *,
-    work: Callable[[StreamContext[Any]], Awaitable[object]] | None = None,
+    work: Callable[[Any], Awaitable[object]] | None = None,
     keep_alive: float | None = None,
     status: int = 200,
     headers: Mapping[str, str] | None = None,
@@ -140,7 +142,7 @@ def streaming_response(
     """Return a Flask response that streams ``ctx`` from the shared event loop.
 
     Args:
-        ctx: The context.
+        ctx: The context (or an :class:`~ai_stream.objects.ObjectStreamContext`).
         work: The function that writes the message, as for ``await ctx.run(work)``, which a
             sync view cannot await. Leave it out when an async view already called
             :meth:`StreamContext.run`.
@@ -156,6 +158,7 @@ def streaming_response(
     portal = _shared_portal()
     if work is not None:
         portal.call(ctx.run, work)
+    ctx = stream_context(ctx)
     body = _body(portal, ctx.stream(keep_alive=keep_alive), copy_context())
     # ``connection`` is hop-by-hop, which WSGI forbids; the server manages it.
     merged = {k: v for k, v in ctx.response_headers.items() if k.lower() != "connection"}

@@ -41,6 +41,7 @@ from ai_stream.exceptions import (
     TooManyStreamsError,
     error_body,
 )
+from ai_stream.objects import stream_context
 from ai_stream.protocol.messages import ChatRequest
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
 
     from ai_stream.context import StreamContext
+    from ai_stream.objects import ObjectStreamContext
     from ai_stream.resume import ResumableStreams
 
 Pump = Callable[[Callable[[bytes], Awaitable[object]]], Awaitable[None]]
@@ -73,8 +75,8 @@ class UIMessageStreamResponse(Response):
     """A streaming response that runs and drains a :class:`~ai_stream.StreamContext`.
 
     Args:
-        context: The context; work given to its :meth:`~ai_stream.StreamContext.run` starts
-            when the response is sent.
+        context: The context (or an :class:`~ai_stream.objects.ObjectStreamContext`); work
+            given to its ``run`` starts when the response is sent.
         status_code: HTTP status (200).
         headers: Extra headers; they win over the protocol headers of the same name.
         background: A Starlette background task run after the body was sent.
@@ -84,14 +86,14 @@ class UIMessageStreamResponse(Response):
 
     def __init__(
         self,
-        context: StreamContext[Any],
+        context: StreamContext[Any] | ObjectStreamContext[Any],
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
         background: BackgroundTask | None = None,
         *,
         keep_alive: float | None = None,
     ) -> None:
-        self.context = context
+        self.context = context = stream_context(context)
         self.keep_alive = keep_alive
         self.status_code = status_code
         self.background = background

@@ -50,6 +50,14 @@ def replay(cases: list[dict[str, Any]], timeout: float = 300) -> dict[str, dict[
     return results
 
 
+def replay_objects(cases: list[dict[str, Any]], timeout: float = 300) -> dict[str, dict[str, Any]]:
+    """Replay object stream bodies through useObject's path (node/object_streams.mjs)."""
+    results: dict[str, dict[str, Any]] = run_node("object_streams.mjs", {"cases": cases}, timeout)[
+        "results"
+    ]
+    return results
+
+
 def replay_text(cases: list[dict[str, Any]], timeout: float = 300) -> dict[str, dict[str, Any]]:
     """Replay text and completion bodies (node/text_streams.mjs): ``{case: {release: runs}}``."""
     results: dict[str, dict[str, Any]] = run_node("text_streams.mjs", {"cases": cases}, timeout)[
