@@ -26,7 +26,16 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, get_args, get_origin
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    Literal,
+    TypeVar,
+    TypeVarTuple,
+    get_args,
+    get_origin,
+)
 
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
@@ -47,6 +56,7 @@ __all__ = ("ObjectResult", "ObjectStreamContext", "OutputMode", "stream_context"
 logger = logging.getLogger("ai_stream")
 
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 OutputMode = Literal["object", "array"]
 """``"object"``: the stream is one value; ``"array"``: a list streamed element by element."""
@@ -272,8 +282,10 @@ class ObjectStreamContext(Generic[T]):
 
     # --- running -----------------------------------------------------------------------------
 
-    async def run(self, work: Callable[[ObjectStreamContext[T]], Awaitable[object]]) -> None:
-        """Supervise ``work(obj)`` (see :meth:`StreamContext.run`), then close and validate.
+    async def run(
+        self, work: Callable[[ObjectStreamContext[T], *Ts], Awaitable[object]], *args: *Ts
+    ) -> None:
+        """Supervise ``work(obj, *args)`` (see :meth:`StreamContext.run`), then close and validate.
 
         When the work returns, the open strings, arrays and objects are closed and the whole
         text is validated against the schema; a failure is an :class:`ObjectValidationError`
@@ -282,7 +294,7 @@ class ObjectStreamContext(Generic[T]):
 
         async def supervised(_ctx: StreamContext[None]) -> None:
             try:
-                await work(self)
+                await work(self, *args)
                 await self.close()
             except Exception as exc:
                 if self._error is None:

@@ -752,7 +752,7 @@ def _completion_from(body: Any) -> CompletionRequest:
     try:
         return _COMPLETION.validate_python(body)
     except ValidationError as exc:
-        raise _parse_error(exc) from exc
+        raise _parse_error(exc, "completion") from exc
 
 
 def _json_of(body: bytes | str | dict[str, Any], max_size: int, max_values: int) -> Any:
@@ -935,7 +935,7 @@ def _too_deep(value: Any, limit: int) -> bool:
     return False
 
 
-def _parse_error(exc: ValidationError) -> RequestParseError:
+def _parse_error(exc: ValidationError, kind: str = "chat") -> RequestParseError:
     error = exc.errors(include_url=False, include_input=False)[0]
     path = ""
     loc = error["loc"]
@@ -949,7 +949,7 @@ def _parse_error(exc: ValidationError) -> RequestParseError:
     message = _clip(error["msg"].rstrip("."), 160)
     path = _clip(path, 120)
     return RequestParseError(
-        f"Invalid chat request at {path or 'the top level'}: {message}.", path=path
+        f"Invalid {kind} request at {path or 'the top level'}: {message}.", path=path
     )
 
 
