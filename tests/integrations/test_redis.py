@@ -3,6 +3,7 @@ resumable chats served by uvicorn (incl. the real v6/v7 client resuming)."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import socket
 import time
@@ -106,6 +107,38 @@ async def test_unknown_streams(store: RedisStreamStore) -> None:
     await store.append("nothing", b"a")  # ignored: never recreates an expired stream
     await store.finish("nothing")
     assert await store.client.keys(f"{store.prefix}stream:*") == []
+
+
+async def test_a_reader_whose_cancellation_a_client_call_lost_still_stops(
+    store: RedisStreamStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python 3.11's asyncio.wait_for (in redis-py) can lose a cancellation that arrives as
+    its call completes: the follower must stop anyway, not read on for ever."""
+    await store.start("chat", "s1")
+    await store.append("s1", b"a")
+    wait_for = store._wait_for
+    lost: list[bool] = []
+
+    async def losing(key: str, last_id: bytes, wait_ms: int) -> bool:
+        try:
+            return await wait_for(key, last_id, wait_ms)
+        except asyncio.CancelledError:  # as the buggy wait_for does: the call "completed"
+            lost.append(True)
+            return False
+
+    monkeypatch.setattr(store, "_wait_for", losing)
+
+    async def follow() -> None:
+        async for _ in store.read("s1", idle=0.05):
+            pass
+
+    task = asyncio.get_running_loop().create_task(follow())
+    await asyncio.sleep(0.1)
+    task.cancel()
+    with anyio.fail_after(2):
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert lost == [True]
 
 
 async def test_idle_ticks(store: RedisStreamStore) -> None:

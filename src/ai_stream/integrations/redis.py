@@ -35,6 +35,7 @@ The store runs on asyncio only (redis-py); under trio use the
 
 from __future__ import annotations
 
+import asyncio
 import time
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -321,7 +322,9 @@ class RedisStreamStore:
                 wait = self.block_ms
                 if idle is not None:
                     wait = min(wait, round((quiet_since + idle - time.monotonic()) * 1000))
-                if await self._wait_for(key, last_id, max(1, wait)):
+                came = await self._wait_for(key, last_id, max(1, wait))
+                _raise_a_lost_cancellation()
+                if came:
                     suspect = False
                     continue
                 if idle is not None and time.monotonic() - quiet_since >= idle:
@@ -353,3 +356,17 @@ class RedisStreamStore:
         with self._failing():
             closed = self._key("closed", stream_id)
             return bool(await self.client.set(closed, b"1", nx=True, px=self._ttl_ms))
+
+
+def _raise_a_lost_cancellation() -> None:
+    """Raise the cancellation a client call lost, so that a reader asked to stop stops.
+
+    On Python 3.11, ``asyncio.wait_for`` (inside redis-py) loses a cancellation that arrives as
+    its inner call completes: the call returns, and the task goes on reading for ever although
+    it was cancelled (a client that left would hold its reader). The task still counts the
+    request (``Task.cancelling()``); the read loop, which never runs during a delivered
+    cancellation's cleanup, raises it here.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
