@@ -28,7 +28,9 @@ from langchain_core.messages import (
     HumanMessage,
     ToolMessage,
 )
+from langchain_core.output_parsers import JsonOutputParser
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import RunnableLambda
 from langchain_core.tools import InjectedToolCallId, tool
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.config import get_stream_writer
@@ -37,19 +39,35 @@ from langgraph.prebuilt import ToolNode, tools_condition
 from langgraph.types import Command, RetryPolicy, interrupt
 from pydantic import BaseModel
 
-from ai_stream import ChatRequest, StreamContext
+from ai_stream import (
+    ChatRequest,
+    ObjectResult,
+    ObjectStreamContext,
+    ObjectValidationError,
+    StreamContext,
+)
 from ai_stream.agent import StreamResult, ToolCallInfo
 from ai_stream.integrations.langchain import (
     approval_resume,
     hitl_resume,
     stream_events,
     stream_graph,
+    stream_langchain_object,
 )
 from ai_stream.protocol.approvals import verify_approval_id
 from ai_stream.protocol.messages import ToolApprovalDecision
 from ai_stream.testing import collect_stream, parse_sse_json
 from tests.conformance.client import FIRST_AND_LATEST, replay
 from tests.helpers import counter_ids, transcript
+from tests.integrations.test_openai import (
+    STOPS,
+    STOPS_BODY,
+    STOPS_PIECES,
+    TRIP,
+    TRIP_PIECES,
+    Stop,
+    Trip,
+)
 
 RELEASES = ("5.0.277", "6.0.326", "7.0.173")
 SECRET = "langchain-test-secret-0123456789"
@@ -1315,3 +1333,128 @@ async def test_a_failing_close_does_not_hide_the_error(caplog: pytest.LogCapture
     (logged,) = [r for r in caplog.records if r.exc_info]
     assert logged.exc_info is not None
     assert repr(logged.exc_info[1]) == "RuntimeError('the event stream broke')"
+
+
+# --- object streams (experimental_useObject) ------------------------------------------------------
+
+TRIP_BODY = b'{"city":"Lyon","stops":[{"name":"Gare Part-Dieu","minutes":5},{"name":"Vieux Lyon"}]}'
+
+
+def structured(kind: str) -> Any:
+    """A structured-output runnable answering TRIP_PIECES, as the partial values it yields."""
+    if kind == "json-parser":  # dicts, from the model's JSON text
+        model = GenericFakeChatModel(messages=iter([AIMessage(content="".join(TRIP_PIECES))]))
+        return model | JsonOutputParser()
+    chunks = [call(0, TRIP_PIECES[0], "Trip", "c1"), *(call(0, p) for p in TRIP_PIECES[1:])]
+    schema = Trip if kind == "pydantic" else Trip.model_json_schema()  # models, or dicts
+    return ScriptedChatModel(script=[chunks]).with_structured_output(schema)
+
+
+async def run_object(obj: ObjectStreamContext[Any], runnable: Any, input: Any = "A trip") -> bytes:
+    async def work(obj: ObjectStreamContext[Any]) -> None:
+        await stream_langchain_object(obj, runnable, input, {"tags": ["object"]})
+
+    await obj.run(work)
+    return await collect_stream(obj.context)
+
+
+@pytest.mark.parametrize("kind", ["pydantic", "json-schema", "json-parser"])
+async def test_object_from_structured_output(kind: str) -> None:
+    obj = ObjectStreamContext(Trip)
+    assert (await run_object(obj, structured(kind)), obj.result) == (TRIP_BODY, TRIP)
+
+
+@pytest.mark.parametrize("wrapped", [True, False], ids=["elements-object", "bare-array"])
+async def test_object_array_gets_each_element_once_complete(wrapped: bool) -> None:
+    text = "".join(STOPS_PIECES)
+    if not wrapped:
+        text = text.removeprefix('{"elements": ').removesuffix("}")
+    model = GenericFakeChatModel(messages=iter([AIMessage(content=text)]))
+    obj = ObjectStreamContext(list[Stop], output="array")
+    assert (await run_object(obj, model | JsonOutputParser()), obj.result) == (STOPS_BODY, STOPS)
+
+
+def values(*items: Any, error: Exception | None = None) -> Any:
+    """A runnable that yields ``items`` (then raises ``error``)."""
+
+    async def generate(input: Any) -> AsyncIterator[Any]:
+        for item in items:
+            yield item
+        if error is not None:
+            raise error
+
+    return RunnableLambda(generate)
+
+
+async def test_object_skips_values_that_do_not_extend_the_text() -> None:
+    """The text cannot be taken back: a value that does not extend it is skipped."""
+    obj = ObjectStreamContext(Trip)
+    sent: list[str] = []
+    items = [
+        None,  # (a parser with nothing to show yet)
+        {"city": "Ly"},
+        {"city": "Paris"},
+        {"city": "Lyon"},
+        Trip(city="Lyon", stops=[Stop(name="Gare")]),  # (its fields that were set)
+    ]
+
+    async def generate(input: Any) -> AsyncIterator[Any]:
+        for item in items:
+            yield item
+            sent.append(obj.text)
+
+    body = await run_object(obj, RunnableLambda(generate))
+    assert (body, obj.result, sent) == (
+        b'{"city":"Lyon","stops":[{"name":"Gare"}]}',
+        Trip(city="Lyon", stops=[Stop(name="Gare")]),
+        [
+            "",
+            '{"city":"Ly',
+            '{"city":"Ly',
+            '{"city":"Lyon',
+            '{"city":"Lyon","stops":[{"name":"Gare',
+        ],
+    )
+
+
+async def test_object_last_value_must_extend_the_text() -> None:
+    obj = ObjectStreamContext(Trip)
+    body = await run_object(obj, values({"city": "Lyon"}, {"city": "Paris"}))
+    assert (body, obj.result, type(obj.error)) == (b'{"city":"Lyon', None, ObjectValidationError)
+
+
+async def test_object_runnable_error_is_not_sent(caplog: pytest.LogCaptureFixture) -> None:
+    obj = ObjectStreamContext(Trip)
+    body = await run_object(obj, values({"city": "Ly"}, error=RuntimeError(SECRET)))
+    assert (body, obj.result, type(obj.error)) == (b'{"city":"Ly', None, RuntimeError)
+    assert "Stream work failed" in caplog.text  # (the text protocol has no error channel)
+
+
+async def test_object_disconnect_closes_the_runnable() -> None:
+    closed = anyio.Event()
+    hang = anyio.Event()
+
+    async def generate(input: Any) -> AsyncIterator[Any]:
+        try:
+            yield {"city": "Ly"}
+            await hang.wait()  # the model hangs; the client goes away meanwhile
+        finally:
+            closed.set()
+
+    finished: list[ObjectResult[Trip]] = []
+    obj = ObjectStreamContext(Trip, on_finish=finished.append)
+
+    async def work(obj: ObjectStreamContext[Any]) -> None:
+        await stream_langchain_object(obj, RunnableLambda(generate), "A trip")
+
+    await obj.run(work)
+    reader = obj.context.stream()
+    async for piece in reader:
+        assert piece == b'{"city":"Ly'
+        break
+    await reader.aclose()
+    with anyio.fail_after(5):
+        await closed.wait()
+        while not obj.context.is_finished:
+            await anyio.sleep(0.001)
+    assert (finished[0].aborted, obj.result) == (True, None)

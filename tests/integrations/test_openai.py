@@ -17,13 +17,19 @@ import anyio.lowlevel
 import httpx
 import openai
 import pytest
+from openai.lib._pydantic import to_strict_json_schema
+from pydantic import BaseModel
 
-from ai_stream import StreamContext
+from ai_stream import ObjectResult, ObjectStreamContext, StreamContext
 from ai_stream.agent import StreamResult, ToolCallInfo
 from ai_stream.integrations.openai import (
     ProviderError,
+    openai_response_format,
+    openai_text_format,
     stream_chat_completions,
+    stream_chat_completions_object,
     stream_responses,
+    stream_responses_object,
 )
 from ai_stream.reducer import UIMessageReducer
 from ai_stream.testing import collect_stream, parse_sse_json
@@ -525,8 +531,14 @@ class RecordedBody(httpx.AsyncByteStream):
         self.closed = True
 
 
-def sdk_client(body: RecordedBody) -> openai.AsyncOpenAI:
+def sdk_client(
+    body: RecordedBody, requests: list[dict[str, Any]] | None = None
+) -> openai.AsyncOpenAI:
+    """A real SDK client that answers with ``body``; request bodies go into ``requests``."""
+
     def handler(request: httpx.Request) -> httpx.Response:
+        if requests is not None:
+            requests.append(json.loads(request.content))
         return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=body)
 
     http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
@@ -1383,3 +1395,340 @@ async def test_error_object_of_a_duck_typed_stream() -> None:
         await stream_chat_completions(ctx, LiteLLMLikeStream([chat_chunk({"content": "x"}), error]))
     assert (str(info.value), info.value.code) == (SECRET, "rate_limited")
     assert info.value.body == error["error"]
+
+
+# --- object streams (experimental_useObject) ------------------------------------------------------
+
+
+class Stop(BaseModel):
+    name: str
+    minutes: int = 0
+
+
+class Trip(BaseModel):
+    city: str
+    stops: list[Stop] = []
+
+
+class Plan(BaseModel):
+    """References with keywords beside them, null defaults, unions."""
+
+    trip: Trip
+    backup: Trip | None = None
+    home: Stop = Stop(name="home")
+
+
+TRIP_PIECES = [
+    '{"city": "Ly',
+    'on", "stops": [{"name": "Gare',
+    ' Part-Dieu", "minutes": 5}, ',
+    '{"name": "Vieux Lyon"}]}',
+]
+TRIP = Trip(city="Lyon", stops=[Stop(name="Gare Part-Dieu", minutes=5), Stop(name="Vieux Lyon")])
+STOPS_PIECES = [  # (the object OpenAI answers for an array: openai_response_format)
+    '{"elements": [{"name": "Gare',
+    ' Part-Dieu", "minutes": 5}, {"na',
+    'me": "Vieux Lyon", "minutes": 0}',
+    "]}",
+]
+STOPS = [Stop(name="Gare Part-Dieu", minutes=5), Stop(name="Vieux Lyon")]
+STOPS_BODY = b'[{"name":"Gare Part-Dieu","minutes":5},{"name":"Vieux Lyon","minutes":0}]'
+ObjectPump = Callable[[ObjectStreamContext[Any], Any], Awaitable[StreamResult]]
+SDK_ON_ASYNCIO = pytest.mark.parametrize("anyio_backend", ["asyncio"])
+"""The real SDK's streams leave their SSE generators open after ``[DONE]`` (trio warns of it);
+the duck-typed tests run on trio too."""
+
+
+def object_chunks(pieces: list[str], finish: str = "stop") -> list[dict[str, Any]]:
+    """Chat Completions structured output: the JSON text in content deltas."""
+    return [
+        chat_chunk({"role": "assistant", "content": "", "refusal": None}),
+        *(chat_chunk({"content": piece}) for piece in pieces),
+        chat_chunk({}, finish),
+        chat_chunk(usage=CHAT_USAGE, choices=False),
+    ]
+
+
+def object_events(pieces: list[str]) -> list[dict[str, Any]]:
+    """Responses structured output: the JSON text in output_text deltas."""
+    e = Seq()
+    return [*created(e), *message_events(e, "msg_1", *pieces), completed(e)]
+
+
+async def run_object(
+    obj: ObjectStreamContext[Any], pump: ObjectPump, open_stream: Callable[[], Awaitable[Any]]
+) -> tuple[bytes, list[StreamResult]]:
+    """Run ``pump`` on the opened stream as the object stream's work: the body, its results."""
+    results: list[StreamResult] = []
+
+    async def work(obj: ObjectStreamContext[Any]) -> None:
+        results.append(await pump(obj, await open_stream()))
+
+    await obj.run(work)
+    return await collect_stream(obj.context), results
+
+
+def test_formats_ask_for_the_strict_schema_of_the_value() -> None:
+    """The schema in OpenAI's strict form, as the SDK makes it of a model; an array is asked
+    for as {"elements": [...]}."""
+    stops = ObjectStreamContext(list[Stop], output="array")
+    elements = {
+        "type": "object",
+        "properties": {"elements": {"type": "array", "items": {"$ref": "#/$defs/Stop"}}},
+        "required": ["elements"],
+        "additionalProperties": False,
+        "$defs": {"Stop": to_strict_json_schema(Stop)},
+    }
+    assert (
+        openai_response_format(ObjectStreamContext(Trip)),
+        openai_response_format(ObjectStreamContext(Plan), name="plan")["json_schema"]["schema"],
+        openai_text_format(stops, name="stops"),
+    ) == (
+        {
+            "type": "json_schema",
+            "json_schema": {
+                "name": "response",
+                "schema": to_strict_json_schema(Trip),
+                "strict": True,
+            },
+        },
+        to_strict_json_schema(Plan),
+        {"format": {"type": "json_schema", "name": "stops", "schema": elements, "strict": True}},
+    )
+
+
+@pytest.mark.anyio
+@SDK_ON_ASYNCIO
+async def test_chat_completions_object_streams_the_json_text() -> None:
+    obj = ObjectStreamContext(Trip)
+    requests: list[dict[str, Any]] = []
+
+    async def open_stream() -> Any:
+        client = sdk_client(RecordedBody(chat_body(object_chunks(TRIP_PIECES))), requests)
+        return await client.chat.completions.create(
+            model="gpt-4o",
+            messages=[{"role": "user", "content": "A trip to Lyon"}],
+            stream=True,
+            stream_options={"include_usage": True},
+            response_format=cast(Any, openai_response_format(obj)),
+        )
+
+    body, results = await run_object(obj, stream_chat_completions_object, open_stream)
+    assert (body, obj.result) == ("".join(TRIP_PIECES).encode(), TRIP)
+    assert requests[0]["response_format"] == openai_response_format(obj)
+    assert results == [
+        StreamResult(
+            finish_reason="stop",
+            usage=CHAT_UI_USAGE,
+            provider_metadata={"response_id": "chatcmpl-1", "model": "gpt-4o-2024-08-06"},
+        )
+    ]
+
+
+@pytest.mark.anyio
+@SDK_ON_ASYNCIO
+async def test_chat_completions_object_reads_the_sdk_stream_helper() -> None:
+    """``client.chat.completions.stream(...)``: its chunk events are read, the rest ignored."""
+    obj = ObjectStreamContext(list[Stop], output="array")
+    client = sdk_client(RecordedBody(chat_body(object_chunks(STOPS_PIECES))))
+
+    async def work(obj: ObjectStreamContext[Any]) -> None:
+        async with client.chat.completions.stream(
+            model="gpt-4o",
+            messages=[{"role": "user", "content": "Stops in Lyon"}],
+            response_format=cast(Any, openai_response_format(obj)),
+        ) as stream:
+            await stream_chat_completions_object(obj, stream)
+
+    await obj.run(work)
+    assert (await collect_stream(obj.context), obj.result) == (STOPS_BODY, STOPS)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("wrapped", [True, False], ids=["elements-object", "bare-array"])
+async def test_an_array_gets_each_element_once_complete(wrapped: bool) -> None:
+    """An element goes out when the next one starts (or the array closes), whole and
+    validated; ``{"elements": [...]}`` and a bare array (a compatible server) alike."""
+    pieces = STOPS_PIECES if wrapped else ["[" + STOPS_PIECES[0][14:], *STOPS_PIECES[1:3], "]"]
+    obj = ObjectStreamContext(list[Stop], output="array")
+    sent: list[str] = []
+
+    async def chunks() -> AsyncIterator[dict[str, Any]]:
+        for piece in pieces:
+            yield chat_chunk({"content": piece})
+            sent.append(obj.text)  # (the piece was written when the next one is asked for)
+        yield chat_chunk({}, "stop")
+
+    async def open_stream() -> Any:
+        return chunks()
+
+    body, _ = await run_object(obj, stream_chat_completions_object, open_stream)
+    first = '[{"name":"Gare Part-Dieu","minutes":5}'
+    assert (body, obj.result, sent) == (
+        STOPS_BODY,
+        STOPS,
+        ["", first, first, STOPS_BODY.decode()[:-1]],  # (the "]" closes the stream)
+    )
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("chunks", "sent", "code"),
+    [
+        (CHAT_REFUSAL, b"", "refusal"),
+        (object_chunks(TRIP_PIECES[:1], "length"), b'{"city": "Ly', "length"),
+        (object_chunks(TRIP_PIECES[:1], "content_filter"), b'{"city": "Ly', "content-filter"),
+    ],
+    ids=["refusal", "length", "content-filter"],
+)
+async def test_chat_completions_object_fails_without_a_whole_value(
+    chunks: list[dict[str, Any]], sent: bytes, code: str
+) -> None:
+    """A refusal or an output cut short is a ProviderError: the body just ends (useObject's
+    own validation fails), and the provider stream is closed."""
+    obj = ObjectStreamContext(Trip)
+    stream = LiteLLMLikeStream(chunks)
+    body, results = await run_object(obj, stream_chat_completions_object, lambda: opened(stream))
+    assert (body, obj.result, results, type(obj.error), getattr(obj.error, "code", None)) == (
+        sent,
+        None,
+        [],
+        ProviderError,
+        code,
+    )
+    assert stream.closed
+
+
+@pytest.mark.anyio
+async def test_chat_completions_object_error_is_not_sent() -> None:
+    obj = ObjectStreamContext(Trip)
+    error = {"error": {"message": SECRET, "code": "server_error"}}
+    stream = LiteLLMLikeStream([*object_chunks(TRIP_PIECES[:1])[:2], error])
+    body, _ = await run_object(obj, stream_chat_completions_object, lambda: opened(stream))
+    assert (body, obj.result, type(obj.error), str(obj.error)) == (
+        b'{"city": "Ly',
+        None,
+        ProviderError,
+        SECRET,  # (logged on the server; the text protocol has no error channel)
+    )
+
+
+@pytest.mark.anyio
+@SDK_ON_ASYNCIO
+@pytest.mark.parametrize("output", ["object", "array"])
+async def test_responses_object_streams_the_json_text(output: str) -> None:
+    obj: ObjectStreamContext[Any] = (
+        ObjectStreamContext(Trip)
+        if output == "object"
+        else ObjectStreamContext(list[Stop], output="array")
+    )
+    pieces, expected = (
+        (TRIP_PIECES, ("".join(TRIP_PIECES).encode(), TRIP))
+        if output == "object"
+        else (STOPS_PIECES, (STOPS_BODY, STOPS))
+    )
+    requests: list[dict[str, Any]] = []
+
+    async def open_stream() -> Any:
+        client = sdk_client(RecordedBody(responses_body(object_events(pieces))), requests)
+        return await client.responses.create(
+            model="gpt-4.1", input="A trip", stream=True, text=cast(Any, openai_text_format(obj))
+        )
+
+    body, results = await run_object(obj, stream_responses_object, open_stream)
+    assert (body, obj.result) == expected
+    assert requests[0]["text"] == openai_text_format(obj)
+    assert (results[0].finish_reason, results[0].provider_metadata["response_id"]) == (
+        "stop",
+        "resp_1",
+    )
+
+
+@pytest.mark.anyio
+@SDK_ON_ASYNCIO
+async def test_responses_object_reads_the_sdk_stream_helper() -> None:
+    obj = ObjectStreamContext(Trip)
+    client = sdk_client(RecordedBody(responses_body(object_events(TRIP_PIECES))))
+
+    async def work(obj: ObjectStreamContext[Any]) -> None:
+        async with client.responses.stream(
+            model="gpt-4.1", input="A trip", text=cast(Any, openai_text_format(obj))
+        ) as stream:
+            await stream_responses_object(obj, stream)
+
+    await obj.run(work)
+    assert (await collect_stream(obj.context), obj.result) == ("".join(TRIP_PIECES).encode(), TRIP)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("events", "sent", "code", "message"),
+    [
+        (r_refusal(), b"", "refusal", "The model refused to answer: I can't help with that."),
+        (r_incomplete(), b"Cut", "length", "The output was cut short at the token limit: its "
+         "JSON is incomplete."),
+        (r_failed(), b"", "server_error", SECRET),
+        (r_error(), b"Partial", "server_error", SECRET),
+    ],
+    ids=["refusal", "incomplete", "failed", "error-event"],
+)  # fmt: skip
+async def test_responses_object_fails_without_a_whole_value(
+    events: list[dict[str, Any]], sent: bytes, code: str, message: str
+) -> None:
+    obj = ObjectStreamContext(Trip)
+    stream = LiteLLMLikeStream(events)
+    body, results = await run_object(obj, stream_responses_object, lambda: opened(stream))
+    assert (body, obj.result, results, type(obj.error), getattr(obj.error, "code", None)) == (
+        sent,
+        None,
+        [],
+        ProviderError,
+        code,
+    )
+    assert (str(obj.error), stream.closed) == (message, True)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("api", ["chat", "responses"])
+async def test_object_disconnect_closes_the_provider_stream(api: str) -> None:
+    if api == "chat":
+        recorded = RecordedBody(chat_body(object_chunks(TRIP_PIECES)), stall_after=3)
+        pump, open_stream = stream_chat_completions_object, sdk_chat_stream
+    else:
+        recorded = RecordedBody(responses_body(object_events(TRIP_PIECES)), stall_after=6)
+        pump, open_stream = stream_responses_object, sdk_responses_stream
+    finished: list[ObjectResult[Trip]] = []
+    obj = ObjectStreamContext(Trip, on_finish=finished.append)
+    streams: list[Any] = []
+
+    async def work(obj: ObjectStreamContext[Any]) -> None:
+        streams.append(await open_stream(recorded))
+        await pump(obj, streams[0])
+
+    await obj.run(work)
+    reader = obj.context.stream()
+    received = [piece async for piece in _first(reader)]
+    await reader.aclose()  # the client goes away while the provider is still generating
+    with anyio.fail_after(5):
+        while not obj.context.is_finished:
+            await anyio.sleep(0.001)
+    sent = recorded.sent
+    await anyio.sleep(0.05)
+    assert (recorded.closed, streams[0].response.is_closed, obj.result, finished[0].aborted) == (
+        True,
+        True,
+        None,
+        True,
+    )
+    assert "".join(TRIP_PIECES[:2]).encode().startswith(received[0])  # (not the rest)
+    assert recorded.sent == sent < len(recorded.frames)
+
+
+async def opened(stream: Any) -> Any:
+    return stream
+
+
+async def _first(reader: Any) -> AsyncIterator[bytes]:
+    async for piece in reader:
+        yield piece
+        return

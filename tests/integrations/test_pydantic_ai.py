@@ -6,6 +6,7 @@ A ``FunctionModel`` streams text, thinking and tool-call deltas; real tools run 
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -37,13 +38,29 @@ from pydantic_ai.models.function import AgentInfo, DeltaThinkingPart, DeltaToolC
 from pydantic_ai.models.openai import OpenAIChatModel
 from pydantic_ai.providers.openai import OpenAIProvider
 
-from ai_stream import ChatRequest, ProviderError, StreamContext
+from ai_stream import ChatRequest, ObjectResult, ObjectStreamContext, ProviderError, StreamContext
 from ai_stream.agent import StreamResult, ToolCallInfo
-from ai_stream.integrations.pydantic_ai import deferred_tool_results, stream_agent
+from ai_stream.integrations.pydantic_ai import (
+    deferred_tool_results,
+    stream_agent,
+    stream_pydantic_ai_object,
+)
 from ai_stream.testing import collect_stream, parse_sse_json
 from tests.conformance.client import FIRST_AND_LATEST, replay
 from tests.helpers import counter_ids
-from tests.integrations.test_openai import CHAT_USAGE, chat_body, chat_chunk
+from tests.integrations.test_openai import (
+    CHAT_USAGE,
+    STOPS,
+    STOPS_BODY,
+    STOPS_PIECES,
+    TRIP,
+    TRIP_PIECES,
+    Stop,
+    Trip,
+    chat_body,
+    chat_chunk,
+    tool_delta,
+)
 
 RELEASES = ("5.0.277", "6.0.326", "7.0.173")
 SECRET = "pydantic-ai-test-secret-0123456789"
@@ -882,3 +899,140 @@ def test_without_pydantic_ai_the_error_names_the_extra(monkeypatch: pytest.Monke
         "pip install 'ai-stream[pydantic-ai]'"
     )
     assert isinstance(info.value.__cause__, ImportError)
+
+
+# --- object streams (experimental_useObject) ------------------------------------------------------
+
+
+def output_turn(pieces: list[str]) -> list[Item]:
+    """A model turn that streams the output tool's arguments in ``pieces``."""
+    return [tool(0, "final_result", pieces[0], "o1"), *(tool(0, None, p) for p in pieces[1:])]
+
+
+async def run_object(
+    obj: ObjectStreamContext[Any], agent: Agent[None, Any], **run_kwargs: Any
+) -> tuple[bytes, list[Any]]:
+    """Run the agent into ``obj`` as its work: the body and what the pump returned."""
+    results: list[Any] = []
+
+    async def work(obj: ObjectStreamContext[Any]) -> None:
+        results.append(await stream_pydantic_ai_object(obj, agent, "A trip", **run_kwargs))
+
+    await obj.run(work)
+    return await collect_stream(obj.context), results
+
+
+async def test_object_streams_the_output_arguments_as_they_come() -> None:
+    obj = ObjectStreamContext(Trip)
+    sent: list[str] = []
+    tools: list[Any] = []
+
+    async def stream(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[Any]:
+        tools.append([(t.name, t.parameters_json_schema["required"]) for t in info.output_tools])
+        for item in output_turn(TRIP_PIECES):
+            yield item
+            sent.append(obj.text)  # (written before the model is asked for more)
+
+    agent: Agent[None, str] = Agent(FunctionModel(stream_function=stream))
+    body, results = await run_object(obj, agent)
+    assert (body, obj.result, sent, tools) == (
+        "".join(TRIP_PIECES).encode(),
+        TRIP,
+        ["".join(TRIP_PIECES[: i + 1]) for i in range(len(TRIP_PIECES))],
+        [[("final_result", ["city"])]],
+    )
+    assert (results[0].usage.requests, await results[0].get_output()) == (
+        1,
+        json.loads("".join(TRIP_PIECES)),
+    )
+
+
+async def test_object_array_gets_each_element_once_complete() -> None:
+    """The output tool takes {"elements": [...]}: each element goes out whole."""
+    obj = ObjectStreamContext(list[Stop], output="array")
+    body, _ = await run_object(obj, turns_agent([output_turn(STOPS_PIECES)]))
+    assert (body, obj.result) == (STOPS_BODY, STOPS)
+
+
+async def test_object_after_tool_calls() -> None:
+    """The agent's tools run first; the answer that follows streams."""
+    turns: Turns = [[tool(0, "weather", '{"city": "Lyon"}', "c1")], output_turn(TRIP_PIECES)]
+    obj = ObjectStreamContext(Trip)
+    body, results = await run_object(obj, turns_agent(turns))
+    assert (body, obj.result, results[0].usage.requests) == (
+        "".join(TRIP_PIECES).encode(),
+        TRIP,
+        2,
+    )
+
+
+async def test_object_arguments_sent_whole_are_written_at_the_end() -> None:
+    """A provider that sends the arguments as an object (not streamed text)."""
+    from pydantic_ai.models.test import TestModel
+
+    arguments = TRIP.model_dump()
+    obj = ObjectStreamContext(Trip)
+    body, _ = await run_object(obj, Agent(TestModel(custom_output_args=arguments)))
+    assert (body, obj.result) == (json.dumps(arguments).encode(), TRIP)
+
+
+async def test_object_through_pydantic_ai_openai_model() -> None:
+    """pydantic-ai's own OpenAI model over a recorded stream: the tool call's arguments."""
+    chunks = [
+        chat_chunk({"role": "assistant", "content": None}),
+        chat_chunk(tool_delta(0, id="call_o", name="final_result")),
+        *(chat_chunk(tool_delta(0, args=piece)) for piece in TRIP_PIECES),
+        chat_chunk({}, "tool_calls"),
+        chat_chunk(usage=CHAT_USAGE, choices=False),
+    ]
+    obj = ObjectStreamContext(Trip)
+    body, results = await run_object(obj, openai_agent(chunks))
+    assert (body, obj.result, results[0].usage.input_tokens) == (
+        "".join(TRIP_PIECES).encode(),
+        TRIP,
+        12,
+    )
+
+
+async def test_object_model_error_is_not_sent(caplog: pytest.LogCaptureFixture) -> None:
+    turns: Turns = [[*output_turn(TRIP_PIECES[:1]), RuntimeError(f"exploded ({SECRET})")]]
+    obj = ObjectStreamContext(Trip)
+    body, results = await run_object(obj, turns_agent(turns))
+    assert (body, obj.result, results, type(obj.error)) == (
+        b'{"city": "Ly',
+        None,
+        [],
+        RuntimeError,
+    )
+    assert "Stream work failed" in caplog.text  # (the server has it; the text protocol has
+    # no error channel: the body just ends and useObject's own validation fails)
+
+
+async def test_object_disconnect_closes_the_run() -> None:
+    closed = anyio.Event()
+    gate = anyio.Event()
+
+    async def stream(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[Any]:
+        try:
+            yield output_turn(TRIP_PIECES)[0]
+            await gate.wait()  # the provider hangs; the client goes away meanwhile
+        finally:
+            closed.set()
+
+    finished: list[ObjectResult[Trip]] = []
+    obj = ObjectStreamContext(Trip, on_finish=finished.append)
+
+    async def work(obj: ObjectStreamContext[Any]) -> None:
+        await stream_pydantic_ai_object(obj, Agent(FunctionModel(stream_function=stream)), "hi")
+
+    await obj.run(work)
+    reader = obj.context.stream()
+    async for piece in reader:
+        assert piece == TRIP_PIECES[0].encode()
+        break
+    await reader.aclose()
+    with anyio.fail_after(5):
+        await closed.wait()
+        while not obj.context.is_finished:
+            await anyio.sleep(0.001)
+    assert (finished[0].aborted, obj.result, closed.is_set()) == (True, None, True)

@@ -31,16 +31,22 @@ a second model call (after tools)                      ``finish-step`` + ``start
 =====================================================  ==========================================
 
 Model calls made inside a running tool (a sub-agent) are not streamed as the message's text.
+
+For ``experimental_useObject``, :func:`stream_langchain_object` streams the growing values of a
+structured-output runnable (``model.with_structured_output(Model)``, a JSON output parser) into
+an :class:`~ai_stream.ObjectStreamContext`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ai_stream.agent import StreamResult, ToolCallInfo
+from ai_stream.exceptions import ObjectValidationError
 from ai_stream.integrations._agent_common import (
     aclose_quietly,
     add_usage,
@@ -54,10 +60,19 @@ from ai_stream.integrations._agent_common import (
 from ai_stream.integrations._common import import_sdk, usage_metadata
 
 if TYPE_CHECKING:
+    from langchain_core.runnables import RunnableConfig
+
     from ai_stream.context import StreamContext
+    from ai_stream.objects import ObjectStreamContext
     from ai_stream.protocol.messages import ToolApprovalDecision
 
-__all__ = ("approval_resume", "hitl_resume", "stream_events", "stream_graph")
+__all__ = (
+    "approval_resume",
+    "hitl_resume",
+    "stream_events",
+    "stream_graph",
+    "stream_langchain_object",
+)
 
 _TEXT_TYPES = frozenset({"text", "output_text"})
 _REASONING_TYPES = frozenset({"reasoning", "thinking"})
@@ -590,3 +605,76 @@ def hitl_resume(decisions: Iterable[ToolApprovalDecision]) -> dict[str, list[dic
         else:
             result.append({"type": "reject", "message": d.reason or "The user denied the call."})
     return {"decisions": result}
+
+
+def _partial_value(value: Any) -> Any:
+    """A partial value as JSON data: a model's fields that were set, in their order."""
+    dump = getattr(value, "model_dump", None)
+    return dump(mode="json", exclude_unset=True) if callable(dump) else value
+
+
+def _elements(value: Any) -> list[Any]:
+    """The elements of an array stream's value: the list, or its ``"elements"``."""
+    if isinstance(value, Mapping):
+        value = value.get("elements")
+    return list(value) if isinstance(value, list) else []
+
+
+async def stream_langchain_object(
+    obj: ObjectStreamContext[Any],
+    runnable: Any,
+    input: Any,
+    config: RunnableConfig | None = None,
+) -> None:
+    """Stream a structured-output runnable's growing value into an object stream.
+
+    ``runnable.astream(input, config)`` yields the value as it grows: dicts (a JSON output
+    parser, ``with_structured_output`` of a JSON schema or a ``TypedDict``) or pydantic models
+    (``PydanticOutputParser``, ``with_structured_output(Model)``; their fields that were set).
+    An object stream gets each value with :meth:`ObjectStreamContext.write_partial`; a value that
+    does not extend the text sent (the text cannot be taken back) is skipped, but the last one
+    must extend it. An array stream (``output="array"``; the value a list or ``{"elements":
+    [...]}``) gets each element once a later one shows, and the rest at the end. The context is
+    not closed: :meth:`ObjectStreamContext.run` closes and validates the value when the work
+    returns. When the client disconnects, the work is cancelled and the stream closed.
+
+    Example::
+
+        async def work(obj):
+            runnable = model.with_structured_output(Trip, method="json_schema")
+            await stream_langchain_object(obj, runnable, messages)
+
+    Args:
+        obj: The object stream to write into.
+        runnable: A runnable that yields the growing value (not ``include_raw=True``).
+        input: The runnable's input.
+        config: The runnable's config (callbacks, tags …).
+
+    Raises:
+        ObjectValidationError: The last value does not extend the text sent, or an element of
+            an array stream fails the schema.
+        Exception: What the runnable raises: ``run()`` logs it and ends the body.
+    """
+    import_sdk("langchain_core", "langchain")
+    source = runnable.astream(input, config)
+    value: Any = None
+    written = 0  # the elements written (array streams)
+    try:
+        async for item in source:
+            if item is None:  # (a parser with nothing to show yet)
+                continue
+            value = _partial_value(item)
+            if obj.output == "array":
+                for element in _elements(value)[written:-1]:  # (the last one may grow)
+                    await obj.write_element(element)
+                    written += 1
+            else:
+                with contextlib.suppress(ObjectValidationError):  # (nothing of it was sent)
+                    await obj.write_partial(value)
+        if obj.output == "array":
+            for element in _elements(value)[written:]:
+                await obj.write_element(element)
+        elif value is not None:
+            await obj.write_partial(value)
+    finally:
+        await aclose_quietly(source)

@@ -14,6 +14,12 @@ usage, the tool calls to run). They do not finish the stream: ``ctx.run()`` does
 ``ctx.finish(result.finish_reason)`` yourself), so a tool loop can call the model again in the
 same message. Client tool calls are never executed here.
 
+Structured output for ``experimental_useObject``, into an
+:class:`~ai_stream.ObjectStreamContext`: :func:`stream_chat_completions_object` and
+:func:`stream_responses_object` write the streamed JSON text (an array stream element by
+element); :func:`openai_response_format` and :func:`openai_text_format` ask for the value's
+schema in OpenAI's strict form.
+
 Everything is read by duck typing (attribute or key), so the ``openai`` package is not needed to
 use them. When the client disconnects, the work is cancelled and the provider stream is closed
 (``aclose()`` / ``close()``) so that no further tokens are generated or paid for.
@@ -32,13 +38,22 @@ import anyio
 
 from ai_stream.agent import StreamResult, ToolCallInfo
 from ai_stream.exceptions import ProviderError
-from ai_stream.integrations._common import usage_metadata
+from ai_stream.integrations._common import ObjectText, object_json_schema, usage_metadata
 from ai_stream.protocol.versions import normalize_finish_reason
 
 if TYPE_CHECKING:
     from ai_stream.context import StreamContext
+    from ai_stream.objects import ObjectStreamContext
 
-__all__ = ("ProviderError", "stream_chat_completions", "stream_responses")
+__all__ = (
+    "ProviderError",
+    "openai_response_format",
+    "openai_text_format",
+    "stream_chat_completions",
+    "stream_chat_completions_object",
+    "stream_responses",
+    "stream_responses_object",
+)
 
 logger = logging.getLogger("ai_stream")
 
@@ -240,28 +255,7 @@ async def stream_chat_completions(ctx: StreamContext[Any], stream: Any) -> Strea
 
     try:
         async for chunk in _source(stream):
-            error = _get(chunk, "error")
-            if error is not None:
-                message = _get(error, "message") if not isinstance(error, str) else error
-                raise ProviderError(
-                    str(message or "The provider reported an error."),
-                    code=_get(error, "code") if not isinstance(error, str) else None,
-                    body=_plain(error),
-                    provider="openai",
-                )
-            if "response_id" not in result.provider_metadata and _get(chunk, "id"):
-                result.provider_metadata["response_id"] = _get(chunk, "id")
-                if _get(chunk, "model"):
-                    result.provider_metadata["model"] = _get(chunk, "model")
-            usage = _usage(
-                _get(chunk, "usage"),
-                "prompt_tokens",
-                "completion_tokens",
-                "prompt_tokens_details",
-                "completion_tokens_details",
-            )
-            if usage is not None:
-                result.usage = usage
+            _chat_chunk_info(result, chunk)
             for choice in _get(chunk, "choices") or ():
                 if _get(choice, "index", 0) != 0:
                     continue
@@ -295,6 +289,36 @@ async def stream_chat_completions(ctx: StreamContext[Any], stream: Any) -> Strea
     if result.finish_reason is None and result.tool_calls:
         result.finish_reason = "tool-calls"
     return result
+
+
+def _chat_chunk_info(result: StreamResult, chunk: Any) -> None:
+    """Read a chunk's error (raised), ids and usage into ``result``.
+
+    Raises:
+        ProviderError: The chunk carries an ``error`` object.
+    """
+    error = _get(chunk, "error")
+    if error is not None:
+        message = _get(error, "message") if not isinstance(error, str) else error
+        raise ProviderError(
+            str(message or "The provider reported an error."),
+            code=_get(error, "code") if not isinstance(error, str) else None,
+            body=_plain(error),
+            provider="openai",
+        )
+    if "response_id" not in result.provider_metadata and _get(chunk, "id"):
+        result.provider_metadata["response_id"] = _get(chunk, "id")
+        if _get(chunk, "model"):
+            result.provider_metadata["model"] = _get(chunk, "model")
+    usage = _usage(
+        _get(chunk, "usage"),
+        "prompt_tokens",
+        "completion_tokens",
+        "prompt_tokens_details",
+        "completion_tokens_details",
+    )
+    if usage is not None:
+        result.usage = usage
 
 
 async def _chat_tool_delta(
@@ -485,15 +509,24 @@ async def _responses_event(ctx: StreamContext[Any], state: _ResponsesState, even
             await ctx.stream_tool_input_delta(item_id, json.dumps(delta)[1:-1])
     elif kind == "response.output_text.annotation.added":
         await _annotation(ctx, event)
-    elif kind == "response.created":
-        response = _get(event, "response")
+    else:
+        _response_info(state.result, kind, event)
+
+
+def _response_info(result: StreamResult, kind: Any, event: Any) -> None:
+    """Read a Responses event's ids, usage and finish reason into ``result``.
+
+    Raises:
+        ProviderError: An ``error`` event or ``response.failed``.
+    """
+    response = _get(event, "response")
+    if kind == "response.created":
         if _get(response, "id"):
-            state.result.provider_metadata["response_id"] = _get(response, "id")
+            result.provider_metadata["response_id"] = _get(response, "id")
         if _get(response, "model"):
-            state.result.provider_metadata["model"] = _get(response, "model")
+            result.provider_metadata["model"] = _get(response, "model")
     elif kind in ("response.completed", "response.incomplete"):
-        response = _get(event, "response")
-        state.result.usage = _usage(
+        result.usage = _usage(
             _get(response, "usage"),
             "input_tokens",
             "output_tokens",
@@ -501,10 +534,10 @@ async def _responses_event(ctx: StreamContext[Any], state: _ResponsesState, even
             "output_tokens_details",
         )
         if kind == "response.completed":
-            state.result.finish_reason = "stop"
+            result.finish_reason = "stop"
         else:
             reason = _get(_get(response, "incomplete_details"), "reason")
-            state.result.finish_reason = (
+            result.finish_reason = (
                 "length"
                 if reason == "max_output_tokens"
                 else "content-filter"
@@ -512,7 +545,7 @@ async def _responses_event(ctx: StreamContext[Any], state: _ResponsesState, even
                 else "other"
             )
     elif kind == "response.failed":
-        error = _get(_get(event, "response"), "error")
+        error = _get(response, "error")
         raise ProviderError(
             str(_get(error, "message") or "The response failed."),
             code=_get(error, "code"),
@@ -683,3 +716,227 @@ async def _annotation(ctx: StreamContext[Any], event: Any) -> None:
             filename=filename or file_id,
             provider_metadata={"openai": metadata},
         )
+
+
+# --- object streams (experimental_useObject) ----------------------------------------------------
+
+
+def _strict_json_schema(
+    schema: Mapping[str, Any], root: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """OpenAI's strict form of a JSON schema, as ``openai.lib._pydantic`` makes it of a model.
+
+    Every object gets ``additionalProperties: false`` and all its properties required, a
+    ``$ref`` with other keywords beside it is inlined, and a ``null`` default is dropped.
+    """
+    root = schema if root is None else root
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and len(schema) > 1:  # (strict mode takes nothing beside a $ref)
+        target: Any = root
+        for key in ref.removeprefix("#/").split("/"):
+            target = target[key]
+        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+    strict: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in ("$defs", "properties") and isinstance(value, Mapping):
+            value = {name: _strict_json_schema(s, root) for name, s in value.items()}
+        elif key in ("anyOf", "allOf", "oneOf", "prefixItems") and isinstance(value, list):
+            value = [_strict_json_schema(s, root) for s in value]
+        elif key == "items" and isinstance(value, Mapping):
+            value = _strict_json_schema(value, root)
+        elif key == "default" and value is None:
+            continue
+        strict[key] = value
+    if strict.get("type") == "object":
+        strict.setdefault("additionalProperties", False)
+        strict["required"] = list(strict.get("properties", {}))
+    return strict
+
+
+def openai_response_format(obj: ObjectStreamContext[Any], name: str = "response") -> dict[str, Any]:
+    """The Chat Completions ``response_format`` for ``obj``'s value (strict structured outputs).
+
+    Example::
+
+        stream = await client.chat.completions.create(
+            model=..., messages=..., stream=True, response_format=openai_response_format(obj)
+        )
+        await stream_chat_completions_object(obj, stream)
+
+    Args:
+        obj: The object stream. An array stream asks for ``{"elements": [...]}`` (OpenAI takes
+            an object at the top only), which :func:`stream_chat_completions_object` unwraps.
+        name: The schema's name (letters, digits, ``_`` and ``-``, at most 64).
+
+    Returns:
+        ``{"type": "json_schema", "json_schema": {"name", "schema", "strict": True}}``, the
+        schema in OpenAI's strict form (every property required, no additional properties).
+    """
+    schema = _strict_json_schema(object_json_schema(obj))
+    return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True}}
+
+
+def openai_text_format(obj: ObjectStreamContext[Any], name: str = "response") -> dict[str, Any]:
+    """The Responses API ``text`` parameter for ``obj``'s value (strict structured outputs).
+
+    Example::
+
+        stream = await client.responses.create(
+            model=..., input=..., stream=True, text=openai_text_format(obj)
+        )
+        await stream_responses_object(obj, stream)
+
+    Args:
+        obj: The object stream (an array stream asks for ``{"elements": [...]}``, as
+            :func:`openai_response_format`).
+        name: The schema's name (letters, digits, ``_`` and ``-``, at most 64).
+
+    Returns:
+        ``{"format": {"type": "json_schema", "name", "schema", "strict": True}}``.
+    """
+    schema = _strict_json_schema(object_json_schema(obj))
+    return {"format": {"type": "json_schema", "name": name, "schema": schema, "strict": True}}
+
+
+def _refusal_error(refusal: list[str]) -> ProviderError:
+    text = "".join(refusal)
+    return ProviderError(
+        f"The model refused to answer: {text}",
+        provider="openai",
+        code="refusal",
+        body={"refusal": text},
+    )
+
+
+_CUT_SHORT = {"length": "at the token limit", "content-filter": "by the content filter"}
+
+
+def _cut_short_error(finish_reason: str | None) -> ProviderError:
+    """The error of an output cut short (its JSON is incomplete)."""
+    why = _CUT_SHORT.get(finish_reason or "", f"({finish_reason})")
+    return ProviderError(
+        f"The output was cut short {why}: its JSON is incomplete.",
+        provider="openai",
+        code=finish_reason,
+    )
+
+
+async def stream_chat_completions_object(
+    obj: ObjectStreamContext[Any], stream: Any
+) -> StreamResult:
+    """Write an OpenAI Chat Completions stream of structured output into an object stream.
+
+    The ``delta.content`` of the first choice is the JSON text: an object stream gets it as it
+    comes, an array stream each element once it is complete (the model answers
+    ``{"elements": [...]}`` with :func:`openai_response_format`, or a bare array). The context
+    is not closed: :meth:`ObjectStreamContext.run` closes and validates the value when the work
+    returns. When the client disconnects, the work is cancelled and the provider stream closed.
+
+    Example::
+
+        async def work(obj):
+            stream = await client.chat.completions.create(
+                model="gpt-4o", messages=messages, stream=True,
+                response_format=openai_response_format(obj),
+            )
+            await stream_chat_completions_object(obj, stream)
+
+    Args:
+        obj: The object stream to write into.
+        stream: The stream ``client.chat.completions.create(..., stream=True)`` returned, the
+            entered ``client.chat.completions.stream(...)`` helper (its ``chunk`` events are
+            read), or any (async) iterable of OpenAI-shaped chunks (objects or dicts).
+
+    Returns:
+        The finish reason, usage and ``provider_metadata`` (``response_id``, ``model``).
+
+    Raises:
+        ProviderError: A chunk carries an ``error`` object, the model refused
+            (``delta.refusal``; code ``"refusal"``), or the output was cut short
+            (``finish_reason`` ``"length"`` or ``"content_filter"``: code ``"length"`` or
+            ``"content-filter"``). ``run()`` logs it and ends the body.
+        ObjectValidationError: A complete element of an array stream fails the schema.
+    """
+    result = StreamResult()
+    text = ObjectText(obj)
+    refusal: list[str] = []
+    try:
+        async for event in _source(stream):
+            # (the SDK helper's events: its chunk events hold the chunks, the others add nothing)
+            chunk = _get(event, "chunk") if _get(event, "type") == "chunk" else event
+            _chat_chunk_info(result, chunk)
+            for choice in _get(chunk, "choices") or ():
+                if _get(choice, "index", 0) != 0:
+                    continue
+                delta = _get(choice, "delta")
+                content = _get(delta, "content")
+                if isinstance(content, str) and content:
+                    await text.write(content)
+                piece = _get(delta, "refusal")
+                if isinstance(piece, str) and piece:
+                    refusal.append(piece)
+                reason = _finish_reason(_get(choice, "finish_reason"))
+                if reason is not None:
+                    result.finish_reason = reason
+        if refusal:
+            raise _refusal_error(refusal)
+        if result.finish_reason in _CUT_SHORT:
+            raise _cut_short_error(result.finish_reason)
+    finally:
+        await _close(stream)
+    return result
+
+
+async def stream_responses_object(obj: ObjectStreamContext[Any], stream: Any) -> StreamResult:
+    """Write an OpenAI Responses API stream of structured output into an object stream.
+
+    ``response.output_text.delta`` is the JSON text: an object stream gets it as it comes, an
+    array stream each element once it is complete (``{"elements": [...]}`` with
+    :func:`openai_text_format`, or a bare array). The context is not closed:
+    :meth:`ObjectStreamContext.run` closes and validates the value when the work returns. When
+    the client disconnects, the work is cancelled and the provider stream closed.
+
+    Example::
+
+        async def work(obj):
+            stream = await client.responses.create(
+                model="gpt-4.1", input=prompt, stream=True, text=openai_text_format(obj)
+            )
+            await stream_responses_object(obj, stream)
+
+    Args:
+        obj: The object stream to write into.
+        stream: The stream ``client.responses.create(..., stream=True)`` returned, the entered
+            ``client.responses.stream(...)`` helper, or any (async) iterable of Responses events
+            (objects or dicts with a ``type``).
+
+    Returns:
+        The finish reason, usage and ``provider_metadata`` (``response_id``, ``model``).
+
+    Raises:
+        ProviderError: An ``error`` event, ``response.failed``, a refusal
+            (``response.refusal.delta``; code ``"refusal"``) or ``response.incomplete`` (code
+            ``"length"``, ``"content-filter"`` or ``"other"``). ``run()`` logs it and ends the
+            body.
+        ObjectValidationError: A complete element of an array stream fails the schema.
+    """
+    result = StreamResult()
+    text = ObjectText(obj)
+    refusal: list[str] = []
+    try:
+        async for event in _source(stream):
+            kind = _get(event, "type")
+            delta = _get(event, "delta")
+            if kind == "response.output_text.delta" and isinstance(delta, str) and delta:
+                await text.write(delta)
+            elif kind == "response.refusal.delta" and isinstance(delta, str) and delta:
+                refusal.append(delta)
+            else:
+                _response_info(result, kind, event)
+            if kind == "response.incomplete":
+                raise _cut_short_error(result.finish_reason)
+        if refusal:
+            raise _refusal_error(refusal)
+    finally:
+        await _close(stream)
+    return result

@@ -2,7 +2,9 @@
 
 :func:`stream_agent` writes the events of ``Agent.run_stream_events(...)`` into a
 :class:`~ai_stream.StreamContext`; :func:`deferred_tool_results` turns the verified approvals of
-the follow-up request into pydantic-ai's ``DeferredToolResults``.
+the follow-up request into pydantic-ai's ``DeferredToolResults``;
+:func:`stream_pydantic_ai_object` streams an agent's structured output into an
+:class:`~ai_stream.ObjectStreamContext` (``experimental_useObject``).
 
 Mapping:
 
@@ -36,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from ai_stream.agent import StreamResult, ToolCallInfo
+from ai_stream.exceptions import ObjectValidationError
 from ai_stream.integrations._agent_common import (
     aclose_quietly,
     fail_input,
@@ -45,13 +48,22 @@ from ai_stream.integrations._agent_common import (
     knows_tool,
     parse_args,
 )
-from ai_stream.integrations._common import import_sdk, usage_metadata
+from ai_stream.integrations._common import (
+    ObjectText,
+    import_sdk,
+    object_json_schema,
+    usage_metadata,
+)
 
 if TYPE_CHECKING:
     from ai_stream.context import StreamContext
+    from ai_stream.objects import ObjectStreamContext
     from ai_stream.protocol.messages import ChatRequest
 
-__all__ = ("deferred_tool_results", "stream_agent")
+__all__ = ("deferred_tool_results", "stream_agent", "stream_pydantic_ai_object")
+
+_OUTPUT_TOOL = "final_result"
+"""The name of the output tool :func:`stream_pydantic_ai_object` gives the model."""
 
 _FINISH_REASONS = {
     "stop": "stop",
@@ -355,3 +367,73 @@ def deferred_tool_results(chat_request: ChatRequest, secret: str | bytes | None 
                 decision.reason or "The user denied this tool call."
             )
     return sdk.DeferredToolResults(approvals=approvals)
+
+
+def _output_call(response: Any) -> Any:
+    """The output tool's call in a model response, or ``None``."""
+    for part in get(response, "parts") or ():
+        if get(part, "part_kind") == "tool-call" and get(part, "tool_name") == _OUTPUT_TOOL:
+            return part
+    return None
+
+
+async def stream_pydantic_ai_object(
+    obj: ObjectStreamContext[Any], agent: Any, user_prompt: Any = None, **run_kwargs: Any
+) -> Any:
+    """Run a pydantic-ai agent for ``obj``'s value and stream it into the object stream.
+
+    The agent runs with ``agent.run_stream(user_prompt, output_type=..., **run_kwargs)``, its
+    output an output tool (``final_result``) whose arguments have ``obj``'s JSON schema (an
+    array stream asks for ``{"elements": [...]}``). The arguments' JSON text is written as the
+    model streams it: an object stream gets the text as it comes, an array stream each element
+    once it is complete. A provider that sends the arguments whole (not as text) is written when
+    the response is complete. The context is not closed: :meth:`ObjectStreamContext.run`
+    closes and validates the value when the work returns. When the client disconnects, the
+    work is cancelled, and with it the run and its model stream.
+
+    Example::
+
+        async def work(obj):
+            await stream_pydantic_ai_object(obj, agent, "Plan a trip to Lyon")
+
+    Args:
+        obj: The object stream to write into.
+        agent: The pydantic-ai ``Agent`` (its tools run as usual before the answer).
+        user_prompt: The prompt.
+        **run_kwargs: More arguments of ``run_stream`` (``message_history``, ``deps``,
+            ``model_settings`` …), but not ``output_type``. The schema goes to pydantic-ai as a
+            ``StructuredDict``, which takes no recursive schema.
+
+    Returns:
+        The finished ``StreamedRunResult`` (``usage``, ``new_messages()`` …).
+
+    Raises:
+        ObjectValidationError: The arguments changed while they streamed, or a complete element
+            of an array stream fails the schema.
+        Exception: What the run raises (a model error, ``UnexpectedModelBehavior`` …):
+            ``run()`` logs it and ends the body.
+    """
+    sdk = import_sdk("pydantic_ai", "pydantic-ai")
+    output = sdk.ToolOutput(sdk.StructuredDict(object_json_schema(obj)), name=_OUTPUT_TOOL)
+    text = ObjectText(obj)
+    sent = ""
+
+    async def extend(arguments: str) -> None:
+        nonlocal sent
+        if not arguments.startswith(sent):
+            raise ObjectValidationError(
+                "The output's arguments changed while they streamed: the text sent cannot be "
+                "taken back."
+            )
+        await text.write(arguments[len(sent) :])
+        sent = arguments
+
+    async with agent.run_stream(user_prompt, output_type=output, **run_kwargs) as result:
+        async for response in result.stream_response(debounce_by=None):
+            arguments = get(_output_call(response), "args")
+            if isinstance(arguments, str):  # (arguments sent whole are written at the end)
+                await extend(arguments)
+        arguments = get(_output_call(result.response), "args")
+        if isinstance(arguments, dict):  # sent whole: complete now
+            await extend(json.dumps(arguments, ensure_ascii=False))
+    return result
