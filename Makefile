@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine (Python 3.11+, Node 20, make):
-#   make demo   run the example chat app
+#   make demo   run the example app (chat, completion, trip planner)
 #   make test   install everything and run every check and test
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null)
@@ -21,7 +21,7 @@ help:
 	@echo "make bench  - run the benchmarks and write bench/RESULTS.md"
 	@echo "make releases - rescan the published ai client releases into the release table"
 	@echo "make docs   - build the documentation site into build/site (strict: broken links fail)"
-	@echo "make demo   - run the example chat app"
+	@echo "make demo   - run the example app (chat, completion, trip planner)"
 
 bootstrap:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv

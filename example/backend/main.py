@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from ai_stream import RequestParseError, request_parse_error_handler
-from routes import chat, history
+from routes import chat, completion, history, objects
+from services.completion_service import make_completion_model
 from services.db_service import ChatDatabase
-from services.llm_service import make_model
+from services.llm_service import make_model, openai_client
+from services.trip_service import make_trip_planner
 from settings import Settings, redact
 from state import AppState
 from streams import make_streams
@@ -36,7 +38,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store = RedisStreamStore(settings.redis_url)
     streams = make_streams(store, grace=settings.stop_grace)
     db = ChatDatabase(settings.database_url)
-    state = AppState(settings=settings, db=db, streams=streams, model=make_model(settings))
+    client = openai_client(settings)  # (None: the offline demo model)
+    state = AppState(
+        settings=settings,
+        db=db,
+        streams=streams,
+        model=make_model(settings, client),
+        complete=make_completion_model(settings, client),
+        plan_trip=make_trip_planner(settings, client),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,12 +62,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 yield
         finally:
             await db.close()
+            if client is not None:
+                await client.close()
 
     app = FastAPI(title="ai_stream example", lifespan=lifespan)
     app.state.example = state
     app.add_exception_handler(RequestParseError, request_parse_error_handler)
     app.include_router(chat.router)
     app.include_router(history.router)
+    app.include_router(completion.router)
+    app.include_router(objects.router)
     return app
 
 

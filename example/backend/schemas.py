@@ -29,3 +29,30 @@ class ChatDetail(BaseModel):
     id: str
     title: str
     messages: list[dict[str, object]]
+
+
+# The docstrings of these two models are the descriptions in their JSON schema (what a real
+# model is given). extra="forbid" and no defaults: the schema suits OpenAI's strict structured
+# outputs (every property required, no additional properties). The frontend's zod schema
+# (example/frontend/components/trip.ts) mirrors them.
+
+
+class TripDay(BaseModel):
+    """One day of the trip: its number (from 1), a short title and a few activities."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    day: int
+    title: str
+    activities: list[str]
+
+
+class Itinerary(BaseModel):
+    """A trip itinerary: the destination, a one-sentence summary, the days and practical tips."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    destination: str
+    summary: str
+    days: list[TripDay]
+    tips: list[str]

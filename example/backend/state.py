@@ -1,4 +1,4 @@
-"""What the routes share: settings, the database, the resumable streams and the model."""
+"""What the routes share: settings, the database, the resumable streams and the models."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from fastapi import Request  # noqa: TC002 - FastAPI reads the annotation at run
 if TYPE_CHECKING:
     from ai_stream import ResumableStreams
     from ai_stream.agent import ModelCall
+    from services.completion_service import CompletionModel
     from services.db_service import ChatDatabase
+    from services.trip_service import TripPlanner
     from settings import Settings
 
 
@@ -22,6 +24,8 @@ class AppState:
     db: ChatDatabase
     streams: ResumableStreams
     model: ModelCall
+    complete: CompletionModel
+    plan_trip: TripPlanner
 
 
 def get_state(request: Request) -> AppState:

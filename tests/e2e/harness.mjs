@@ -1,6 +1,6 @@
 // Starts the example app the way `make demo` does (FastAPI backend + built Next.js
 // frontend), on free ports with a throw-away SQLite database, and a headless system
-// chromium driven by playwright-core. Used by chat.test.mjs.
+// chromium driven by playwright-core. Used by chat.test.mjs, completion.test.mjs and objects.test.mjs.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -151,4 +151,28 @@ export async function startApp() {
     throw err;
   }
   return { baseUrl, backendUrl, browser, close, logs: () => procs.map((p) => p.log.join("")).join("\n") };
+}
+
+/** Waits until the servers' output (backend and frontend logs) matches `pattern`; the match. */
+export async function waitForLog(app, pattern, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = app.logs().match(pattern);
+    if (match) return match;
+    if (Date.now() > deadline) throw new Error(`no log line matches ${pattern}:\n${app.logs().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Records every distinct innerText of the element `selector` (polled every 10 ms) in window.__snaps. */
+export async function recordText(page, selector) {
+  await page.evaluate((sel) => {
+    window.__snaps = [];
+    clearInterval(window.__snapTimer);
+    window.__snapTimer = setInterval(() => {
+      const el = document.querySelector(sel);
+      const text = el ? el.innerText : "";
+      if (window.__snaps[window.__snaps.length - 1] !== text) window.__snaps.push(text);
+    }, 10);
+  }, selector);
 }

@@ -13,10 +13,15 @@ The last user message picks the scenario (case-insensitive keywords):
 ``error``           fails inside the work (the browser sees the masked error)
 anything else       reasoning and a markdown answer with a code block
 ==================  =================================================================
+
+It also answers the completion page (:meth:`DemoModel.complete`: a text streamed word by word)
+and the trip page (:meth:`DemoModel.plan_trip`: an :class:`~schemas.Itinerary` streamed as a
+growing value with ``write_partial``). There a prompt containing ``error`` fails half-way.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import TYPE_CHECKING, Any
@@ -26,11 +31,17 @@ import anyio
 from ai_stream.agent import StreamResult, ToolCallInfo
 
 if TYPE_CHECKING:
-    from ai_stream import StreamContext, UIMessage
+    from collections.abc import Iterator
+
+    from ai_stream import ObjectStreamContext, StreamContext, UIMessage
     from ai_stream.protocol.messages import DynamicToolUIPart, ToolUIPart
+    from schemas import Itinerary
 
 _TOKEN = re.compile(r"\S+\s*|\s+")
 _CITY = re.compile(r"\b(?:in|for|at)\s+([A-Z][\w\- ]*[\w])", re.IGNORECASE)
+# "a trip to New York", "visit Lisbon": capitalised words after "to" / "in" / "visit(ing)".
+_DESTINATION = re.compile(r"\b(?:to|in|visit|visiting)\s+((?:[A-Z][\w'\-]*)(?:\s+[A-Z][\w'\-]*)*)")
+_DAYS = re.compile(r"\b(\d+)[\s-]*days?\b", re.IGNORECASE)
 
 
 class DemoModelError(RuntimeError):
@@ -203,3 +214,130 @@ class DemoModel:
             f"zone*, *long task* or *error*. (Your plan: **{plan}**.)",
         )
         return StreamResult(finish_reason="stop")
+
+    # --- the completion page and the trip page ----------------------------------------------
+
+    async def complete(self, ctx: StreamContext[Any], prompt: str) -> None:
+        """The completion page: a text about ``prompt``, streamed word by word.
+
+        A prompt containing ``error`` fails half-way (``useCompletion``'s default "data"
+        protocol shows the masked error; the "text" protocol has no error channel).
+        """
+        topic = " ".join(prompt.split()) or "…"
+        first = (
+            f"Here is a completion for “{topic}”, written by the offline demo model. "
+            "It streams one word at a time, the way a real model does: the Python backend "
+            "writes each token with ctx.write_text and useCompletion shows the text as it grows. "
+        )
+        second = (
+            "Press Stop at any moment: the browser hangs up, ai_stream cancels the work on the "
+            "server and nothing more is generated. Set OPENAI_API_KEY to get the same page "
+            "from a real model."
+        )
+        for token in _TOKEN.findall(first):
+            await self._pause()
+            await ctx.write_text(token)
+        if "error" in prompt.lower():
+            raise DemoModelError("the demo upstream service is down (as you asked)")
+        for token in _TOKEN.findall(second):
+            await self._pause()
+            await ctx.write_text(token)
+
+    async def plan_trip(self, obj: ObjectStreamContext[Itinerary], prompt: str) -> None:
+        """The trip page: an itinerary for ``prompt``, sent as a value that grows word by word.
+
+        Each ``write_partial`` value extends the previous one (a string grows, keys and
+        elements are added at the end). A prompt containing ``error`` fails in the second day:
+        the text ends without ``tips``, and the page's schema refuses it.
+        """
+        itinerary = demo_itinerary(prompt)
+        fail = "error" in prompt.lower()
+        for value in growing(itinerary):
+            if fail and len(value.get("days", ())) >= 2:
+                raise DemoModelError("the demo upstream service is down (as you asked)")
+            await self._pause()
+            await obj.write_partial(value)
+
+
+_TITLES = (
+    "Old town and first impressions",
+    "Markets, museums and a long lunch",
+    "A day trip out of town",
+    "Parks, viewpoints and the waterfront",
+    "Last walks and souvenirs",
+)
+_ACTIVITIES = (
+    "Walking tour of the historic centre",
+    "Coffee and pastries at a neighbourhood café",
+    "Sunset from the best viewpoint in town",
+    "Morning at the central market",
+    "Afternoon in the main art museum",
+    "Dinner at a family-run restaurant",
+    "Train to a nearby village",
+    "Picnic by the river",
+    "Evening concert or live music",
+    "Bike ride through the largest park",
+    "Boat trip along the coast or the river",
+    "Shopping for local crafts",
+)
+_TIPS = (
+    "Buy a public transport day pass: it pays off after three rides.",
+    "Book the popular museums online a few days ahead.",
+    "Carry a refillable water bottle and comfortable shoes.",
+    "Lunch menus are cheaper than dinner at the same places.",
+)
+
+
+def demo_itinerary(prompt: str) -> dict[str, Any]:
+    """The demo itinerary for ``prompt`` (deterministic): destination and days come from it.
+
+    ``"a 4-day trip to Porto"`` → Porto, 4 days (1 to 5; a weekend is 2; default 3, default
+    destination Lisbon).
+    """
+    match = _DESTINATION.search(prompt)
+    destination = match.group(1).strip() if match else "Lisbon"
+    count = _DAYS.search(prompt)
+    days = min(5, max(1, int(count.group(1)))) if count else 2 if "weekend" in prompt.lower() else 3
+    seed = int(hashlib.sha256(destination.lower().encode()).hexdigest(), 16)
+    plan = []
+    for day in range(days):
+        picks = [_ACTIVITIES[(seed + day * 3 + i) % len(_ACTIVITIES)] for i in range(3)]
+        plan.append({"day": day + 1, "title": _TITLES[day], "activities": picks})
+    return {
+        "destination": destination,
+        "summary": f"{days} relaxed days in {destination}: the classics, good food and one "
+        "escape from the city.",
+        "days": plan,
+        "tips": [_TIPS[(seed + i) % len(_TIPS)] for i in range(3)],
+    }
+
+
+def growing(value: Any) -> Iterator[Any]:
+    """Successive partial values of a JSON value, each extending the last, ending with ``value``.
+
+    Strings grow by words, objects by keys and arrays by elements (in order); other scalars
+    appear whole. What a framework that yields growing objects hands to ``write_partial``.
+    """
+    if isinstance(value, str):
+        text = ""
+        for token in _TOKEN.findall(value) or [""]:
+            text += token
+            yield text
+    elif isinstance(value, dict):
+        done: dict[str, Any] = {}
+        if not value:
+            yield {}
+        for key, item in value.items():
+            for part in growing(item):
+                yield {**done, key: part}
+            done[key] = item
+    elif isinstance(value, list):
+        head: list[Any] = []
+        if not value:
+            yield []
+        for item in value:
+            for part in growing(item):
+                yield [*head, part]
+            head.append(item)
+    else:
+        yield value

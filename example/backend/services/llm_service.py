@@ -16,6 +16,8 @@ from services.demo_model import DemoModel
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from openai import AsyncOpenAI
+
     from ai_stream import ChatRequest, StreamContext, UIMessage
     from ai_stream.agent import StreamResult
     from schemas import RequestInfo
@@ -107,14 +109,27 @@ def build_tools(ctx: StreamContext[RequestInfo]) -> dict[str, Tool | Callable[..
     }
 
 
-def openai_model(settings: Settings) -> ModelCall:
+def openai_client(settings: Settings) -> AsyncOpenAI | None:
+    """The OpenAI client the real models share (``None`` without ``OPENAI_API_KEY``).
+
+    The app closes it when it stops (``main.py``).
+    """
+    if not settings.openai_api_key:
+        return None
+    from openai import AsyncOpenAI
+
+    return AsyncOpenAI(api_key=settings.openai_api_key, base_url=settings.openai_base_url)
+
+
+def openai_model(settings: Settings, client: AsyncOpenAI | None = None) -> ModelCall:
     """A real model through the OpenAI Chat Completions API (any compatible server)."""
     from openai import AsyncOpenAI
 
     from ai_stream.convert import to_openai_chat
     from ai_stream.integrations.openai import stream_chat_completions
 
-    client = AsyncOpenAI(api_key=settings.openai_api_key, base_url=settings.openai_base_url)
+    if client is None:
+        client = AsyncOpenAI(api_key=settings.openai_api_key, base_url=settings.openai_base_url)
 
     async def model(ctx: StreamContext[Any], messages: list[UIMessage]) -> StreamResult:
         stream = await client.chat.completions.create(  # type: ignore[call-overload]
@@ -129,10 +144,10 @@ def openai_model(settings: Settings) -> ModelCall:
     return model
 
 
-def make_model(settings: Settings) -> ModelCall:
+def make_model(settings: Settings, client: AsyncOpenAI | None = None) -> ModelCall:
     """The real model when ``OPENAI_API_KEY`` is set, else the offline demo model."""
     if settings.openai_api_key:
-        return openai_model(settings)
+        return openai_model(settings, client)
     return DemoModel(settings.demo_delay)
 
 

@@ -3,8 +3,8 @@ import type { ReactNode } from "react";
 import "./globals.css";
 
 export const metadata: Metadata = {
-  title: "ai_stream demo chat",
-  description: "Vercel AI SDK useChat against a Python ai_stream backend",
+  title: "ai_stream demo",
+  description: "Vercel AI SDK useChat, useCompletion and useObject against a Python ai_stream backend",
 };
 
 export default function RootLayout({ children }: { children: ReactNode }) {

@@ -1,6 +1,7 @@
 "use client";
 
 import type { ChatSummary } from "./api";
+import Nav from "./Nav";
 
 type Props = {
   chats: ChatSummary[];
@@ -20,6 +21,7 @@ export default function Sidebar({ chats, currentId, error, onNew, onOpen, onDele
           + New chat
         </button>
       </div>
+      <Nav />
       {error && <div className="sidebar-error">Backend: {error}</div>}
       <ul className="chat-list">
         {chats.map((chat) => (
