@@ -64,3 +64,18 @@ def replay_text(cases: list[dict[str, Any]], timeout: float = 300) -> dict[str, 
         "results"
     ]
     return results
+
+
+def langchain_adapter(
+    cases: list[dict[str, Any]], release: str = FIRST_AND_LATEST[7][1], timeout: float = 300
+) -> dict[str, dict[str, Any]]:
+    """Feed recorded LangGraph events through ``@ai-sdk/langchain`` (node/langchain_adapter.mjs).
+
+    ``cases`` are ``{"name", "events"}``; returns ``{case: {"chunks", "message", "schemaErrors",
+    "error"}}`` with the UI message the ``ai`` ``release`` reads from the adapter's stream.
+    """
+    payload = {"release": release, "cases": cases}
+    results: dict[str, dict[str, Any]] = run_node("langchain_adapter.mjs", payload, timeout)[
+        "results"
+    ]
+    return results

@@ -1234,9 +1234,11 @@ def test_interrupts_without_a_tool_call_are_ignored(shapes: dict[str, ShapeRun])
 
 
 def test_nodes_without_a_model(shapes: dict[str, ShapeRun]) -> None:
-    """Custom stream data and a human message are not shown; a node's single AIMessage is."""
+    """Custom data without type or id is a transient ``data-custom`` part (``onData`` only, not
+    in the message), a human message is not shown; a node's single AIMessage is."""
     run = shapes["notes/graph"]
-    assert run.chunks == [*HEAD, *said("text-1", "Noted."), *end()]
+    custom = {"type": "data-custom", "data": {"progress": 50}, "transient": True}
+    assert run.chunks == [HEAD[0], custom, HEAD[1], *said("text-1", "Noted."), *end()]
     assert run.result is not None and run.result.tool_calls == []
 
 

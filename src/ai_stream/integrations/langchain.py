@@ -5,8 +5,9 @@ Two entry points, both writing into a :class:`~ai_stream.StreamContext` and retu
 
 * :func:`stream_events` takes ``runnable.astream_events(..., version="v2")`` of any runnable
   (a chat model, a chain, an agent, a compiled LangGraph).
-* :func:`stream_graph` takes ``graph.astream(..., stream_mode=["messages", "updates"])`` of a
-  compiled LangGraph, and turns approval interrupts into ``tool-approval-request`` chunks.
+* :func:`stream_graph` takes ``graph.astream(..., stream_mode=["messages", "updates", "custom",
+  "tools", "values"])`` of a compiled LangGraph (any of those modes, subgraphs too), turns
+  approval interrupts into ``tool-approval-request`` chunks and returns the final state.
 
 Mapping:
 
@@ -28,6 +29,13 @@ complete ``AIMessage.tool_calls`` (not streamed)       ``tool-input-available``
 a second model call (after tools)                      ``finish-step`` + ``start-step``
 ``usage_metadata`` (summed over model calls)           ``message-metadata`` ``{"usage": ...}``
 ``__interrupt__`` describing a tool call               ``tool-approval-request`` (signed)
+``custom`` event ``{"type": t, "id": i, ...}``         ``data-<t>`` (``data-custom`` without a
+                                                       type), persistent with an id, else
+                                                       transient
+``tools``: ``tool-output-delta``                       preliminary ``tool-output-available``
+``tools``: ``tool-finished`` / ``tool-error``          ``tool-output-available`` / masked
+                                                       ``tool-output-error``
+``values`` (root graph, last)                          :attr:`GraphResult.values`, ``ctx.store``
 =====================================================  ==========================================
 
 Model calls made inside a running tool (a sub-agent) are not streamed as the message's text.
@@ -67,6 +75,7 @@ if TYPE_CHECKING:
     from ai_stream.protocol.messages import ToolApprovalDecision
 
 __all__ = (
+    "GraphResult",
     "approval_resume",
     "hitl_resume",
     "stream_events",
@@ -132,6 +141,10 @@ class _Writer:
     settled: set[str] = field(default_factory=set)
     """Tool calls that have a result (or were denied), or must be left alone."""
     approvals: set[str] = field(default_factory=set)
+    interrupts: set[str] = field(default_factory=set)
+    """Interrupts handled (by id): ``updates`` and ``values`` both carry them."""
+    tools: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    """Tool runs the ``tools`` mode announced: call id → (tool name, input)."""
     usage: dict[Any, dict[str, int]] = field(default_factory=dict)
 
     # --- model output ----------------------------------------------------------------------------
@@ -286,7 +299,61 @@ class _Writer:
         # of it for the model: both may hold server secrets; the client gets on_error's text
         await fail_tool_masked(self.ctx, call_id, error, provider="langchain")
 
+    # --- custom data and tool progress (LangGraph ``custom`` and ``tools`` modes) ---------------
+
+    async def custom(self, data: Any) -> None:
+        """A ``get_stream_writer()`` event → a ``data-<type>`` part (see :func:`stream_graph`)."""
+        name, part_id = "custom", None
+        if isinstance(data, Mapping):
+            kind, ident = data.get("type"), data.get("id")
+            if isinstance(kind, str) and kind:
+                name = kind
+            if isinstance(ident, str) and ident:
+                part_id = ident
+        transient = True if part_id is None else None
+        await self.ctx.write_data(f"data-{name}", jsonable(data), id=part_id, transient=transient)
+
+    async def tool_event(self, payload: Any) -> None:
+        """A ``tools``-mode payload: a tool run's start, progress, result or error."""
+        if not isinstance(payload, Mapping):
+            return
+        event, call_id = payload.get("event"), payload.get("tool_call_id")
+        if not isinstance(call_id, str) or not call_id:
+            return
+        if event == "tool-started":
+            name = payload.get("tool_name") or ""
+            self.tools[call_id] = (str(name), payload.get("input"))
+        if call_id in self.settled:
+            return
+        await self.end_message(None)  # a tool runs once the model call is over
+        name, args = self.tools.get(call_id, ("", None))
+        await self.ensure_call(call_id, name, args)
+        if event == "tool-output-delta":
+            if self.ctx.target.always("preliminary"):
+                await self.ctx.complete_tool_call(
+                    call_id, jsonable(payload.get("delta")), preliminary=True
+                )
+        elif event == "tool-finished":
+            output = payload.get("output")
+            if _is_tool_message(output) and get(output, "tool_call_id") == call_id:
+                await self.tool_message(output)
+            else:
+                await self.tool_output(call_id, jsonable(_tool_output(output)))
+        elif event == "tool-error":
+            await self.tool_error(call_id, payload.get("message"))
+
     # --- approvals -------------------------------------------------------------------------------
+
+    async def interrupts_of(self, update: Any) -> None:
+        """The ``__interrupt__`` entry of an update or a state: each interrupt once."""
+        await self.end_message(None)
+        for interrupt in update if isinstance(update, list | tuple) else [update]:
+            ident = get(interrupt, "id")
+            if isinstance(ident, str):
+                if ident in self.interrupts:
+                    continue
+                self.interrupts.add(ident)
+            await self.interrupt(get(interrupt, "value"))
 
     async def interrupt(self, value: Any) -> None:
         for call_id, name, args, reason in self._approval_requests(value):
@@ -456,16 +523,32 @@ def _tool_output(output: Any) -> Any:
     return output
 
 
+@dataclass
+class GraphResult(StreamResult):
+    """What :func:`stream_graph` returns: a :class:`~ai_stream.agent.StreamResult` and the state.
+
+    Attributes:
+        values: The graph's state from the last ``values`` event of the root graph (stream with
+            ``"values"`` in ``stream_mode``), or ``None``: the final state when the graph ran to
+            its end (or to an interrupt). Subgraphs' ``values`` events are not the graph's state.
+    """
+
+    values: Any = None
+
+
 async def stream_graph(
     ctx: StreamContext[Any],
     chunks: AsyncIterable[Any],
     *,
     approvals: Iterable[ToolApprovalDecision] = (),
-) -> StreamResult:
-    """Write a compiled LangGraph's ``astream(stream_mode=["messages", "updates"])`` into ``ctx``.
+    values_key: str | None = "langgraph.values",
+) -> GraphResult:
+    """Write a compiled LangGraph's ``astream(stream_mode=[...])`` into ``ctx``.
 
-    Items are ``(mode, payload)`` (``(namespace, mode, payload)`` with ``subgraphs=True``; a bare
-    messages-mode ``(message, metadata)`` is accepted too):
+    Items are ``(mode, payload)`` (``(namespace, mode, payload)`` with ``subgraphs=True``: a
+    subgraph's messages, tool runs and custom events are streamed like the root graph's; a bare
+    messages-mode ``(message, metadata)`` is accepted too). Every stream mode may be used; the
+    ones mapped are:
 
     * ``messages``: ``AIMessageChunk`` → text, reasoning and tool-call chunks (each model call
       after the first is a new step: a call ends with langchain-core's ``chunk_position="last"``
@@ -479,6 +562,23 @@ async def stream_graph(
       signed ``tool-approval-request`` (the context needs ``chat_id`` and the approval secret:
       ``StreamContext.for_request(chat_request, approval_secret=...)``). Other interrupts are
       ignored.
+    * ``custom`` (``get_stream_writer()(event)`` in a node or tool) → a data part, as
+      ``@ai-sdk/langchain`` maps it: ``data-<event["type"]>`` (``data-custom`` when the event
+      is not a dict with a string ``type``) carrying the whole event; an event with a string
+      ``id`` is a persistent part (a later event with the same type and id replaces it in the
+      message), one without is transient (``onData`` only). E.g. ``writer({"type": "status",
+      "id": "status", "text": "Searching…"})`` → a ``data-status`` part the UI updates in place;
+      ``writer({"type": "progress", "value": 0.5})`` → a transient ``data-progress``.
+    * ``tools`` (langgraph ≥ 1.2): ``tool-started`` announces the call if the model's stream did
+      not; each ``tool-output-delta`` (``runtime.emit_output_delta(value)`` in a tool taking a
+      ``ToolRuntime``) → a preliminary ``tool-output-available`` (``preliminary: true``; each
+      replaces the previous one in the UI, so emit the progress so far, not a fragment; not sent
+      when some release of the target lacks preliminary outputs: ai 5 before 5.0.11, ai 4);
+      ``tool-finished`` → the final output (the ``ToolMessage`` content); ``tool-error`` → a
+      masked ``tool-output-error``.
+    * ``values``: the last state of the root graph is returned as :attr:`GraphResult.values` and
+      stored in ``ctx.store`` at ``values_key`` (for ``on_finish``); an ``__interrupt__`` in it is
+      handled as in ``updates`` (each interrupt once).
 
     Accepted interrupt values (also a list of them):
 
@@ -497,26 +597,67 @@ async def stream_graph(
     (``HumanInTheLoopMiddleware``). Pass the decisions here as ``approvals``: denied calls are
     sent as ``tool-output-denied`` (ai 6+) and the graph's own result for them is not streamed.
 
+    Where it differs from ``@ai-sdk/langchain`` 3.0's ``toUIMessageStream`` on the same events
+    (``tests/integrations/test_langgraph_modes.py`` runs both on recorded graph events; the
+    ``custom`` data parts, preliminary tool outputs, final outputs and texts are the same):
+
+    * tool parts are typed ``tool-<name>`` (theirs are all ``dynamic-tool``);
+    * a step is a model call with its tool results (theirs: a LangGraph superstep, so a tools
+      node adds an empty step); a streamed call's input is complete when the model call ends
+      (theirs waits for a ``values`` or ``tools`` event to send ``tool-input-available``);
+    * tool errors are masked (``on_error``'s text; theirs sends the exception's message, then
+      ``ToolNode``'s text of it), and approval ids are signed (theirs is the tool call id, which
+      a client could forge for any call);
+    * a final ``tools``-mode output is the ``ToolMessage``'s content (theirs first sends the
+      whole serialized message, then the content from the ``messages`` mode);
+    * usage is sent as message metadata; a subgraph's parts carry no namespace in their
+      provider metadata (theirs: ``{"langchain": {"namespace": [...]}}``).
+
     Example::
 
+        store = StateStore()
+
+        async def on_finish(record):
+            await save(record.to_ui_message(), await store.get("langgraph.values"))
+
         async def work(ctx):
-            chunks = graph.astream(inputs, config, stream_mode=["messages", "updates"])
+            chunks = graph.astream(
+                inputs, config, stream_mode=["messages", "updates", "custom", "tools", "values"]
+            )
             await stream_graph(ctx, chunks)
 
+        ctx = StreamContext.for_request(body, on_finish=on_finish, store=store)
+
+    Args:
+        ctx: The stream to write.
+        chunks: ``graph.astream(...)`` (or any iterable of its items).
+        approvals: The verified decisions of the request that resumes the graph.
+        values_key: Where in ``ctx.store`` to put the final state (``None``: not stored).
+
     Returns:
-        As :func:`stream_events`.
+        As :func:`stream_events`, with the final state in :attr:`GraphResult.values`.
     """
     import_sdk("langgraph", "langgraph")
     writer = _Writer(ctx)
     task: Any = None
+    values: Any = None
     try:
         for decision in approvals:
             if not decision.approved:
                 writer.settled.add(decision.tool_call_id)
                 await ctx.deny_tool_call(decision.tool_call_id)
         async for item in chunks:
-            mode, payload = _split(item)
-            if mode == "messages":
+            namespace, mode, payload = _split(item)
+            if mode == "custom":
+                await writer.custom(payload)
+            elif mode == "tools":
+                await writer.tool_event(payload)
+            elif mode == "values":
+                if isinstance(payload, Mapping) and "__interrupt__" in payload:
+                    await writer.interrupts_of(payload["__interrupt__"])
+                if not namespace:  # (a subgraph's state is not the graph's)
+                    values = payload
+            elif mode == "messages":
                 message, meta = payload if isinstance(payload, tuple | list) else (payload, None)
                 if _is_tool_message(message):
                     await writer.tool_message(message)
@@ -533,29 +674,33 @@ async def stream_graph(
             elif mode == "updates" and isinstance(payload, Mapping):
                 for node, update in payload.items():
                     if node == "__interrupt__":
-                        await writer.end_message(None)
-                        for interrupt in update if isinstance(update, list | tuple) else [update]:
-                            await writer.interrupt(get(interrupt, "value"))
+                        await writer.interrupts_of(update)
                         continue
                     for message in _update_messages(update):
                         if _is_ai_message(message) and writer.in_message:
                             await writer.end_message(_without_content(message))
                         elif _is_tool_message(message):  # e.g. a dict in a tool's Command
                             await writer.tool_message(message)
-        return await writer.close()
+        closed = await writer.close()
+        result = GraphResult(**vars(closed), values=values)
+        if values_key is not None:
+            await ctx.store.set(values_key, values)
+        return result
     finally:
         await aclose_quietly(chunks)
 
 
-def _split(item: Any) -> tuple[Any, Any]:
+def _split(item: Any) -> tuple[tuple[str, ...], Any, Any]:
+    """``(namespace, mode, payload)`` of a streamed item (the root graph's namespace is ``()``)."""
     if isinstance(item, tuple | list):
         if len(item) == 3 and isinstance(item[1], str):
-            return item[1], item[2]
+            namespace = item[0] if isinstance(item[0], tuple | list) else ()
+            return tuple(str(n) for n in namespace), item[1], item[2]
         if len(item) == 2 and isinstance(item[0], str):
-            return item[0], item[1]
+            return (), item[0], item[1]
         if len(item) == 2:
-            return "messages", item
-    return None, item
+            return (), "messages", item
+    return (), None, item
 
 
 def _is_chunk(message: Any) -> bool:
