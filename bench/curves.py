@@ -1,14 +1,17 @@
 """Linear cost curves (in process): µs per chunk as the work grows.
 
 A cost that grows linearly with the work keeps the µs per chunk flat; the bench reports µs per
-chunk at three sizes and the ratio max/min (target: flat within 2×). Three curves:
+chunk at three sizes and the ratio max/min (target: flat within 2×). Four curves:
 
 * ``data``: a ``collect=True`` context writing N data parts with distinct ids
   (``await ctx.write_data("row", {"i": i}, id=f"r{i}")``);
 * ``tools``: N tool calls in one step (``begin_tool_call`` + ``complete_tool_call`` each,
   ``collect=True``; 2 chunks per call);
 * ``store``: ``ai_stream.resume.MemoryStreamStore``: one ``start()`` + ``append()`` +
-  ``finish()`` when N streams have already finished (and not expired).
+  ``finish()`` when N streams have already finished (and not expired);
+* ``object``: an ``ObjectStreamContext(Itinerary)`` fed N JSON text deltas of 3-8 characters
+  (``await obj.write_json(delta)``; ``object_streams.make_object_workload(N)``), closed and
+  validated when the work returns (``obj.partial`` is not read).
 
 Every stream is drained concurrently (``ai_stream.testing.collect_stream``). A measurement that
 runs past its time budget stops early: its µs per chunk is then a lower bound (the chunks written
@@ -24,7 +27,9 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ai_stream import StreamContext
+from object_streams import ObjectWorkload, make_object_workload, new_object_stream
+
+from ai_stream import ObjectStreamContext, StreamContext
 from ai_stream.resume import MemoryStreamStore
 from ai_stream.testing import collect_stream
 
@@ -191,6 +196,62 @@ async def measure_store_round(curve: Curve, sizes: tuple[int, ...], budget: floa
             return
 
 
+_OBJECT_WORKLOADS: dict[int, ObjectWorkload] = {}
+
+
+def object_workload(n: int) -> ObjectWorkload:
+    if n not in _OBJECT_WORKLOADS:
+        _OBJECT_WORKLOADS[n] = make_object_workload(n)
+    return _OBJECT_WORKLOADS[n]
+
+
+async def _object_stream(w: ObjectWorkload, deadline: float) -> tuple[float, int, bytes, bool]:
+    """One object stream of ``w``'s deltas; (seconds, deltas written, body, validated).
+
+    Past the deadline the rest of the text goes in one last delta (not counted), so that the
+    value still closes and validates.
+    """
+    done = 0
+
+    async def work(obj: ObjectStreamContext[Any], deltas: list[str]) -> None:
+        nonlocal done
+        for delta in deltas:
+            await obj.write_json(delta)
+            done += 1
+            if done % CHECK_EVERY == 0 and time.perf_counter() > deadline:
+                await obj.write_json("".join(deltas[done:]))
+                return
+
+    start = time.perf_counter()
+    obj = new_object_stream()
+    await obj.run(work, w.deltas)
+    body = await collect_stream(obj.context)
+    return time.perf_counter() - start, done, body, obj.result is not None
+
+
+async def measure_object_point(curve: Curve, n: int, budget: float) -> None:
+    w = object_workload(n)
+    point = curve.points.setdefault(n, Point(n))
+    gc.collect()
+    deadline = time.perf_counter() + budget
+    elapsed = 0.0
+    items = reps = 0
+    while True:
+        seconds, done, body, valid = await _object_stream(w, deadline)
+        if body != w.body or not valid:
+            raise RuntimeError(f"{curve.key}, N={n}: the body or the final value differed")
+        elapsed += seconds
+        items += done
+        reps += 1
+        if done < n:
+            point.truncated, point.reached = True, done
+            break
+        if items >= MIN_CHUNKS or elapsed >= MIN_SECONDS or time.perf_counter() > deadline:
+            break
+    point.us.append(elapsed / items * 1e6)
+    point.reps.append(reps)
+
+
 def make_curves(quick: bool) -> list[Curve]:
     del quick  # the same sizes; --quick shortens the budget and the rounds
     return [
@@ -212,6 +273,13 @@ def make_curves(quick: bool) -> list[Curve]:
             "one `start()` + `append()` + `finish()` of a new stream",
             (1_000, 10_000, 100_000),
         ),
+        Curve(
+            "object",
+            "`ObjectStreamContext(Itinerary)`: N `write_json` deltas",
+            "one `write_json(delta)` of 3-8 characters of an itinerary's JSON text (the "
+            "context, the drain and the final close + validation of the whole value included)",
+            (1_000, 10_000, 100_000),
+        ),
     ]
 
 
@@ -226,6 +294,12 @@ async def _run(report: CurvesReport) -> None:
                 )
                 if sizes:
                     await measure_store_round(curve, sizes, budget)
+            elif curve.key == "object":
+                for n in curve.sizes:
+                    point = curve.points.get(n)
+                    if point is not None and point.truncated:
+                        continue
+                    await measure_object_point(curve, n, budget)
             else:
                 chunks_per_item = 2 if curve.key == "tools" else 1
                 write = _tool_call if curve.key == "tools" else _write_data
@@ -246,9 +320,11 @@ async def _run(report: CurvesReport) -> None:
             )
 
 
-def run_curves(args: argparse.Namespace) -> CurvesReport:
+def run_curves(args: argparse.Namespace, keys: tuple[str, ...] | None = None) -> CurvesReport:
+    """Measure the curves (``keys``: only those)."""
     started = time.perf_counter()
-    report = CurvesReport(make_curves(args.quick), args.curve_rounds, args.curve_budget)
+    chosen = [c for c in make_curves(args.quick) if keys is None or c.key in keys]
+    report = CurvesReport(chosen, args.curve_rounds, args.curve_budget)
     asyncio.run(_run(report))
     report.elapsed_s = time.perf_counter() - started
     return report
@@ -265,7 +341,8 @@ def render(report: CurvesReport) -> tuple[list[str], list[str]]:
         f"per round ({report.rounds} rounds, sizes in ascending order; medians over rounds); "
         f"small sizes are repeated until {MIN_CHUNKS:,} chunks or {MIN_SECONDS:.0f} s. The "
         "streams are drained concurrently (`ai_stream.testing.collect_stream`); the time "
-        "covers the context, the work, the drain and the record. A measurement has a budget of "
+        "covers the context, the work, the drain (and the record with `collect=True`; the object "
+        "stream's final close and validation). A measurement has a budget of "
         f"{report.budget:.0f} s: past it the work stops early, its µs/chunk is a lower bound "
         "(marked ≥; the chunks written so far were the cheap ones), the size is not measured "
         "again in later rounds, and the curve fails.",

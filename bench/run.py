@@ -1,6 +1,6 @@
 """``make bench``: ai_stream vs a hand-written ``json.dumps`` generator vs ai-sdk-stream-python.
 
-Four sections, each run interleaved and repeated in one run so that the noise of a shared
+Five sections, each run interleaved and repeated in one run so that the noise of a shared
 machine hits every contender alike (results are reported as medians, best values and ratios):
 
 1. in process: produce and fully drain one typical stream (protocol.md §1.2 with 1000 text
@@ -10,9 +10,13 @@ machine hits every contender alike (results are reported as medians, best values
 3. trickling streams (``trickle.py``): 1000 concurrent answers of one token every 20 ms over
    HTTP, one server process per contender (the TypeScript ``ai`` package in Node among them),
    load from a separate process; server CPU per event, memory per open stream, durations;
-4. linear cost curves (``curves.py``): µs per chunk at growing sizes, in process.
+4. linear cost curves (``curves.py``): µs per chunk at growing sizes, in process;
+5. object streams (``object_streams.py``, ``experimental_useObject``): ``ObjectStreamContext``
+   fed an itinerary's JSON text in 1000 deltas vs a text ``StreamContext`` vs a hand-written
+   generator, in process (µs per delta) and over HTTP (deltas per second); its linear cost
+   curve is with the others.
 
-``--quick`` runs a short version of everything.
+``--quick`` runs a short version of everything; ``--only-objects`` only section 5 (and its curve).
 
 Writes ``bench/RESULTS.md`` and prints the same summary. See ``bench/README.md``.
 """
@@ -44,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 import curves
 import httpx
+import object_streams
 import trickle
 from ai_sdk_stream_python import StreamContext as PeerContext
 from workload import (
@@ -61,7 +66,7 @@ from workload import (
 from ai_stream import StreamContext
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Iterator
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "RESULTS.md"
@@ -195,6 +200,7 @@ class Report:
     library: str = ""
     trickle: trickle.TrickleReport | None = None
     curves: curves.CurvesReport | None = None
+    objects: object_streams.ObjectsReport | None = None
     elapsed_s: float = 0.0
 
 
@@ -419,17 +425,23 @@ async def bench_http(port: int, server_pid: int, w: Workload, report: Report) ->
     report.http = http
 
 
-def run_http(w: Workload, report: Report) -> None:
+@contextlib.contextmanager
+def uvicorn_server(report: Report) -> Iterator[tuple[int, int]]:
+    """``uvicorn server:app`` in a subprocess, ready; yields (port, pid). Its log is a warning."""
     port = free_port()
     cmd = server_command(port)
     report.server_command = cmd
     with tempfile.NamedTemporaryFile("w+b", suffix=".log", delete=False) as log_file:
         log = Path(log_file.name)
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "BENCH_OBJECT_DELTAS": str(report.args.object_deltas),
+        }
         proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=env)
         try:
             wait_ready(proc, port, log)
-            asyncio.run(bench_http(port, proc.pid, w, report))
+            yield port, proc.pid
         finally:
             proc.terminate()
             try:
@@ -441,6 +453,34 @@ def run_http(w: Workload, report: Report) -> None:
     log.unlink(missing_ok=True)
     if errors:
         report.warnings.append(f"server log: {errors[-500:]}")
+
+
+def run_http(w: Workload, report: Report) -> None:
+    with uvicorn_server(report) as (port, pid):
+        asyncio.run(bench_http(port, pid, w, report))
+
+
+def run_objects(report: Report) -> None:
+    """Section 5: object streams in process, then over HTTP (a server of its own)."""
+    args = report.args
+    objects = object_streams.run_inprocess(args)
+    report.objects = objects
+    if not args.no_http:
+        started = time.perf_counter()
+        print("object streams over HTTP:", flush=True)
+        with uvicorn_server(report) as (port, pid):
+            objects.http = asyncio.run(
+                object_streams.bench_http(
+                    port,
+                    functools.partial(process_cpu_seconds, pid),
+                    objects,
+                    args.http_rounds,
+                    args.http_requests,
+                    args.concurrency,
+                )
+            )
+        objects.elapsed_s += time.perf_counter() - started
+    report.warnings += objects.warnings
 
 
 # --- ai_stream cost breakdown ---------------------------------------------------------------------
@@ -582,16 +622,13 @@ def verdict(ok: bool) -> str:
     return "**PASS**" if ok else "**FAIL**"
 
 
-def render(report: Report) -> str:
-    w, args, ip = report.workload, report.args, report.inprocess
+def render_header(report: Report) -> list[str]:
+    args = report.args
     if report.trickle is not None:
         node_version, ai_version = report.trickle.node_version, report.trickle.ai_version
     else:
         _, node_version, ai_version = trickle.node_setup()
-    med = {k: statistics.median(v) for k, v in ip.us_per_event.items()}
-    best = {k: min(v) for k, v in ip.us_per_event.items()}
-    hand = med[HANDWRITTEN]
-    lines = [
+    return [
         "# ai_stream benchmark results",
         "",
         "Generated by `make bench` (`bench/run.py`); overwritten on every run. Absolute numbers",
@@ -615,6 +652,16 @@ def render(report: Report) -> str:
         + (" (`--quick`: a short version, not the full `make bench`)" if args.quick else ""),
         f"* total bench time: {report.elapsed_s:.0f} s",
         "",
+    ]
+
+
+def render_main(report: Report) -> tuple[list[str], list[str]]:
+    """Sections 1 and 2 (the typical stream, in process and over HTTP), and their targets."""
+    w, args, ip = report.workload, report.args, report.inprocess
+    med = {k: statistics.median(v) for k, v in ip.us_per_event.items()}
+    best = {k: min(v) for k, v in ip.us_per_event.items()}
+    hand = med[HANDWRITTEN]
+    lines = [
         "## Workload",
         "",
         "The typical stream of protocol.md §1.2, scaled: " + w.describe(),
@@ -757,12 +804,34 @@ def render(report: Report) -> str:
         )
     else:
         summary.append("* Over HTTP: not run (`--no-http`).")
+    return lines, summary
+
+
+def render(report: Report) -> str:
+    args = report.args
+    lines = render_header(report)
+    summary: list[str] = []
+    if report.inprocess.us_per_event:
+        section, targets = render_main(report)
+        lines += section
+        summary += targets
+    else:
+        summary.append(
+            "* The typical stream, in process and over HTTP: not run (`--only-objects`)."
+        )
+    if report.objects is not None:
+        section, targets = object_streams.render(report.objects)
+        lines += section
+        summary += targets
+    else:
+        summary.append("* Object streams: not run (`--no-objects`).")
     if report.trickle is not None:
         section, targets = trickle.render(report.trickle)
         lines += section
         summary += targets
     else:
-        summary.append("* Trickling streams: not run (`--no-trickle`).")
+        skipped = "--only-objects" if args.only_objects else "--no-trickle"
+        summary.append(f"* Trickling streams: not run (`{skipped}`).")
     if report.curves is not None:
         section, targets = curves.render(report.curves)
         lines += section
@@ -770,7 +839,11 @@ def render(report: Report) -> str:
     else:
         summary.append("* Linear cost curves: not run (`--no-curves`).")
     lines += ["## Targets", "", *summary, ""]
-    section_times = [f"in process + over HTTP {report.first_sections_s:.0f} s"]
+    section_times = []
+    if report.inprocess.us_per_event:
+        section_times.append(f"in process + over HTTP {report.first_sections_s:.0f} s")
+    if report.objects is not None:
+        section_times.append(f"object streams {report.objects.elapsed_s:.0f} s")
     if report.trickle is not None:
         section_times.append(f"trickling {report.trickle.elapsed_s:.0f} s")
     if report.curves is not None:
@@ -779,20 +852,27 @@ def render(report: Report) -> str:
     if report.warnings:
         lines += ["## Warnings", "", *[f"* {m}" for m in report.warnings], ""]
     else:
-        lines += [
-            "## Checks",
-            "",
-            "All contenders produced the same logical chunk sequence (ids normalised)"
-            + (" in process and over HTTP" if report.http is not None else " in process")
-            + (
-                "; the trickling contenders the same sequence as the plain generator, and every "
-                "trickling stream was complete"
-                if report.trickle is not None
-                else ""
+        checks = []
+        if report.inprocess.us_per_event:
+            checks.append(
+                "All contenders produced the same logical chunk sequence (ids normalised)"
+                + (" in process and over HTTP" if report.http is not None else " in process")
+                + (
+                    "; the trickling contenders the same sequence as the plain generator, and "
+                    "every trickling stream was complete"
+                    if report.trickle is not None
+                    else ""
+                )
+                + "; every body ended with `data: [DONE]`."
             )
-            + "; every body ended with `data: [DONE]`.",
-            "",
-        ]
+        if report.objects is not None:
+            checks.append(
+                "Object streams: every delta contender sent the model's JSON text byte for byte"
+                + (" (in process and over HTTP)" if report.objects.http is not None else "")
+                + ", the element contenders the same array, and both object streams ended with "
+                "the model's value, validated."
+            )
+        lines += ["## Checks", "", " ".join(checks), ""]
     return "\n".join(lines)
 
 
@@ -876,13 +956,39 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="seconds one curve point may take before it stops early " + default("curve_budget"),
     )
     p.add_argument("--no-curves", action="store_true", help="skip the linear cost curves")
+    p.add_argument("--no-objects", action="store_true", help="skip the object streams (section 5)")
+    p.add_argument(
+        "--only-objects",
+        action="store_true",
+        help="run only the object streams (in process, over HTTP unless --no-http) and their "
+        "curve (unless --no-curves); writes nothing unless --output is given",
+    )
+    p.add_argument(
+        "--object-deltas",
+        type=int,
+        default=1000,
+        help="JSON text deltas of the object streams' workload (default 1000)",
+    )
+    p.add_argument(
+        "--profile-objects",
+        action="store_true",
+        help="only cProfile the object stream's in-process loop (write_json); no RESULTS.md",
+    )
     p.add_argument(
         "--profile",
         action="store_true",
         help="only cProfile ai_stream's in-process loop (and with collect=True); no RESULTS.md",
     )
-    p.add_argument("--output", type=Path, default=RESULTS, help="where to write RESULTS.md")
+    p.add_argument(
+        "--output",
+        type=Path,
+        help="where to write RESULTS.md (default bench/RESULTS.md; with --only-objects: nowhere)",
+    )
     args = p.parse_args(argv)
+    if args.output is None and not args.only_objects:
+        args.output = RESULTS
+    if args.only_objects and args.no_objects:
+        p.error("--only-objects and --no-objects exclude each other")
     for key, value in (QUICK if args.quick else FULL).items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -905,35 +1011,45 @@ def main(argv: list[str] | None = None) -> int:
             print(f"## cProfile: ai_stream, collect={collect}, {args.streams} streams\n")
             print(profile_ai_stream(w, args.streams, collect))
         return 0
+    if args.profile_objects:
+        ow = object_streams.make_object_workload(args.object_deltas)
+        print(f"## cProfile: ObjectStreamContext.write_json, {args.streams} streams\n")
+        print(object_streams.profile(ow, args.streams))
+        return 0
     raise_nofile_limit()
     started = time.perf_counter()
     report = Report(w, args)
     report.argv = list(sys.argv[1:] if argv is None else argv)
     report.library = library_revision()
-    print(f"workload: {w.describe()}", flush=True)
-    asyncio.run(check_inprocess(w, report))
-    print("in process:", flush=True)
-    asyncio.run(bench_inprocess(w, report))
-    print("ai_stream cost breakdown:", flush=True)
-    report.breakdown = asyncio.run(breakdown(w))
-    if not args.no_http:
-        print("over HTTP:", flush=True)
-        run_http(w, report)
-    report.first_sections_s = time.perf_counter() - started
-    if not args.no_trickle:
+    if not args.only_objects:
+        print(f"workload: {w.describe()}", flush=True)
+        asyncio.run(check_inprocess(w, report))
+        print("in process:", flush=True)
+        asyncio.run(bench_inprocess(w, report))
+        print("ai_stream cost breakdown:", flush=True)
+        report.breakdown = asyncio.run(breakdown(w))
+        if not args.no_http:
+            print("over HTTP:", flush=True)
+            run_http(w, report)
+        report.first_sections_s = time.perf_counter() - started
+    if not args.no_objects:
+        print("object streams:", flush=True)
+        run_objects(report)
+    if not args.no_trickle and not args.only_objects:
         print("trickling streams:", flush=True)
         report.trickle = trickle.run_trickle(args)
         report.warnings += report.trickle.warnings
     if not args.no_curves:
         print("linear cost curves:", flush=True)
-        report.curves = curves.run_curves(args)
+        report.curves = curves.run_curves(args, ("object",) if args.only_objects else None)
         report.warnings += report.curves.warnings
     report.elapsed_s = time.perf_counter() - started
     text = render(report)
-    args.output.write_text(text + "\n")
     print()
     print(text)
-    print(f"written to {args.output}")
+    if args.output is not None:
+        args.output.write_text(text + "\n")
+        print(f"written to {args.output}")
     for message in report.warnings:
         print(f"WARNING: {message}", file=sys.stderr)
     return 0

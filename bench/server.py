@@ -9,6 +9,16 @@ Run by ``bench/run.py`` as ``python -m uvicorn server:app --app-dir bench --host
   ``StreamingResponse(ctx.stream(), media_type="text/event-stream", headers=ctx.response_headers)``;
 * ``GET /health``: readiness probe.
 
+Object streams (``bench/object_streams.py``; the body is an itinerary's JSON text in 1000 deltas,
+``BENCH_OBJECT_DELTAS`` to change):
+
+* ``POST /object/ai_stream``: ``UIMessageStreamResponse(obj)`` after ``await obj.run(work)``, obj
+  an ``ObjectStreamContext(Itinerary)`` written with ``write_json(delta)``;
+* ``POST /object/text``: ``UIMessageStreamResponse(ctx)`` of ``StreamContext(stream_protocol=
+  "text")`` written with ``write_text(delta)``;
+* ``POST /object/handwritten``: ``StreamingResponse(gen(), media_type="text/plain")`` over an
+  async generator yielding each delta, UTF-8.
+
 Trickling streams (``bench/trickle.py``): one text token every ``BENCH_TRICKLE_INTERVAL`` seconds
 (default 0.02), the tokens read from the JSON list in the file ``BENCH_TRICKLE_TOKENS`` (default:
 100 tokens of ``workload.trickle_tokens``):
@@ -31,6 +41,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ai_sdk_stream_python import StreamContext as PeerContext
+from object_streams import (
+    Itinerary,
+    handwritten_deltas,
+    make_object_workload,
+    object_json_work,
+    text_work,
+)
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -45,7 +62,12 @@ from workload import (
     trickle_tokens,
 )
 
-from ai_stream import UI_MESSAGE_STREAM_HEADERS, StreamContext, UIMessageStreamResponse
+from ai_stream import (
+    UI_MESSAGE_STREAM_HEADERS,
+    ObjectStreamContext,
+    StreamContext,
+    UIMessageStreamResponse,
+)
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -53,6 +75,7 @@ if TYPE_CHECKING:
     from ai_stream import StreamRecord
 
 WORKLOAD = make_workload()
+OBJECT_WORKLOAD = make_object_workload(int(os.environ.get("BENCH_OBJECT_DELTAS", "1000")))
 
 
 def _trickle_tokens() -> list[str]:
@@ -135,6 +158,25 @@ async def trickle_peer_route(request: Request) -> Response:
     )
 
 
+async def object_ai_stream_route(request: Request) -> Response:
+    await request.body()
+    obj = ObjectStreamContext(Itinerary)
+    await obj.run(object_json_work, OBJECT_WORKLOAD.deltas)
+    return UIMessageStreamResponse(obj)
+
+
+async def object_text_route(request: Request) -> Response:
+    await request.body()
+    ctx: StreamContext[Any] = StreamContext(stream_protocol="text")
+    await ctx.run(text_work, OBJECT_WORKLOAD.deltas)
+    return UIMessageStreamResponse(ctx)
+
+
+async def object_handwritten_route(request: Request) -> Response:
+    await request.body()
+    return StreamingResponse(handwritten_deltas(OBJECT_WORKLOAD.deltas), media_type="text/plain")
+
+
 async def health(request: Request) -> Response:
     return PlainTextResponse("ok")
 
@@ -148,6 +190,9 @@ app = Starlette(
         Route("/trickle/ai_stream_collect", trickle_ai_stream_collect_route, methods=["POST"]),
         Route("/trickle/plain", trickle_plain_route, methods=["POST"]),
         Route("/trickle/peer", trickle_peer_route, methods=["POST"]),
+        Route("/object/ai_stream", object_ai_stream_route, methods=["POST"]),
+        Route("/object/text", object_text_route, methods=["POST"]),
+        Route("/object/handwritten", object_handwritten_route, methods=["POST"]),
         Route("/health", health, methods=["GET"]),
     ]
 )

@@ -95,7 +95,8 @@ class ObjectStreamContext(Generic[T]):
         sdk_version: The client (a major, or an exact release such as ``"7.0.185"``): its
             ``parsePartialJson`` decides what :attr:`partial` shows.
         on_finish: Called once with the :class:`ObjectResult` when the stream ends (also when
-            aborted or failed).
+            aborted or failed). Only then does the text stream keep a record
+            (``context.record``), which costs a little per delta.
         on_error: As for :class:`~ai_stream.StreamContext` (the text protocol has no error
             channel: by default the body just ends).
         headers: Extra response headers.
@@ -127,7 +128,8 @@ class ObjectStreamContext(Generic[T]):
         self._value: TypeAdapter[T] = TypeAdapter(schema)
         self._on_finish = on_finish
         self._behaviour = ClientTarget.parse(sdk_version).behaviour
-        self._text = ""
+        self._pieces: list[str] = []  # the text sent, joined when read (appending stays linear)
+        self._size = 0  # its length
         self._closers = ""  # what closes the text written by write_partial/write_element
         self._elements = 0
         self._closed = False
@@ -138,7 +140,8 @@ class ObjectStreamContext(Generic[T]):
         self.context: StreamContext[None] = StreamContext(
             sdk_version=sdk_version,
             stream_protocol="text",
-            on_finish=self._finished,
+            # A record (what on_finish gets) costs a reducer step per delta: only when asked.
+            on_finish=None if on_finish is None else self._finished,
             on_error=on_error,
             headers=headers,
             **extra,
@@ -166,10 +169,14 @@ class ObjectStreamContext(Generic[T]):
         Raises:
             StreamStateError: The stream was closed with :meth:`write_object`.
         """
-        if delta:
-            self._open()
+        if delta:  # (the hot path of a provider's deltas: _open and _send inlined)
+            if self._closed:
+                self._open()  # (raises)
             self._closers = ""  # (raw text closes itself)
-            await self._send(well_formed(delta))  # (as the client decodes a lone surrogate)
+            delta = well_formed(delta)  # (as the client decodes a lone surrogate)
+            self._pieces.append(delta)
+            self._size += len(delta)
+            await self.context.write_text(delta)
 
     async def write_partial(self, value: Any) -> None:
         """Send what extends the text so far to show ``value``, a partial value that grows.
@@ -183,7 +190,8 @@ class ObjectStreamContext(Generic[T]):
             ObjectValidationError: ``value`` is not JSON, or does not extend what was sent.
         """
         opened, closers = _open_json(value)
-        if not opened.startswith(self._text):
+        sent = self._joined()
+        if not opened.startswith(sent):
             raise ObjectValidationError(
                 "A partial value must extend the previous one (the text sent cannot be taken "
                 "back): keep earlier keys and elements as they were, add new ones at the end, "
@@ -191,7 +199,7 @@ class ObjectStreamContext(Generic[T]):
             )
         self._open()
         self._closers = closers
-        await self._send(opened[len(self._text) :])
+        await self._send(opened[len(sent) :])
 
     async def write_element(self, element: Any) -> None:
         """Append one complete element to an array stream (``output="array"``).
@@ -209,7 +217,7 @@ class ObjectStreamContext(Generic[T]):
             )
         text = _dumps(self._validated(self._element, element))
         self._open()
-        first = self._elements == 0 and not self._text
+        first = self._elements == 0 and not self._size
         self._elements += 1
         self._closers = "]"
         await self._send(("[" if first else ",") + text)
@@ -222,14 +230,15 @@ class ObjectStreamContext(Generic[T]):
                 already sent.
         """
         text = _dumps(self._validated(self._value, value))
-        if not text.startswith(self._text):
+        sent = self._joined()
+        if not text.startswith(sent):
             raise ObjectValidationError(
                 "The final value does not extend the text already sent (the text protocol "
                 "cannot take it back)."
             )
         self._open()
         self._closers = ""
-        await self._send(text[len(self._text) :])
+        await self._send(text[len(sent) :])
         self._closed = True
 
     # --- what was sent -----------------------------------------------------------------------
@@ -237,7 +246,7 @@ class ObjectStreamContext(Generic[T]):
     @property
     def text(self) -> str:
         """The JSON text sent so far."""
-        return self._text
+        return self._joined()
 
     @property
     def partial(self) -> Any:
@@ -247,9 +256,9 @@ class ObjectStreamContext(Generic[T]):
         before a value shows. Parsed when read (many small deltas are not parsed per write).
         """
         size, value = self._parsed
-        if size != len(self._text):
-            value = parse_with(self._text, self._behaviour).value
-            self._parsed = (len(self._text), value)
+        if size != self._size:
+            value = parse_with(self._joined(), self._behaviour).value
+            self._parsed = (self._size, value)
         return value
 
     def validate_partial(self) -> T | None:
@@ -296,8 +305,9 @@ class ObjectStreamContext(Generic[T]):
             try:
                 await work(self, *args)
                 await self.close()
-            except Exception as exc:
-                if self._error is None:
+            except BaseException as exc:  # (also cancelled: a disconnect or a stop)
+                self._result = None
+                if self._error is None and isinstance(exc, Exception):
                     self._error = exc
                 raise
 
@@ -315,7 +325,7 @@ class ObjectStreamContext(Generic[T]):
             ObjectValidationError: The complete text fails the schema (or nothing was sent).
         """
         if not self._closed:
-            if self.output == "array" and not self._text:
+            if self.output == "array" and not self._size:
                 self._closers = "[]"
             closers, self._closers = self._closers, ""
             if closers:
@@ -325,7 +335,7 @@ class ObjectStreamContext(Generic[T]):
         if value is UNDEFINED:
             self._error = ObjectValidationError(
                 "The streamed text is not JSON, not even a truncated JSON value: "
-                + ("nothing was sent." if not self._text else "the client shows no value.")
+                + ("nothing was sent." if not self._size else "the client shows no value.")
             )
             raise self._error
         try:
@@ -342,8 +352,16 @@ class ObjectStreamContext(Generic[T]):
                 "The object stream was closed (write_object or close): nothing can follow."
             )
 
+    def _joined(self) -> str:
+        """The text sent so far: its pieces joined (once; they stay joined)."""
+        pieces = self._pieces
+        if len(pieces) > 1:
+            pieces[:] = ["".join(pieces)]
+        return pieces[0] if pieces else ""
+
     async def _send(self, text: str) -> None:
-        self._text += text
+        self._pieces.append(text)
+        self._size += len(text)
         await self.context.write_text(text)
 
     @staticmethod
@@ -362,7 +380,7 @@ class ObjectStreamContext(Generic[T]):
             result = ObjectResult(
                 object=self._result,
                 error=self._error,
-                text=self._text,
+                text=self._joined(),
                 aborted=record.aborted,
                 record=record,
             )
