@@ -416,7 +416,8 @@ _ORDERING_DECODER: Final = json.JSONDecoder(
     parse_int=_js_integer, parse_constant=_refuse_constant, object_hook=_js_key_order
 )
 # a key that may be an array index starts with a digit, written as is or escaped
-_MAYBE_INDEX_KEY: Final = re.compile(r'"(?:[0-9]|\\u003[0-9])')
+_MAYBE_INDEX_KEY: Final = re.compile(r'"(?:[0-9]|\\u003[0-9])(?:[^"\\]|\\.)*"[ \t\n\r]*:')
+# (a string followed by ":", i.e. a key; a value such as "09:30" does not need the ordering)
 _WHITESPACE_RX: Final = re.compile(r"[ \t\n\r]*")
 # json.decoder's string scanner (C): exactly JSON.parse's strings, escaped surrogate pairs joined
 _scanstring: Final[Callable[[str, int, bool], tuple[str, int]]] = json.decoder.scanstring  # type: ignore[attr-defined]
