@@ -315,6 +315,33 @@ def test_same_message_as_ai_sdk_langchain(runs: dict[str, Run], name: str) -> No
     assert comparable(run.ours) == comparable(run.theirs["message"])
 
 
+def test_ai_5_and_6_show_what_the_record_says(runs: dict[str, Run]) -> None:
+    """The same events written for the latest ai 5 and ai 6 (preliminary outputs only where
+    every release of the target reads them) replay with record equality too."""
+    releases = [FIRST_AND_LATEST[5][1], FIRST_AND_LATEST[6][1]]
+    produced: dict[str, tuple[str, StreamContext[None], bytes]] = {}
+
+    async def main() -> None:
+        for name, run in runs.items():
+            for release in releases:
+                ctx, body, _, _ = await pump(run.items, sdk_version=release)
+                produced[f"{name}@{release}"] = (release, ctx, body)
+
+    anyio.run(main)
+    replayed = replay(
+        [
+            {"name": key, "body": body.decode(), "versions": [r]}
+            for key, (r, _, body) in produced.items()
+        ]
+    )
+    shown = {key: replayed[key][r]["chat"]["messages"][-1] for key, (r, _, _) in produced.items()}
+    errors = {key: replayed[key][r]["chunkErrors"] for key, (r, _, _) in produced.items()}
+    expected = {
+        key: ctx.record.to_ui_message(r) for key, (r, ctx, _) in produced.items() if ctx.record
+    }
+    assert (shown, errors) == (expected, dict.fromkeys(produced, []))
+
+
 DATA_PARTS: list[dict[str, Any]] = [
     {
         "type": "data-status",

@@ -273,7 +273,7 @@ class _EventWriter:
             self.result.tool_calls.append(ToolCallInfo(call_id, name, input))
             await ctx.begin_tool_call(name, input, tool_call_id=call_id)
             state = "input-available"
-        if state != "input-available" or ctx.target.major < 6:
+        if state != "input-available" or not ctx.target.accepts_chunk("tool-approval-request"):
             return  # ai 5 has no approvals: the call is left waiting
         confirmation = args.get("toolConfirmation")
         hint = confirmation.get("hint") if isinstance(confirmation, Mapping) else None
@@ -300,7 +300,7 @@ class _EventWriter:
             return
         self.answered = True
         self.awaiting.discard(call_id)
-        if call_id in self.rejected and ctx.target.major >= 6:
+        if call_id in self.rejected and ctx.target.accepts_chunk("tool-output-denied"):
             await ctx.deny_tool_call(call_id)
         else:
             await ctx.complete_tool_call(call_id, jsonable(response.response))

@@ -368,7 +368,8 @@ class _Writer:
             if call_id in self.approvals or call_id in self.settled:
                 continue
             self.approvals.add(call_id)
-            await self.ctx.request_tool_approval(call_id, reason=reason)
+            if self.ctx.target.accepts_chunk("tool-approval-request"):  # (ai 5: left open)
+                await self.ctx.request_tool_approval(call_id, reason=reason)
 
     def _approval_requests(self, value: Any) -> list[tuple[str | None, str, Any, str | None]]:
         if isinstance(value, list | tuple):

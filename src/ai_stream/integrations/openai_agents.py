@@ -403,7 +403,7 @@ class _RunWriter:
             logger.warning("Agents SDK: output of an unknown tool call %r is not sent", call_id)
             return
         self.settled.add(call_id)
-        if call_id in self.rejected and ctx.target.major >= 6:
+        if call_id in self.rejected and ctx.target.accepts_chunk("tool-output-denied"):
             await ctx.deny_tool_call(call_id)
         else:
             await ctx.complete_tool_call(call_id, jsonable(get(item, "output")))
@@ -460,7 +460,7 @@ class _RunWriter:
                 result.tool_calls.append(ToolCallInfo(call_id, name, args))
                 await ctx.begin_tool_call(name, args, tool_call_id=call_id)
                 state = "input-available"
-            if state == "input-available" and ctx.target.major >= 6:
+            if state == "input-available" and ctx.target.accepts_chunk("tool-approval-request"):
                 await ctx.request_tool_approval(call_id)
         if interruptions and state_store is not None:
             await state_store.save(run_state_key(ctx), run.to_state().to_json())

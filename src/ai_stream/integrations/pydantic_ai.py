@@ -240,7 +240,7 @@ class _AgentWriter:
             await fail_tool_masked(  # (ModelRetry's text may hold server secrets)
                 ctx, call_id, _error_text(part), provider="pydantic-ai", tool_metadata=meta
             )
-        elif outcome == "denied" and ctx.target.major >= 6:
+        elif outcome == "denied" and ctx.target.accepts_chunk("tool-output-denied"):
             await ctx.deny_tool_call(call_id)
         else:
             await ctx.complete_tool_call(
@@ -266,7 +266,7 @@ class _AgentWriter:
             calls = list(get(output, "calls") or ()) if _is_deferred(output) else []
             for call in approvals:
                 await self._ensure_input(call)
-                if ctx.target.major >= 6:
+                if ctx.target.accepts_chunk("tool-approval-request"):
                     await ctx.request_tool_approval(call.tool_call_id)
             for call in calls:
                 await self._ensure_input(call)
