@@ -1732,3 +1732,27 @@ async def _first(reader: Any) -> AsyncIterator[bytes]:
     async for piece in reader:
         yield piece
         return
+
+
+async def test_a_text_stream_gets_the_text_and_the_usage_stays_in_the_result() -> None:
+    """useCompletion / TextStreamChatTransport with a provider: the text stream takes no
+    metadata, so the adapter keeps the usage in its result instead of failing the answer."""
+
+    async def chunks() -> AsyncIterator[dict[str, Any]]:
+        yield {"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"content": "Hi"}}]}
+        usage = {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}
+        choice = {"index": 0, "delta": {}, "finish_reason": "stop"}
+        yield {"id": "c", "model": "m", "choices": [choice], "usage": usage}
+
+    results: list[StreamResult] = []
+    ctx: StreamContext[None] = StreamContext(stream_protocol="text")
+
+    async def work(ctx: StreamContext[None]) -> None:
+        results.append(await stream_chat_completions(ctx, chunks()))
+
+    await ctx.run(work)
+    assert (await collect_stream(ctx), results[0].finish_reason, results[0].usage is not None) == (
+        b"Hi",
+        "stop",
+        True,
+    )

@@ -13,14 +13,36 @@ from typing import TYPE_CHECKING, Any
 from ai_stream.exceptions import MissingExtraError, ObjectValidationError
 
 if TYPE_CHECKING:
+    from ai_stream.context import StreamContext
     from ai_stream.objects import ObjectStreamContext
 
-__all__ = ("ELEMENTS", "ObjectText", "import_sdk", "object_json_schema", "usage_metadata")
+__all__ = (
+    "ELEMENTS",
+    "ObjectText",
+    "import_sdk",
+    "object_json_schema",
+    "usage_metadata",
+    "write_metadata",
+)
 
 
 def usage_metadata(usage: dict[str, Any] | None) -> dict[str, Any] | None:
     """The message metadata adapters write for usage: ``{"usage": usage}`` (or ``None``)."""
     return {"usage": usage} if usage else None
+
+
+async def write_metadata(ctx: StreamContext[Any], metadata: dict[str, Any] | None) -> None:
+    """Write message metadata an adapter adds of its own (usage, the agent speaking).
+
+    Nothing when there is none, when the stream already finished, or when the client takes no
+    metadata (a text stream carries text only: the adapter's result still has it).
+    """
+    if (
+        metadata is not None
+        and not ctx.is_finished
+        and ctx.target.accepts_chunk("message-metadata")
+    ):
+        await ctx.write_message_metadata(metadata)
 
 
 def import_sdk(module: str, extra: str) -> Any:

@@ -48,7 +48,7 @@ import anyio
 
 from ai_stream.agent import StreamResult, ToolCallInfo
 from ai_stream.exceptions import ProviderError, StreamStateError
-from ai_stream.integrations._common import usage_metadata
+from ai_stream.integrations._common import usage_metadata, write_metadata
 from ai_stream.protocol.versions import normalize_finish_reason
 
 if TYPE_CHECKING:
@@ -379,7 +379,7 @@ class _Adapter:
         if self.raw_usage:
             self.result.provider_metadata["usage"] = dict(self.raw_usage)
         if usage is not None:
-            await ctx.write_message_metadata(usage_metadata(usage))
+            await write_metadata(ctx, usage_metadata(usage))
 
 
 def _text_of(content: Any) -> str:

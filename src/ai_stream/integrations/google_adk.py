@@ -112,7 +112,7 @@ from ai_stream.integrations._agent_common import (
     jsonable,
     knows_tool,
 )
-from ai_stream.integrations._common import import_sdk, usage_metadata
+from ai_stream.integrations._common import import_sdk, usage_metadata, write_metadata
 
 if TYPE_CHECKING:
     from google.adk.events import Event
@@ -203,7 +203,7 @@ class _EventWriter:
         author = event.author
         if author and author != "user" and author != self.agent:
             self.agent = author
-            await self.ctx.write_message_metadata({"agent": author})
+            await write_metadata(self.ctx, {"agent": author})
         if event.partial:
             await self._text(event)
         else:
@@ -347,9 +347,7 @@ class _EventWriter:
         }
         result.finish_reason = "tool-calls" if waiting else (self.stop or "stop")
         result.provider_metadata = {_PROVIDER: {"lastAgent": self.agent}}
-        metadata = usage_metadata(result.usage)
-        if metadata is not None:
-            await ctx.write_message_metadata(metadata)
+        await write_metadata(ctx, usage_metadata(result.usage))
         return result
 
 

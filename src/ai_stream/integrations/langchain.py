@@ -65,7 +65,7 @@ from ai_stream.integrations._agent_common import (
     knows_tool,
     parse_args,
 )
-from ai_stream.integrations._common import import_sdk, usage_metadata
+from ai_stream.integrations._common import import_sdk, usage_metadata, write_metadata
 
 if TYPE_CHECKING:
     from langchain_core.runnables import RunnableConfig
@@ -411,9 +411,7 @@ class _Writer:
         result.usage = usage or None
         pending = [c for c in self.calls if c not in self.settled]
         result.finish_reason = "tool-calls" if pending else "stop"
-        metadata = usage_metadata(result.usage)
-        if metadata is not None:
-            await self.ctx.write_message_metadata(metadata)
+        await write_metadata(self.ctx, usage_metadata(result.usage))
         return result
 
 

@@ -38,7 +38,12 @@ import anyio
 
 from ai_stream.agent import StreamResult, ToolCallInfo
 from ai_stream.exceptions import ProviderError
-from ai_stream.integrations._common import ObjectText, object_json_schema, usage_metadata
+from ai_stream.integrations._common import (
+    ObjectText,
+    object_json_schema,
+    usage_metadata,
+    write_metadata,
+)
 from ai_stream.protocol.versions import normalize_finish_reason
 
 if TYPE_CHECKING:
@@ -281,9 +286,7 @@ async def stream_chat_completions(ctx: StreamContext[Any], stream: Any) -> Strea
         if refusal:
             result.provider_metadata["refusal"] = "".join(refusal)
         await _end_parts(ctx)
-        metadata = usage_metadata(result.usage)
-        if metadata is not None and not ctx.is_finished:
-            await ctx.write_message_metadata(metadata)
+        await write_metadata(ctx, usage_metadata(result.usage))
     finally:
         await _close(stream)
     if result.finish_reason is None and result.tool_calls:
@@ -455,9 +458,7 @@ async def stream_responses(ctx: StreamContext[Any], stream: Any) -> StreamResult
         if state.refusal:
             state.result.provider_metadata["refusal"] = "".join(state.refusal)
         await _end_parts(ctx)
-        metadata = usage_metadata(state.result.usage)
-        if metadata is not None and not ctx.is_finished:
-            await ctx.write_message_metadata(metadata)
+        await write_metadata(ctx, usage_metadata(state.result.usage))
     finally:
         await _close(stream)
     result = state.result

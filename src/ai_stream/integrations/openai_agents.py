@@ -75,7 +75,7 @@ from ai_stream.integrations._agent_common import (
     knows_tool,
     parse_args,
 )
-from ai_stream.integrations._common import import_sdk, usage_metadata
+from ai_stream.integrations._common import import_sdk, usage_metadata, write_metadata
 
 if TYPE_CHECKING:
     from agents import Agent, RunResultStreaming, RunState, TResponseInputItem
@@ -429,7 +429,7 @@ class _RunWriter:
         name = get(agent, "name")
         if name and name != self.agent:
             self.agent = name
-            await self.ctx.write_message_metadata({"agent": name})
+            await write_metadata(self.ctx, {"agent": name})
 
     # --- the end -------------------------------------------------------------------------------
 
@@ -470,9 +470,7 @@ class _RunWriter:
         else:
             result.finish_reason = self.incomplete or "stop"
         result.provider_metadata = {_PROVIDER: {"lastAgent": self.agent}}
-        metadata = usage_metadata(result.usage)
-        if metadata is not None:
-            await ctx.write_message_metadata(metadata)
+        await write_metadata(ctx, usage_metadata(result.usage))
         return result
 
 

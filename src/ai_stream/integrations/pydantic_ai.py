@@ -53,6 +53,7 @@ from ai_stream.integrations._common import (
     import_sdk,
     object_json_schema,
     usage_metadata,
+    write_metadata,
 )
 
 if TYPE_CHECKING:
@@ -278,9 +279,7 @@ class _AgentWriter:
         if result.finish_reason is None:
             pending = [c for c in result.tool_calls if c.tool_call_id not in self.settled]
             result.finish_reason = "tool-calls" if pending else "stop"
-        metadata = usage_metadata(result.usage)
-        if metadata is not None:
-            await ctx.write_message_metadata(metadata)
+        await write_metadata(ctx, usage_metadata(result.usage))
         return result
 
     async def _ensure_input(self, call: Any) -> None:
