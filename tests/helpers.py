@@ -111,3 +111,21 @@ async def serve(
         finally:
             server.should_exit = True
     sock.close()
+
+
+async def leave_after(context: StreamContext[Any], until: bytes | None = None) -> bytes:
+    """Read the body until ``until`` was read (or the first piece), then leave as a client does.
+
+    Returns what was read, once the context has finished (within 5 s).
+    """
+    reader = context.stream()
+    received = b""
+    async for piece in reader:
+        received += piece
+        if until is None or until in received:
+            break
+    await reader.aclose()
+    with anyio.fail_after(5):
+        while not context.is_finished:
+            await anyio.sleep(0.001)
+    return received

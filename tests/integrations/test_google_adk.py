@@ -47,7 +47,7 @@ from ai_stream.integrations.google_adk import (
 from ai_stream.protocol.messages import ToolApprovalDecision
 from ai_stream.testing import collect_stream, parse_sse_json
 from tests.conformance.client import FIRST_AND_LATEST, NODE_DIR, replay
-from tests.helpers import counter_ids, serve
+from tests.helpers import counter_ids, leave_after, serve
 
 LATEST = tuple(latest for _, latest in FIRST_AND_LATEST.values())
 """ai 5.x, 6.x and 7.x latest."""
@@ -511,15 +511,9 @@ async def test_disconnect_closes_the_run() -> None:
 
     ctx = context(7)
     await ctx.run(work)
-    reader = ctx.stream()
-    async for body in reader:
-        if b"Sunny" in body:
-            break
-    await reader.aclose()
+    await leave_after(ctx, b"Sunny")
     with anyio.fail_after(5):
         await closed.wait()
-        while not ctx.is_finished:
-            await anyio.sleep(0.001)
     assert ctx.record is not None and ctx.record.aborted
 
 

@@ -58,7 +58,7 @@ from ai_stream.protocol.approvals import verify_approval_id
 from ai_stream.protocol.messages import ToolApprovalDecision
 from ai_stream.testing import collect_stream, parse_sse_json
 from tests.conformance.client import FIRST_AND_LATEST, replay
-from tests.helpers import counter_ids, transcript
+from tests.helpers import counter_ids, leave_after, transcript
 from tests.integrations.test_openai import (
     STOPS,
     STOPS_BODY,
@@ -1450,13 +1450,7 @@ async def test_object_disconnect_closes_the_runnable() -> None:
         await stream_langchain_object(obj, RunnableLambda(generate), "A trip")
 
     await obj.run(work)
-    reader = obj.context.stream()
-    async for piece in reader:
-        assert piece == b'{"city":"Ly'
-        break
-    await reader.aclose()
+    assert await leave_after(obj.context) == b'{"city":"Ly'
     with anyio.fail_after(5):
         await closed.wait()
-        while not obj.context.is_finished:
-            await anyio.sleep(0.001)
     assert (finished[0].aborted, obj.result) == (True, None)

@@ -34,7 +34,7 @@ from ai_stream.integrations.openai import (
 from ai_stream.reducer import UIMessageReducer
 from ai_stream.testing import collect_stream, parse_sse_json
 from tests.conformance.client import replay
-from tests.helpers import transcript
+from tests.helpers import leave_after, transcript
 
 RELEASES = {5: "5.0.277", 6: "6.0.326", 7: "7.0.173"}
 SECRET = "upstream exploded: key sk-secret-123"
@@ -1060,16 +1060,8 @@ async def _disconnect(adapter: Adapter, body: RecordedBody, open_stream: Any) ->
         await adapter(ctx, stream)
 
     await ctx.run(work)
-    reader = ctx.stream()
-    received = b""
-    async for chunk in reader:
-        received += chunk
-        if b"text-delta" in received:
-            break  # the client goes away while the provider is still generating
-    await reader.aclose()
-    with anyio.fail_after(5):
-        while not ctx.is_finished:
-            await anyio.sleep(0.001)
+    # the client goes away while the provider is still generating
+    received = await leave_after(ctx, b"text-delta")
     assert ctx.is_disconnected
     assert ctx.record is not None and ctx.record.aborted
     return streams[0], received
@@ -1706,12 +1698,8 @@ async def test_object_disconnect_closes_the_provider_stream(api: str) -> None:
         await pump(obj, streams[0])
 
     await obj.run(work)
-    reader = obj.context.stream()
-    received = [piece async for piece in _first(reader)]
-    await reader.aclose()  # the client goes away while the provider is still generating
-    with anyio.fail_after(5):
-        while not obj.context.is_finished:
-            await anyio.sleep(0.001)
+    # the client goes away while the provider is still generating
+    received = [await leave_after(obj.context)]
     sent = recorded.sent
     await anyio.sleep(0.05)
     assert (recorded.closed, streams[0].response.is_closed, obj.result, finished[0].aborted) == (
@@ -1726,12 +1714,6 @@ async def test_object_disconnect_closes_the_provider_stream(api: str) -> None:
 
 async def opened(stream: Any) -> Any:
     return stream
-
-
-async def _first(reader: Any) -> AsyncIterator[bytes]:
-    async for piece in reader:
-        yield piece
-        return
 
 
 async def test_a_text_stream_gets_the_text_and_the_usage_stays_in_the_result() -> None:

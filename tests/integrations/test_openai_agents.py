@@ -69,7 +69,7 @@ from ai_stream.integrations.openai_agents import (
 from ai_stream.protocol.messages import ToolApprovalDecision
 from ai_stream.testing import collect_stream, parse_sse_json
 from tests.conformance.client import FIRST_AND_LATEST, NODE_DIR, replay
-from tests.helpers import counter_ids, serve
+from tests.helpers import counter_ids, leave_after, serve
 
 set_tracing_disabled(True)
 
@@ -524,15 +524,9 @@ async def test_disconnect_cancels_the_run() -> None:
 
     ctx = context(7)
     await ctx.run(work)
-    reader = ctx.stream()
-    async for body in reader:
-        if b"Sunny" in body:
-            break
-    await reader.aclose()
+    await leave_after(ctx, b"Sunny")
     with anyio.fail_after(5):
         await closed.wait()
-        while not ctx.is_finished:
-            await anyio.sleep(0.001)
     assert ctx.record is not None and ctx.record.aborted
     assert runs[0].is_complete
     assert runs[0].run_loop_task is None or runs[0].run_loop_task.done()

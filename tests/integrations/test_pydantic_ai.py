@@ -47,7 +47,7 @@ from ai_stream.integrations.pydantic_ai import (
 )
 from ai_stream.testing import collect_stream, parse_sse_json
 from tests.conformance.client import FIRST_AND_LATEST, replay
-from tests.helpers import counter_ids
+from tests.helpers import counter_ids, leave_after
 from tests.integrations.test_openai import (
     CHAT_USAGE,
     STOPS,
@@ -279,15 +279,9 @@ async def test_disconnect_closes_the_run() -> None:
 
     ctx: StreamContext[None] = StreamContext(sdk_version=7, collect=True)
     await ctx.run(work)
-    body_stream = ctx.stream()
-    async for body in body_stream:
-        if b"Hello" in body:
-            break
-    await body_stream.aclose()
+    await leave_after(ctx, b"Hello")
     with anyio.fail_after(5):
         await closed.wait()
-        while not ctx.is_finished:
-            await anyio.sleep(0.001)
     assert ctx.record is not None and ctx.record.aborted
 
 
@@ -1026,13 +1020,7 @@ async def test_object_disconnect_closes_the_run() -> None:
         await stream_pydantic_ai_object(obj, Agent(FunctionModel(stream_function=stream)), "hi")
 
     await obj.run(work)
-    reader = obj.context.stream()
-    async for piece in reader:
-        assert piece == TRIP_PIECES[0].encode()
-        break
-    await reader.aclose()
+    assert await leave_after(obj.context) == TRIP_PIECES[0].encode()
     with anyio.fail_after(5):
         await closed.wait()
-        while not obj.context.is_finished:
-            await anyio.sleep(0.001)
     assert (finished[0].aborted, obj.result, closed.is_set()) == (True, None, True)
