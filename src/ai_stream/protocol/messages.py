@@ -453,7 +453,20 @@ ChatId: TypeAlias = Annotated[str, AfterValidator(_check_chat_id)]
 up in keys, logs and signed approvals)."""
 
 
-class ChatRequest(InboundModel):
+class _RequestBody(InboundModel):
+    """A request body whose extra fields (the hook's ``body`` option) are kept."""
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """The extra body fields, by their JSON names."""
+        return dict(self.model_extra or {})
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """Return the extra body field ``name`` (its JSON name), or ``default``."""
+        return (self.model_extra or {}).get(name, default)
+
+
+class ChatRequest(_RequestBody):
     """The body ``useChat`` POSTs (``DefaultChatTransport``), ai 4 to 7.
 
     Extra body fields (``useChat({body})`` or ``sendMessage(..., {body})``) are kept: read them
@@ -469,15 +482,6 @@ class ChatRequest(InboundModel):
     """The message being edited, regenerated or continued, when there is one."""
     protocol: Literal["ui-message-stream", "data-stream"] = Field(default="ui-message-stream")
     """``data-stream`` when the body came from an ai 4 client (converted)."""
-
-    @property
-    def extra(self) -> dict[str, Any]:
-        """The extra body fields, by their JSON names."""
-        return dict(self.model_extra or {})
-
-    def get(self, name: str, default: Any = None) -> Any:
-        """Return the extra body field ``name`` (its JSON name), or ``default``."""
-        return (self.model_extra or {}).get(name, default)
 
     @property
     def last_message(self) -> UIMessage | None:
@@ -664,7 +668,7 @@ class ChatRequest(InboundModel):
 _REQUEST: TypeAdapter[ChatRequest] = TypeAdapter(ChatRequest)
 
 
-class CompletionRequest(InboundModel):
+class CompletionRequest(_RequestBody):
     """The body ``useCompletion`` POSTs (``callCompletionApi``, ai 4 to 7): ``{prompt, ...body}``.
 
     Extra body fields (``useCompletion({body})`` or ``complete(prompt, {body})``) are kept: read
@@ -676,15 +680,6 @@ class CompletionRequest(InboundModel):
 
     prompt: str
     """The text in the hook's input (``input``) or passed to ``complete(prompt)``."""
-
-    @property
-    def extra(self) -> dict[str, Any]:
-        """The extra body fields, by their JSON names."""
-        return dict(self.model_extra or {})
-
-    def get(self, name: str, default: Any = None) -> Any:
-        """Return the extra body field ``name`` (its JSON name), or ``default``."""
-        return (self.model_extra or {}).get(name, default)
 
     @classmethod
     def parse(
