@@ -184,7 +184,8 @@ class ObjectStreamContext(Generic[T]):
         The value is written as JSON whose last string, arrays and objects are left open, so
         the next, larger value continues it; the closing characters go out when the stream
         ends. Each value must extend the previous one (a string may grow, keys and elements
-        may be added at the end): the text protocol cannot take anything back.
+        may be added at the end): the text protocol cannot take anything back. Keys keep the
+        value's own order (not JavaScript's, which puts keys such as ``"0"`` first).
 
         Raises:
             ObjectValidationError: ``value`` is not JSON, or does not extend what was sent.
