@@ -167,7 +167,7 @@ class ObjectStreamContext(Generic[T]):
         A lone surrogate is sent as U+FFFD (UTF-8 cannot carry it), and shows so.
 
         Raises:
-            StreamStateError: The stream was closed with :meth:`write_object`.
+            ObjectValidationError: The text was closed (:meth:`write_object`, :meth:`close`).
         """
         if delta:  # (the hot path of a provider's deltas: _open and _send inlined)
             if self._closed:
