@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,11 +45,26 @@ from ai_stream.integrations.google_adk import (
     to_adk_contents,
 )
 from ai_stream.protocol.messages import ToolApprovalDecision
-from ai_stream.testing import collect_stream, parse_sse_json
+from ai_stream.testing import parse_sse_json
 from tests.conformance.client import FIRST_AND_LATEST, NODE_DIR, replay
-from tests.helpers import counter_ids, leave_after, serve
+from tests.helpers import leave_after, serve
+from tests.integrations._bridges import (
+    LATEST,
+    NEXT_STEP,
+    START,
+    STEP,
+    TRIAGE,
+    Produced,
+    available,
+    context,
+    end,
+    output,
+    produce,
+    produce_and_replay,
+    said,
+    usage,
+)
 
-LATEST = tuple(latest for _, latest in FIRST_AND_LATEST.values())
 """ai 5.x, 6.x and 7.x latest."""
 V7 = FIRST_AND_LATEST[7][1]
 SECRET = "google-adk-test-secret-0123456789"
@@ -229,108 +244,15 @@ SCENARIOS: dict[str, Scenario] = {
     ),
 }
 
-Work = Callable[[StreamContext[Any]], Awaitable[object]]
-
-
-@dataclass
-class Produced:
-    ctx: StreamContext[Any]
-    body: bytes
-    results: list[StreamResult]
-
-    @property
-    def chunks(self) -> list[dict[str, Any]]:
-        return parse_sse_json(self.body)
-
-
-def context(release: str | int, **options: Any) -> StreamContext[None]:
-    return StreamContext(
-        sdk_version=release,
-        collect=True,
-        message_id="msg",
-        id_generator=counter_ids(),
-        **options,
-    )
-
-
-async def produce(work: Work, ctx: StreamContext[Any]) -> bytes:
-    await ctx.run(work)
-    return await collect_stream(ctx)
-
 
 @pytest.fixture(scope="module")
 def conformance() -> dict[str, Produced]:
-    produced: dict[str, Produced] = {}
+    async def pump(ctx: StreamContext[Any], scenario: Scenario) -> StreamResult:
+        agent, _ = agents_for(scenario.script)
+        events = start_run(await new_runner(agent), user_text("hi"))
+        return await stream_adk_run(ctx, events, **(scenario.options or {}))
 
-    async def main() -> None:
-        for name, scenario in SCENARIOS.items():
-            for release in LATEST:
-                results: list[StreamResult] = []
-
-                async def work(
-                    ctx: StreamContext[Any],
-                    scenario: Scenario = scenario,
-                    results: list[StreamResult] = results,
-                ) -> None:
-                    agent, _ = agents_for(scenario.script)
-                    runner = await new_runner(agent)
-                    events = start_run(runner, user_text("hi"))
-                    results.append(await stream_adk_run(ctx, events, **(scenario.options or {})))
-
-                ctx = context(release)
-                body = await produce(work, ctx)
-                produced[f"{name}@{release}"] = Produced(ctx, body, results)
-
-    anyio.run(main)
-    replayed = replay(
-        [
-            {"name": key, "body": run.body.decode(), "versions": [key.split("@")[1]]}
-            for key, run in produced.items()
-        ]
-    )
-    for key, run in produced.items():
-        name, release = key.split("@")
-        result = replayed[key][release]
-        assert result["chunkErrors"] == [], key
-        assert result["chat"]["status"] == SCENARIOS[name].status, (key, result["chat"]["error"])
-        assert run.ctx.record is not None
-        assert result["chat"]["messages"][-1] == run.ctx.record.to_ui_message(release), key
-    return produced
-
-
-# --- expected chunks -----------------------------------------------------------------------------
-
-START = {"type": "start", "messageId": "msg"}
-TRIAGE = {"type": "message-metadata", "messageMetadata": {"agent": "Triage"}}
-STEP = {"type": "start-step"}
-NEXT_STEP = [{"type": "finish-step"}, STEP]
-
-
-def usage(requests: int) -> dict[str, Any]:
-    total = {"inputTokens": 10 * requests, "outputTokens": 5 * requests}
-    total["totalTokens"] = total["inputTokens"] + total["outputTokens"]
-    return {"type": "message-metadata", "messageMetadata": {"usage": total}}
-
-
-def end(reason: str | None = "stop") -> list[dict[str, Any]]:
-    finish = {"type": "finish", "finishReason": reason} if reason else {"type": "finish"}
-    return [{"type": "finish-step"}, finish]
-
-
-def said(part: str, *deltas: str, kind: str = "text") -> list[dict[str, Any]]:
-    return [
-        {"type": f"{kind}-start", "id": part},
-        *({"type": f"{kind}-delta", "id": part, "delta": d} for d in deltas),
-        {"type": f"{kind}-end", "id": part},
-    ]
-
-
-def available(call_id: str, name: str, input: Any) -> dict[str, Any]:
-    return {"type": "tool-input-available", "toolCallId": call_id, "toolName": name, "input": input}
-
-
-def output(call_id: str, value: Any, **extra: Any) -> dict[str, Any]:
-    return {"type": "tool-output-available", "toolCallId": call_id, "output": value, **extra}
+    return produce_and_replay(SCENARIOS, pump)
 
 
 def test_text(conformance: dict[str, Produced]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, cast
@@ -67,13 +67,28 @@ from ai_stream.integrations.openai_agents import (
     to_agents_input,
 )
 from ai_stream.protocol.messages import ToolApprovalDecision
-from ai_stream.testing import collect_stream, parse_sse_json
+from ai_stream.testing import parse_sse_json
 from tests.conformance.client import FIRST_AND_LATEST, NODE_DIR, replay
-from tests.helpers import counter_ids, leave_after, serve
+from tests.helpers import leave_after, serve
+from tests.integrations._bridges import (
+    LATEST,
+    NEXT_STEP,
+    START,
+    STEP,
+    TRIAGE,
+    Produced,
+    available,
+    context,
+    end,
+    output,
+    produce,
+    produce_and_replay,
+    said,
+    usage,
+)
 
 set_tracing_disabled(True)
 
-LATEST = tuple(latest for _, latest in FIRST_AND_LATEST.values())
 """ai 5.x, 6.x and 7.x latest."""
 SECRET = "openai-agents-test-secret-0123456789"
 USAGE = Usage(requests=1, input_tokens=10, output_tokens=5, total_tokens=15)
@@ -242,99 +257,17 @@ SCENARIOS: dict[str, Scenario] = {
     ),
 }
 
-Work = Callable[[StreamContext[Any]], Awaitable[object]]
-
-
-@dataclass
-class Produced:
-    ctx: StreamContext[Any]
-    body: bytes
-    results: list[StreamResult]
-
-    @property
-    def chunks(self) -> list[dict[str, Any]]:
-        return parse_sse_json(self.body)
-
-
-def context(release: str | int, **options: Any) -> StreamContext[None]:
-    return StreamContext(
-        sdk_version=release,
-        collect=True,
-        message_id="msg",
-        id_generator=counter_ids(),
-        **options,
-    )
-
-
-async def produce(work: Work, ctx: StreamContext[Any]) -> bytes:
-    await ctx.run(work)
-    return await collect_stream(ctx)
-
 
 @pytest.fixture(scope="module")
 def conformance() -> dict[str, Produced]:
-    produced: dict[str, Produced] = {}
+    async def pump(ctx: StreamContext[Any], scenario: Scenario) -> StreamResult:
+        agent = agent_for(scenario.script, **(scenario.options or {}))
+        return await stream_agent_run(ctx, Runner.run_streamed(agent, "hi"))
 
-    async def main() -> None:
-        for name, scenario in SCENARIOS.items():
-            for release in LATEST:
-                results: list[StreamResult] = []
-
-                async def work(
-                    ctx: StreamContext[Any],
-                    scenario: Scenario = scenario,
-                    results: list[StreamResult] = results,
-                ) -> None:
-                    agent = agent_for(scenario.script, **(scenario.options or {}))
-                    result = Runner.run_streamed(agent, "hi")
-                    results.append(await stream_agent_run(ctx, result))
-
-                ctx = context(release)
-                body = await produce(work, ctx)
-                produced[f"{name}@{release}"] = Produced(ctx, body, results)
-
-    anyio.run(main)
-    replayed = replay(
-        [
-            {"name": key, "body": run.body.decode(), "versions": [key.split("@")[1]]}
-            for key, run in produced.items()
-        ]
-    )
-    for key, run in produced.items():
-        name, release = key.split("@")
-        result = replayed[key][release]
-        assert result["chunkErrors"] == [], key
-        assert result["chat"]["status"] == SCENARIOS[name].status, (key, result["chat"]["error"])
-        assert run.ctx.record is not None
-        assert result["chat"]["messages"][-1] == run.ctx.record.to_ui_message(release), key
-    return produced
+    return produce_and_replay(SCENARIOS, pump)
 
 
 # --- expected chunks -----------------------------------------------------------------------------
-
-START = {"type": "start", "messageId": "msg"}
-TRIAGE = {"type": "message-metadata", "messageMetadata": {"agent": "Triage"}}
-STEP = {"type": "start-step"}
-NEXT_STEP = [{"type": "finish-step"}, STEP]
-
-
-def usage(requests: int) -> dict[str, Any]:
-    total = {"inputTokens": 10 * requests, "outputTokens": 5 * requests}
-    total["totalTokens"] = total["inputTokens"] + total["outputTokens"]
-    return {"type": "message-metadata", "messageMetadata": {"usage": total}}
-
-
-def end(reason: str | None = "stop") -> list[dict[str, Any]]:
-    finish = {"type": "finish", "finishReason": reason} if reason else {"type": "finish"}
-    return [{"type": "finish-step"}, finish]
-
-
-def said(part: str, text: str, kind: str = "text") -> list[dict[str, Any]]:
-    return [
-        {"type": f"{kind}-start", "id": part},
-        {"type": f"{kind}-delta", "id": part, "delta": text},
-        {"type": f"{kind}-end", "id": part},
-    ]
 
 
 def streamed_call(call_id: str, name: str, input: Any) -> list[dict[str, Any]]:
@@ -343,14 +276,6 @@ def streamed_call(call_id: str, name: str, input: Any) -> list[dict[str, Any]]:
         {"type": "tool-input-start", "toolCallId": call_id, "toolName": name},
         {"type": "tool-input-delta", "toolCallId": call_id, "inputTextDelta": text},
     ]
-
-
-def available(call_id: str, name: str, input: Any) -> dict[str, Any]:
-    return {"type": "tool-input-available", "toolCallId": call_id, "toolName": name, "input": input}
-
-
-def output(call_id: str, value: Any, **extra: Any) -> dict[str, Any]:
-    return {"type": "tool-output-available", "toolCallId": call_id, "output": value, **extra}
 
 
 V7 = FIRST_AND_LATEST[7][1]
@@ -366,7 +291,7 @@ def test_text(conformance: dict[str, Produced]) -> None:
 def test_reasoning_then_text(conformance: dict[str, Produced]) -> None:
     assert conformance[f"reasoning@{V7}"].chunks == [
         START, TRIAGE, STEP,
-        *said("reasoning-1", "Let me think.", "reasoning"),
+        *said("reasoning-1", "Let me think.", kind="reasoning"),
         *said("text-2", "Answer."),
         usage(1),
         *end(),
@@ -970,7 +895,7 @@ def test_hand_made_shapes(shapes: dict[str, Produced]) -> None:
     mcp = {"dynamic": True, "title": "docs"}
     assert run.chunks == [
         START, STEP,
-        *said("reasoning-1", "Raw thoughts.", "reasoning"),
+        *said("reasoning-1", "Raw thoughts.", kind="reasoning"),
         {"type": "text-start", "id": "text-2"},
         {"type": "text-delta", "id": "text-2", "delta": "I cannot say."},
         {"type": "source-url", "sourceId": "msg_1-0", "url": "https://example.com/a",
