@@ -4,6 +4,7 @@ import { useCompletion } from "@ai-sdk/react";
 import { useState, type FormEvent, type KeyboardEvent } from "react";
 import { errorText } from "./errors";
 import PageShell from "./PageShell";
+import PromptActions from "./PromptActions";
 
 type Protocol = "data" | "text";
 
@@ -72,33 +73,17 @@ export default function CompletionApp() {
                   </label>
                 ))}
               </fieldset>
-              <div className="examples">
-                {EXAMPLES.map((text) => (
-                  <button key={text} type="button" className="chip" disabled={isLoading} onClick={() => setInput(text)}>
-                    {text}
-                  </button>
-                ))}
-              </div>
-              {isLoading ? (
-                // (keys: a new element each time, so that the click on Stop, which turns it
-                // back into the submit button, does not submit the form too)
-                <button
-                  key="stop"
-                  type="button"
-                  className="stop"
-                  onClick={(e) => {
-                    e.preventDefault();
-                    setStopped(true);
-                    stop();
-                  }}
-                >
-                  ■ Stop
-                </button>
-              ) : (
-                <button key="submit" type="submit" className="primary" disabled={!input.trim()}>
-                  Generate
-                </button>
-              )}
+              <PromptActions
+                examples={EXAMPLES}
+                isLoading={isLoading}
+                canSubmit={Boolean(input.trim())}
+                submitLabel="Generate"
+                onExample={setInput}
+                onStop={() => {
+                  setStopped(true);
+                  stop();
+                }}
+              />
             </div>
           </form>
           {(completion || isLoading) && (

@@ -5,6 +5,7 @@ import type { DeepPartial } from "ai";
 import { useState, type FormEvent, type KeyboardEvent } from "react";
 import { errorText } from "./errors";
 import PageShell from "./PageShell";
+import PromptActions from "./PromptActions";
 import { itinerarySchema, type Itinerary } from "./trip";
 
 type PartialTrip = DeepPartial<Itinerary>;
@@ -70,33 +71,17 @@ export default function TripApp() {
               autoFocus
             />
             <div className="prompt-actions">
-              <div className="examples">
-                {EXAMPLES.map((text) => (
-                  <button key={text} type="button" className="chip" disabled={isLoading} onClick={() => setInput(text)}>
-                    {text}
-                  </button>
-                ))}
-              </div>
-              {isLoading ? (
-                // (keys: a new element each time, so that the click on Stop, which turns it
-                // back into the submit button, does not submit the form too)
-                <button
-                  key="stop"
-                  type="button"
-                  className="stop"
-                  onClick={(e) => {
-                    e.preventDefault();
-                    setStopped(true);
-                    stop();
-                  }}
-                >
-                  ■ Stop
-                </button>
-              ) : (
-                <button key="submit" type="submit" className="primary" disabled={!input.trim()}>
-                  Plan the trip
-                </button>
-              )}
+              <PromptActions
+                examples={EXAMPLES}
+                isLoading={isLoading}
+                canSubmit={Boolean(input.trim())}
+                submitLabel="Plan the trip"
+                onExample={setInput}
+                onStop={() => {
+                  setStopped(true);
+                  stop();
+                }}
+              />
             </div>
           </form>
           {object && <TripView trip={object} streaming={isLoading} />}
