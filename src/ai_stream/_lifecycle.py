@@ -192,7 +192,8 @@ class Lifecycle:
         continued: The assistant message (as JSON) this stream continues, if any.
 
     Raises:
-        TypeError, ValueError: ``message_metadata`` has no valid wire form.
+        TypeError, ValueError: ``message_metadata`` has no valid wire form, or the client could
+            not merge it into the metadata of the message being continued.
     """
 
     __slots__ = (
@@ -265,6 +266,8 @@ class Lifecycle:
         self._restarts_inputs = target.always("restart_streaming_input")
         if continued is not None:
             self._hydrate(continued)
+        if self.start_metadata is not None:  # (refused now: every call would send it first)
+            _merge_kind(self._metadata_kind, self.start_metadata)
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -351,11 +354,11 @@ class Lifecycle:
 
     def _begin(self, out: list[Chunk]) -> None:
         if self.phase is Phase.IDLE:
-            self.phase = Phase.OPEN
             chunk: Chunk = {"type": "start", "messageId": self.message_id}
             if self.start_metadata is not None:
                 chunk["messageMetadata"] = self.start_metadata
                 self._metadata_kind = _merge_kind(self._metadata_kind, self.start_metadata)
+            self.phase = Phase.OPEN
             out.append(chunk)
 
     def _ensure_step(self, out: list[Chunk]) -> None:
@@ -1103,6 +1106,8 @@ class Lifecycle:
             return self.error(data["errorText"])
         if kind == "message-metadata":
             return self.message_metadata(data["messageMetadata"])
+        if self._text_only:
+            return self._text_chunk(data)
         if kind.startswith("data-"):
             return self.data(kind, data["data"], data.get("id"), data.get("transient"))
         if kind in _TOOL_CHUNKS:
@@ -1114,6 +1119,15 @@ class Lifecycle:
         if kind == "file":
             self.target.check_file_url(data["url"])
         return self.content(data)
+
+    def _text_chunk(self, chunk: Chunk) -> list[Chunk]:
+        """A hand-written chunk on a text stream: its one step and one text part take it."""
+        self._check_open()
+        kind: str = chunk["type"]
+        self.target.check_chunk(kind)
+        if kind == "text-delta":
+            return self.text(chunk["delta"])
+        return []  # steps and text parts: the text stream keeps its one step and one part
 
     def _step_chunk(self, kind: str) -> list[Chunk]:
         self._check_open()

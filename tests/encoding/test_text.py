@@ -25,6 +25,24 @@ def test_only_text_deltas_have_bytes() -> None:
         encoder.delta_affixes("text-delta", "t")
 
 
+@pytest.mark.parametrize(
+    ("deltas", "body"),
+    [
+        (["\ufeffHi"], "\ufeff\ufeffHi"),
+        (["", "\ufeff", "\ufeff"], "\ufeff\ufeff\ufeff"),
+        (["Hi", "\ufeff"], "Hi\ufeff"),
+        (["", "Hi"], "Hi"),
+    ],
+)
+def test_a_text_that_opens_with_a_byte_order_mark_keeps_it(deltas: list[str], body: str) -> None:
+    """The client's TextDecoderStream drops a BOM that opens the body: one more is sent."""
+    encoder = TextStreamEncoder()
+    chunks = [{"type": "text-delta", "id": "t", "delta": d} for d in deltas]
+    sent = b"".join(encoder.encode(c) for c in chunks)
+    assert sent.decode() == body
+    assert sent.decode("utf-8-sig") == "".join(deltas)  # what a BOM-dropping decoder shows
+
+
 @given(st.text())
 def test_well_formed_is_what_utf8_carries(text: str) -> None:
     fixed = well_formed(text)

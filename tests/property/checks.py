@@ -1,6 +1,8 @@
 """The property every writer program must have, checked through the real ``ai`` clients.
 
-For a program and a target (4 = the ai 4 data stream, or the majors 5, 6, 7):
+For a program and a target (4 = the ai 4 data stream, the majors 5, 6, 7, an exact release, or a
+text stream); a program with ``continue_at`` is checked on its second stream, which continues the
+message of the first one (the clients hold that message and continue it):
 
 1. Run it with ``collect=True`` and with ``collect=False`` (same deterministic ids). Calls may be
    refused with the library's documented exceptions (:class:`~ai_stream.exceptions.AIStreamError`,
@@ -18,6 +20,7 @@ For a program and a target (4 = the ai 4 data stream, or the majors 5, 6, 7):
    ``read_ui_message(chunks, release)``.
 4. Ai 4: the 4.3.19 client throws only the first written error, and its text, reasoning and tool
    invocations are what the record holds (as far as a v4 message can express them).
+5. Text: ``useChat`` over ``TextStreamChatTransport`` ends ``ready`` showing the record's parts.
 
 All of it is compared as one ``observed == expected`` structure; on failure the message lists
 every differing path. The *signature* of a failure names its first differing path (normalised:
@@ -44,44 +47,66 @@ from ai_stream.exceptions import AIStreamError, ChunkParseError, UIMessageStream
 from ai_stream.record import StreamRecord
 from ai_stream.reducer import UIMessageReducer
 from ai_stream.testing import collect_stream, parse_sse_json, read_ui_message
-from tests.conformance.client import FIRST_AND_LATEST
+from tests.conformance.client import FIRST_AND_LATEST, STRICT
 from tests.property.programs import RAISE, Op, Program, ProgramError, py_repr
 from tests.property.replayer import Replayer
 
 __all__ = (
-    "RELEASES",
     "TARGETS",
+    "TEXT",
     "V4_RELEASE",
     "ProgramFailure",
     "Run",
     "Verdict",
     "assert_conforms",
     "check_program",
+    "continues",
     "minimize",
+    "releases",
     "run_program",
 )
 
 Target = int | str
-"""A major (4 = the ai 4 data stream, 5, 6, 7) or an exact release such as ``"7.0.173"``."""
+"""A major (4 = the ai 4 data stream, 5, 6, 7), an exact release such as ``"7.0.185"``, or
+``"text"``: a text stream (``stream_protocol="text"``) for ``TextStreamChatTransport``."""
 
-TARGETS: Final[tuple[Target, ...]] = (4, 5, 6, 7, "5.0.277", "6.0.326", "7.0.173")
-"""The majors, plus the latest release of each (which accepts more: ``reset-step``, …)."""
+TEXT: Final = "text"
+TARGETS: Final[tuple[Target, ...]] = (
+    4,
+    *FIRST_AND_LATEST,
+    *(latest for _, latest in FIRST_AND_LATEST.values()),
+    TEXT,
+)
+"""The majors, the latest release of each (which accepts more: ``reset-step``, …), and text."""
 V4_RELEASE: Final = "4.3.19"
-RELEASES: Final[dict[Target, tuple[str, ...]]] = {
-    4: (V4_RELEASE,),
-    **{m: tuple(pair) for m, pair in FIRST_AND_LATEST.items()},
-    **{t: (t,) for t in TARGETS if isinstance(t, str)},
-}
-"""The releases a target is replayed through: the first and latest of a major, or the release."""
+
+
+def releases(target: Target) -> tuple[str, ...]:
+    """The releases a target is replayed through: the first, latest and strict-schema releases
+    of a major, the release itself, or for text the first and latest of every major."""
+    if target == TEXT:
+        return tuple(release for pair in FIRST_AND_LATEST.values() for release in pair)
+    if isinstance(target, str):
+        return (target,)
+    if target == 4:
+        return (V4_RELEASE,)
+    return (*FIRST_AND_LATEST[target], *([STRICT[target]] if target in STRICT else []))
 
 
 def major(target: Target) -> int:
-    """The major of a target."""
+    """The major of a target (a text stream: the latest major)."""
+    if target == TEXT:
+        return max(FIRST_AND_LATEST)
     return int(str(target).split(".")[0])
 
 
+def continues(target: Target) -> bool:
+    """Whether programs for ``target`` may continue a message (the UI message stream only)."""
+    return target != TEXT and major(target) >= 5
+
+
 CHAT_ID: Final = "chat-1"
-APPROVAL_SECRET: Final = "property-secret"
+APPROVAL_SECRET: Final = "the property suite's approval secret"
 RUN_TIMEOUT: Final = 10.0
 
 REFUSALS: Final = (AIStreamError, ValueError, TypeError)
@@ -108,6 +133,8 @@ class Run:
     """The constructor refused the program's options (nothing ran)."""
     marks: dict[int, int] = field(default_factory=dict)
     """Operation index → chunks sent before it (``record.chunk_count``; with ``collect``)."""
+    continued: dict[str, Any] | None = None
+    """The message the stream continues (the client holds it before the stream)."""
 
 
 class _ErrorLogs(logging.Handler):
@@ -123,18 +150,29 @@ def _crash_name(exc: BaseException | None) -> str:
     return type(exc).__name__
 
 
-async def _run(program: Program, target: Target, collect: bool, skip: frozenset[int]) -> Run:
-    out = Run()
+async def _run(
+    program: Program,
+    target: Target,
+    collect: bool,
+    skip: frozenset[int],
+    start: int = 0,
+    continued: dict[str, Any] | None = None,
+) -> Run:
+    """Run ``program.ops[start:]`` in one stream (continuing ``continued``, if given)."""
+    out = Run(continued=copy.deepcopy(continued))
     counter = itertools.count(1)
+    prefix = "id" if continued is None else "next"  # ids of a second stream differ
     program = copy.deepcopy(program)  # the library must not see values another run mutated
     try:
         ctx: StreamContext[None] = StreamContext(
-            sdk_version=target,
+            sdk_version=major(target) if target == TEXT else target,
+            stream_protocol="text" if target == TEXT else "data",
             collect=collect,
             chat_id=CHAT_ID,
             approval_secret=APPROVAL_SECRET,
-            id_generator=lambda: f"id{next(counter)}",
+            id_generator=lambda: f"{prefix}{next(counter)}",
             message_metadata=program.message_metadata,
+            continue_message=continued,
         )
     except REFUSALS as exc:
         if isinstance(exc, UnicodeError):
@@ -148,7 +186,7 @@ async def _run(program: Program, target: Target, collect: bool, skip: frozenset[
     out.message_id = ctx.message_id
 
     async def work(ctx: StreamContext[None]) -> None:
-        for index, operation in enumerate(program.ops):
+        for index, operation in enumerate(program.ops[start:], start):
             if index in skip:
                 continue
             if ctx.record is not None:
@@ -220,11 +258,43 @@ async def _run(program: Program, target: Target, collect: bool, skip: frozenset[
     return out
 
 
+CLIENT_OUTPUT: Final = {"answer": "from the browser"}
+
+
+def answered(message: dict[str, Any], approve: bool) -> dict[str, Any]:
+    """``message`` as the client sends it back: every approval request answered (``approve``),
+    and every call left to the client (input available, not provider-executed) given a result,
+    as ``addToolApprovalResponse`` and ``addToolResult`` do."""
+    message = copy.deepcopy(message)
+    for part in message.get("parts", []):
+        state = part.get("state")
+        if state == "approval-requested":
+            part["state"] = "approval-responded"
+            part["approval"] = {**part.get("approval", {}), "approved": approve}
+        elif state == "input-available" and not part.get("providerExecuted"):
+            part["state"] = "output-available"
+            part["output"] = CLIENT_OUTPUT
+    return message
+
+
 def run_program(
     program: Program, target: Target, *, collect: bool, skip: frozenset[int] = frozenset()
 ) -> Run:
-    """Run ``program`` on asyncio and drain the body (``skip``: operation indices left out)."""
-    return asyncio.run(_run(program, target, collect, skip))
+    """Run ``program`` on asyncio and drain the body (``skip``: operation indices left out).
+
+    A program with ``continue_at`` runs its first operations in a first stream (collected); the
+    result is the run of the second stream, which continues the first one's message as the
+    target's client shows it, approval requests answered. A crash of the first stream is the
+    run's crash.
+    """
+    if program.continue_at is None or not continues(target):
+        return asyncio.run(_run(program, target, collect, skip))
+    first = asyncio.run(_run(program.replace(ops=program.first), target, True, skip))
+    if first.crashes or first.rejected is not None or first.record is None:
+        first.crashes = [(f"first:{sig}", desc) for sig, desc in first.crashes]
+        return first
+    message = answered(first.record.to_ui_message(), program.approve)
+    return asyncio.run(_run(program, target, collect, skip, program.continue_at, message))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -458,6 +528,15 @@ class ProgramFailure(AssertionError):
         self.verdict = verdict
 
 
+_APPROVAL_ID: Final = re.compile(rb'"approvalId":"apr[0-9]+\.[^"]*"')
+
+
+def comparable(body: bytes) -> bytes:
+    """``body`` with each signed approval id numbered instead (each one holds a fresh nonce)."""
+    numbers = itertools.count(1)
+    return _APPROVAL_ID.sub(lambda _: b'"approvalId":"approval-%d"' % next(numbers), body)
+
+
 def _non_atomic(program: Program, target: Target, reference: Run) -> list[str]:
     """The refused calls that change the bytes (a refusal must change nothing).
 
@@ -467,13 +546,13 @@ def _non_atomic(program: Program, target: Target, reference: Run) -> list[str]:
     refused = frozenset(i for i, _ in reference.refusals)
     if not refused:
         return []
-    baseline = run_program(program, target, collect=False, skip=refused).body
-    if baseline == reference.body:
+    baseline = comparable(run_program(program, target, collect=False, skip=refused).body)
+    if baseline == comparable(reference.body):
         return []
     culprits = []
     for index in sorted(refused):
         alone = run_program(program, target, collect=False, skip=refused - {index})
-        if alone.body != baseline:
+        if comparable(alone.body) != baseline:
             culprits.append(f"{index}:{program.ops[index].name}")
     return culprits or ["<together>"]
 
@@ -506,6 +585,21 @@ def _encode_sse(chunks: list[dict[str, Any]]) -> bytes:
     return ("".join(frames) + "data: [DONE]\n\n").encode()
 
 
+USER_MESSAGE: Final = {"id": "user-1", "role": "user", "parts": [{"type": "text", "text": "hi"}]}
+
+
+def _replay_options(run: Run) -> dict[str, Any]:
+    """How the clients replay a run: a continued message is the chat's last one, and the chat
+    continues it (``sendMessage()`` without a message), as after approvals or tool results."""
+    if run.continued is None:
+        return {}
+    return {
+        "initialMessages": [USER_MESSAGE, run.continued],
+        "sendMessage": None,
+        "readMessage": run.continued,
+    }
+
+
 def _accepted(result: dict[str, Any]) -> bool:
     chat = result.get("chat") or {}
     read = result.get("read") or {}
@@ -534,8 +628,8 @@ def _unjustified_refusals(
             body = _encode_sse([*prefix, chunk])
         except (TypeError, ValueError):
             continue  # not JSON (NaN, non-string keys): no verdict
-        results = replayer.replay_ui(body, RELEASES[target])
-        if all(_accepted(results[release]) for release in RELEASES[target]):
+        results = replayer.replay_ui(body, releases(target), **_replay_options(run))
+        if all(_accepted(results[release]) for release in releases(target)):
             unjustified.append(f"{index}:{program.ops[index].name}:{chunk['type']}:{name}")
     return unjustified
 
@@ -548,8 +642,10 @@ def _record_message(record: StreamRecord, release: str | None = None) -> Any:
         return f"to_ui_message({release!r}) raised {type(exc).__name__}: {exc}"
 
 
-def _reduce_chat(chunks: list[dict[str, Any]], release: str) -> tuple[UIMessageReducer, str | None]:
-    reducer = UIMessageReducer(release, mode="chat")
+def _reduce_chat(
+    chunks: list[dict[str, Any]], release: str, continued: dict[str, Any] | None
+) -> tuple[UIMessageReducer, str | None]:
+    reducer = UIMessageReducer(release, message=copy.deepcopy(continued), mode="chat")
     try:
         for chunk in chunks:
             reducer.apply(chunk)
@@ -558,9 +654,11 @@ def _reduce_chat(chunks: list[dict[str, Any]], release: str) -> tuple[UIMessageR
     return reducer, None
 
 
-def _read(chunks: list[dict[str, Any]], release: str) -> tuple[Any, str | None]:
+def _read(
+    chunks: list[dict[str, Any]], release: str, continued: dict[str, Any] | None
+) -> tuple[Any, str | None]:
     try:
-        return read_ui_message(chunks, release), None
+        return read_ui_message(chunks, release, message=copy.deepcopy(continued)), None
     except (UIMessageStreamError, ChunkParseError) as exc:
         return None, f"{type(exc).__name__}: {exc}"
 
@@ -582,15 +680,15 @@ def _check_ui(
     assert run.record is not None
     observed["unjustified_refusals"] = _unjustified_refusals(program, target, run, chunks, replayer)
     expected["unjustified_refusals"] = []
-    results = replayer.replay_ui(run.body, RELEASES[target])
+    results = replayer.replay_ui(run.body, releases(target), **_replay_options(run))
     error_texts = [c.get("errorText") for c in chunks if c.get("type") == "error"]
     observed["releases"], expected["releases"] = {}, {}
-    for release in RELEASES[target]:
+    for release in releases(target):
         result = results[release]
         chat = result.get("chat") or {}
         messages = chat.get("messages") or []
-        reduced, reducer_error = _reduce_chat(chunks, release)
-        read, read_error = _read(chunks, release)
+        reduced, reducer_error = _reduce_chat(chunks, release, run.continued)
+        read, read_error = _read(chunks, release, run.continued)
         observed["releases"][release] = {
             "chunk_errors": result.get("chunkErrors", result.get("exception")),
             "status": chat.get("status"),
@@ -607,7 +705,7 @@ def _check_ui(
             "error": error_texts[0] if error_texts else None,
             "read_errors": error_texts,
             "python_reducer_error": None,
-            "assistant": canon(reduced.shown if reduced.snapshot is not None else None),
+            "assistant": canon(reduced.shown if reduced.snapshot is not None else run.continued),
             "record": canon(reduced.shown),
             "read": canon(read),
         }
@@ -705,6 +803,30 @@ def _check_v4(
     }
 
 
+def _check_text(
+    run: Run, replayer: Replayer, observed: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    """A text stream: ``useChat`` over ``TextStreamChatTransport`` shows the record's parts."""
+    assert run.record is not None
+    results = replayer.replay_text(run.body, releases(TEXT), runs=("chat-text",))
+    record_message = _record_message(run.record)
+    parts = record_message["parts"] if isinstance(record_message, dict) else record_message
+    observed["releases"], expected["releases"] = {}, {}
+    for release in releases(TEXT):
+        chat = results[release]["chat-text"]
+        message = chat.get("message") or {}
+        observed["releases"][release] = {
+            "status": chat.get("status"),
+            "error": chat.get("error", chat.get("exception")),
+            "message": {"parts": canon(from_js(message.get("parts")))},
+        }
+        expected["releases"][release] = {
+            "status": "ready",
+            "error": None,
+            "message": {"parts": canon(parts)},
+        }
+
+
 def check_program(program: Program, target: Target, replayer: Replayer) -> Verdict:
     """Run the property on ``program`` for ``target`` (see the module docstring)."""
     verdict = Verdict(program, target)
@@ -718,13 +840,17 @@ def check_program(program: Program, target: Target, replayer: Replayer) -> Verdi
     observed["init"] = expected["init"] = collected.rejected
     chunks: list[dict[str, Any]] = []
     if not observed["crashes"] and collected.rejected is None:
-        observed["same_bytes_without_collect"] = collected.body == plain.body
+        observed["same_bytes_without_collect"] = comparable(collected.body) == comparable(
+            plain.body
+        )
         expected["same_bytes_without_collect"] = True
         observed["refusals_without_collect"] = plain.refusals
         expected["refusals_without_collect"] = collected.refusals
         observed["non_atomic_refusals"] = _non_atomic(program, target, plain)
         expected["non_atomic_refusals"] = []
-        if major(target) >= 5:
+        if target == TEXT:
+            _check_text(collected, replayer, observed, expected)
+        elif major(target) >= 5:
             chunks = _check_ui(program, collected, target, replayer, observed, expected)
         else:
             _check_v4(collected, replayer, observed, expected)
@@ -836,7 +962,7 @@ def minimize(
             size //= 2
         if best.program.message_metadata is not None:
             for smaller in [None, *_simpler_values(best.program.message_metadata)]:
-                if still_fails(Program(best.program.ops, smaller)):
+                if still_fails(best.program.replace(message_metadata=smaller)):
                     progress = True
                     break
         for index in range(len(best.program.ops)):
@@ -849,7 +975,7 @@ def minimize(
                 for candidate in _simpler_ops(current):
                     ops_list = list(best.program.ops)
                     ops_list[index] = candidate
-                    if still_fails(Program(tuple(ops_list), best.program.message_metadata)):
+                    if still_fails(best.program.replace(ops=tuple(ops_list))):
                         changed = progress = True
                         break
     return best

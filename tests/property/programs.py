@@ -6,7 +6,9 @@ writer API with drawn arguments: text and reasoning deltas (emoji, control chara
 surrogates, surrogate pairs split across deltas), tool calls in every form (most ids refer to
 calls started earlier in the program, some to unknown ids), approvals, sources, files, data parts
 (ids reused so that parts are replaced), metadata, steps, errors, hand-written chunks through
-``write`` / ``write_event_to_stream``, ``finish`` and ``abort``. Values come from a JSON-ish
+``write`` / ``write_event_to_stream``, ``finish``, ``abort`` and ``stop``. A program may continue
+the message of its first operations in a second stream (``continue_at``), as a chat continues
+the last assistant message after approvals or client-side tool results. Values come from a JSON-ish
 strategy that occasionally holds NaN and infinities, integers beyond 2**53, non-string keys and
 keys such as ``"__proto__"``.
 """
@@ -64,6 +66,7 @@ WRITER_API: Final = frozenset(
         "write_event_to_stream",
         "finish",
         "abort",
+        "stop",
     }
 )
 """The public writer methods of ``StreamContext`` a program calls."""
@@ -121,27 +124,58 @@ def op(name: str, *args: Any, **kwargs: Any) -> Op:
 
 @dataclass(frozen=True)
 class Program:
-    """A writer program: the context's ``message_metadata`` and the operations, in order."""
+    """A writer program: the context's ``message_metadata`` and the operations, in order.
+
+    With ``continue_at``, the operations before that index make a first stream, and the rest a
+    second stream that continues the first one's message (``continue_message``), as the client
+    shows it, with every approval request answered (``approve``). The second stream is the one
+    checked; the first one is checked as a program of its own elsewhere.
+    """
 
     ops: tuple[Op, ...] = ()
     message_metadata: Any = None
     notes: tuple[str, ...] = field(default=(), compare=False)
+    continue_at: int | None = None
+    approve: bool = True
 
     def without(self, indices: set[int] | frozenset[int]) -> Program:
         """The program without the operations at ``indices``."""
         ops = tuple(o for i, o in enumerate(self.ops) if i not in indices)
-        return Program(ops, self.message_metadata)
+        at = self.continue_at
+        if at is not None:
+            at -= sum(1 for i in indices if i < at)
+        return Program(ops, self.message_metadata, continue_at=at, approve=self.approve)
+
+    def replace(self, ops: tuple[Op, ...] | None = None, message_metadata: Any = ...) -> Program:
+        """The program with other operations (as many) or other ``message_metadata``."""
+        return Program(
+            self.ops if ops is None else ops,
+            self.message_metadata if message_metadata is ... else message_metadata,
+            continue_at=self.continue_at,
+            approve=self.approve,
+        )
+
+    @property
+    def first(self) -> tuple[Op, ...]:
+        """The operations of the first stream (none without ``continue_at``)."""
+        return () if self.continue_at is None else self.ops[: self.continue_at]
 
     def __repr__(self) -> str:
         lines = [f"    {o!r}," for o in self.ops]
         if self.message_metadata is not None:
             lines.append(f"    message_metadata={py_repr(self.message_metadata)},")
+        if self.continue_at is not None:
+            lines.append(f"    continue_at={self.continue_at},")
+            if not self.approve:
+                lines.append("    approve=False,")
         return "program(\n" + "\n".join(lines) + "\n)" if lines else "program()"
 
 
-def program(*ops: Op, message_metadata: Any = None) -> Program:
+def program(
+    *ops: Op, message_metadata: Any = None, continue_at: int | None = None, approve: bool = True
+) -> Program:
     """Build a :class:`Program` from operations."""
-    return Program(tuple(ops), message_metadata)
+    return Program(tuple(ops), message_metadata, continue_at=continue_at, approve=approve)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -633,12 +667,26 @@ def _error(draw: st.DrawFn, tools: _Tools) -> list[Op]:
     return [op("error", draw(texts))] if draw(st.integers(0, 3)) else [op(RAISE)]
 
 
+def _question(draw: st.DrawFn, tools: _Tools) -> list[Op]:
+    """A tool call the client answers: its approval asked, or a client-side tool."""
+    tools.fresh += 1
+    tool_call_id = f"call-{tools.fresh}"
+    tools.started_with(tool_call_id)
+    name = draw(st.sampled_from(TOOL_NAMES))
+    ops = [op("begin_tool_call", name, draw(objects), tool_call_id=tool_call_id)]
+    if draw(st.booleans()):
+        ops.append(op("request_tool_approval", tool_call_id))
+    return ops
+
+
 def _hand_written(draw: st.DrawFn, tools: _Tools) -> list[Op]:
     name = draw(st.sampled_from(("write", "write_event_to_stream")))
     return [op(name, _hand_chunk(draw, tools))]
 
 
 def _end(draw: st.DrawFn, tools: _Tools) -> list[Op]:
+    if draw(st.integers(0, 5)) == 0:
+        return [op("stop", **kwargs_of(draw, reason=maybe(texts)))]
     if draw(st.integers(0, 2)):
         options = kwargs_of(
             draw,
@@ -673,10 +721,7 @@ BUILDERS: Final[tuple[tuple[int, Builder], ...]] = (
 _TOTAL: Final = sum(w for w, _ in BUILDERS)
 
 
-@st.composite
-def programs(draw: st.DrawFn, max_steps: int = 10) -> Program:
-    """A random writer program (``max_steps`` builders, each one to a few operations)."""
-    tools = _Tools()
+def _steps(draw: st.DrawFn, tools: _Tools, max_steps: int) -> list[Op]:
     ops: list[Op] = []
     for _ in range(draw(st.integers(0, max_steps))):
         n = draw(st.integers(0, _TOTAL - 1))
@@ -685,7 +730,27 @@ def programs(draw: st.DrawFn, max_steps: int = 10) -> Program:
                 ops += builder(draw, tools)
                 break
             n -= w
+    return ops
+
+
+@st.composite
+def programs(draw: st.DrawFn, max_steps: int = 10, continuations: bool = True) -> Program:
+    """A random writer program (``max_steps`` builders, each one to a few operations).
+
+    With ``continuations``, one program in four is two streams: the second continues the
+    message of the first (:attr:`Program.continue_at`); their tool calls are shared.
+    """
+    tools = _Tools()
+    ops: list[Op] = []
+    continue_at = None
+    if continuations and draw(st.integers(0, 3)) == 0:
+        ops = _steps(draw, tools, max_steps // 2)
+        for _ in range(draw(st.integers(0, 2))):  # usually the first stream asks something
+            ops += _question(draw, tools)
+        continue_at = len(ops)
+    ops += _steps(draw, tools, max_steps)
     if draw(st.integers(0, 3)) == 0:  # otherwise run() finishes the stream
         ops += _end(draw, tools)
     message_metadata = draw(weighted((8, st.none()), (1, objects), (HOSTILE, values)))
-    return Program(tuple(ops), message_metadata)
+    approve = continue_at is None or draw(st.integers(0, 3)) > 0
+    return Program(tuple(ops), message_metadata, continue_at=continue_at, approve=approve)

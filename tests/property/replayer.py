@@ -195,3 +195,17 @@ class Replayer:
         ]
         result: dict[str, Any] = results["case"]
         return result
+
+    def replay_text(
+        self, body: bytes, releases: tuple[str, ...], runs: tuple[str, ...] = ("chat-text",)
+    ) -> dict[str, Any]:
+        """Replay a text stream body: ``{release: {run: result}}`` as ``text_streams.mjs``."""
+        case = {
+            "name": "case",
+            "bodyBase64": base64.b64encode(body).decode(),
+            "versions": list(releases),
+            "runs": list(runs),
+        }
+        results: dict[str, Any] = self.request({"protocol": "text", "cases": [case]})["results"]
+        per_release: dict[str, Any] = results["case"]
+        return per_release

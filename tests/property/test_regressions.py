@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.property.checks import Target, assert_conforms
+from tests.property.checks import Target, assert_conforms, run_program
 from tests.property.programs import Program, op, program
 from tests.property.replayer import Replayer
 
@@ -327,6 +327,28 @@ REGRESSIONS: dict[str, Regression] = {
         "The data stream has no terminator; the outbox queued the empty one and the reader "
         "turned the empty body into an SSE keep-alive comment, which the ai 4 parser rejects.",
     ),
+    # --- continuations (programs with continue_at) ----------------------------------------------
+    "continued_scalar_metadata_refuses_every_call": Regression(
+        program(op("write_text", ""), message_metadata="{", continue_at=0),
+        UI,
+        "A stream that continues a message whose metadata is a string, with message_metadata "
+        "for its start: the client cannot merge the two, so every call was refused and run()'s "
+        "own finish failed (a body of [DONE] alone, the work's error logged); the refused call "
+        "had also opened the message. The constructor now refuses the combination.",
+    ),
+    # --- text streams (the "text" target, since the suite covers it) --------------------------
+    "text_stream_hand_written_step_makes_a_second_part": Regression(
+        program(op("write_text", ""), op("write", {"type": "start-step"})),
+        ("text",),
+        "A hand-written start-step on a text stream opened a second step (and text part) in the "
+        "record, while the body has no bytes for steps: the client shows one step with one part.",
+    ),
+    "text_stream_opening_byte_order_mark_is_dropped": Regression(
+        program(op("write_text", "\ufeff")),
+        ("text",),
+        "The client's TextDecoderStream drops a U+FEFF that opens the body: the record showed "
+        "'\\ufeff', the client ''. The encoder now sends one more U+FEFF before such a text.",
+    ),
 }
 
 CASES = [(name, target) for name, case in REGRESSIONS.items() for target in case.targets]
@@ -335,6 +357,17 @@ CASES = [(name, target) for name, case in REGRESSIONS.items() for target in case
 @pytest.mark.parametrize(("name", "target"), CASES, ids=[f"{n}-{t}" for n, t in CASES])
 def test_regression(name: str, target: Target, replayer: Replayer) -> None:
     assert_conforms(REGRESSIONS[name].program, target, replayer)
+
+
+def test_the_suite_can_request_approvals() -> None:
+    """Approvals must reach the wire in the suite (a too-short secret once refused them all)."""
+    run = run_program(
+        program(op("begin_tool_call", "t", {}, tool_call_id="c"), op("request_tool_approval", "c")),
+        6,
+        collect=False,
+    )
+    assert (run.refusals, run.crashes) == ([], [])
+    assert b'"type":"tool-approval-request"' in run.body
 
 
 def test_ai4_streamed_input_with_a_constructor_null_key(replayer: Replayer) -> None:

@@ -32,18 +32,33 @@ def well_formed(text: str) -> str:
     return text
 
 
+BOM: Final = "\ufeff"
+_BOM_BYTES: Final = BOM.encode()
+
+
 class TextStreamEncoder:
-    """The plain text encoder: a ``text-delta`` is its text, every other chunk nothing."""
+    """The plain text encoder: a ``text-delta`` is its text, every other chunk nothing.
+
+    One encoder per body: the client's ``TextDecoderStream`` drops a byte order mark that opens
+    the body, so a text that starts with U+FEFF is sent after one more, and shows as written.
+    """
 
     headers: Final = TEXT_STREAM_HEADERS
     terminator: Final = b""
 
-    @staticmethod
-    def encode(chunk: Mapping[str, Any]) -> bytes:
+    def __init__(self) -> None:
+        self._opened = False  # bytes were sent: a U+FEFF is text from here on
+
+    def encode(self, chunk: Mapping[str, Any]) -> bytes:
         """Encode one chunk object: the UTF-8 text of a ``text-delta``, else no bytes."""
-        if chunk["type"] == "text-delta":
-            return str(chunk["delta"]).encode()
-        return b""
+        if chunk["type"] != "text-delta":
+            return b""
+        data = str(chunk["delta"]).encode()
+        if not self._opened and data:
+            self._opened = True
+            if data.startswith(_BOM_BYTES):
+                return _BOM_BYTES + data
+        return data
 
     @staticmethod
     def delta_affixes(kind: str, part_id: str) -> tuple[bytes, bytes]:

@@ -27,9 +27,10 @@ import {
   routeConsoleToStderr,
   withTimeout,
 } from './harness_common.mjs';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 routeConsoleToStderr();
-logUnhandled('text_streams');
 
 const API = 'http://localhost/api/completion';
 const TIMEOUT_MS = 10_000;
@@ -95,8 +96,8 @@ const RUNS = {
   'completion-data': (release, bytes, c) => completion(release, bytes, c, 'data'),
 };
 
-async function main() {
-  const { cases } = JSON.parse(await readStdin());
+/** Replay a batch `{cases}`: {"<case name>": {"<version>": {"<run>": result}}}. */
+export async function replayTextCases({ cases }) {
   const modern = INSTALLED.filter((v) => major(v) >= 5);
   const results = {};
   for (const c of cases) {
@@ -116,7 +117,18 @@ async function main() {
       results[c.name][version] = runs;
     }
   }
-  await emitJson({ results }, 0);
+  return results;
 }
 
-await main();
+async function main() {
+  logUnhandled('text_streams');
+  await emitJson({ results: await replayTextCases(JSON.parse(await readStdin())) }, 0);
+}
+
+// Run only as a script (`node text_streams.mjs`), not when imported (replay_server.mjs).
+if (process.argv[1] != null && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    console.error('[text_streams] fatal:', err);
+    process.exit(2);
+  });
+}
