@@ -90,3 +90,22 @@ def test_nothing_imports_upward_and_pure_layers_do_no_io() -> None:
                     assert target.split(".")[0] not in {"anyio", "starlette", "asyncio", "trio"}, (
                         f"pure module {module} imports {target}"
                     )
+
+
+def test_no_module_reaches_into_a_private_member() -> None:
+    """``obj._name`` only on ``self``/``cls``: other objects are used through public names."""
+    import ast
+    from pathlib import Path
+
+    root = Path(ai_stream.__file__).parent
+    reaches = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Attribute) or not node.attr.startswith("_"):
+                continue
+            if node.attr.startswith("__") and node.attr.endswith("__"):
+                continue
+            if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+                continue
+            reaches.append(f"{path.relative_to(root)}:{node.lineno}: {ast.unparse(node)}")
+    assert reaches == []

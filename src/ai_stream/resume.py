@@ -596,7 +596,7 @@ class ResumableStreams:
         if self.max_readers is not None and count >= self.max_readers:
             raise TooManyStreamsError(self.max_readers, readers=True)
         self._readers[stream_id] = count + 1
-        reader = _Reader(self, stream_id)
+        reader = _Reader(self.store, stream_id, self.lease, self._left)
         return Following(self._follow(stream_id, reader), reader)
 
     async def _follow(self, stream_id: str, reader: _Reader) -> AsyncGenerator[bytes, None]:
@@ -660,16 +660,19 @@ class _Producer:
 class _Reader:
     """One reader's presence in the store (announced with a lease, renewed while it reads)."""
 
-    __slots__ = ("_left", "id", "renew_at", "store", "stream_id", "streams")
+    __slots__ = ("_left", "id", "lease", "on_leave", "renew_at", "store", "stream_id")
 
-    def __init__(self, streams: ResumableStreams, stream_id: str) -> None:
-        self.streams, self.store, self.stream_id = streams, streams.store, stream_id
+    def __init__(
+        self, store: StreamStore, stream_id: str, lease: float, on_leave: Callable[[str], None]
+    ) -> None:
+        self.store, self.stream_id, self.lease = store, stream_id, lease
+        self.on_leave = on_leave  # (the manager's count of local readers)
         self.id = secrets.token_hex(8)
         self.renew_at = 0.0
         self._left = False
 
     async def announce(self) -> None:
-        lease = self.streams.lease
+        lease = self.lease
         self.renew_at = anyio.current_time() + lease / 3
         try:
             await self.store.join(self.stream_id, self.id, 2 * lease)
@@ -685,7 +688,7 @@ class _Reader:
         except Exception:
             logger.warning("A resumable stream's reader could not sign off", exc_info=True)
         finally:
-            self.streams._left(self.stream_id)
+            self.on_leave(self.stream_id)
 
 
 class Following(AsyncIterator[bytes]):

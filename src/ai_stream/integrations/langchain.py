@@ -223,7 +223,7 @@ class _Writer:
             call_id = entry.tool_call_id
             if call_id in complete:
                 args = get(complete[call_id], "args")
-                await self._announced(call_id, entry.tool_name, args)
+                await self.announced(call_id, entry.tool_name, args)
                 await ctx.finish_tool_input(call_id, input=args)
                 continue
             error = get(broken.get(call_id), "error") if call_id in broken else None
@@ -235,20 +235,21 @@ class _Writer:
                 self.settled.add(call_id)
                 await fail_input(ctx, call_id, str(error), entry.text)
                 continue
-            await self._announced(call_id, entry.tool_name, args)
+            await self.announced(call_id, entry.tool_name, args)
             await ctx.finish_tool_input(call_id, input=args)
         seen = {entry.tool_call_id for entry in streamed.values()}
         for call_id, tc in complete.items():
             if call_id not in seen:
                 name, args = get(tc, "name") or "", get(tc, "args")
                 await ctx.begin_tool_call(name, args, tool_call_id=call_id)
-                await self._announced(call_id, name, args)
+                await self.announced(call_id, name, args)
         if message is not None:
             usage = _usage(get(message, "usage_metadata"))
             if usage:  # the complete message's usage replaces the sum of its chunks
                 self.usage[self.model_calls] = usage
 
-    async def _announced(self, call_id: str, name: str, args: Any) -> None:
+    async def announced(self, call_id: str, name: str, args: Any) -> None:
+        """Keep a call the stream has announced (for its result and the stream's result)."""
         info = ToolCallInfo(call_id, name, args)
         self.calls[call_id] = info
         self.result.tool_calls.append(info)
@@ -269,7 +270,7 @@ class _Writer:
     async def ensure_call(self, call_id: str, name: str, args: Any) -> None:
         if not knows_tool(self.ctx, call_id):
             await self.ctx.begin_tool_call(name, jsonable(args), tool_call_id=call_id)
-            await self._announced(call_id, name, args)
+            await self.announced(call_id, name, args)
 
     async def tool_message(self, message: Any, name: str | None = None, args: Any = None) -> None:
         """A ``ToolMessage``: the result (or error, ``status="error"``) of a tool call."""
@@ -362,7 +363,7 @@ class _Writer:
             if call_id is None:
                 handle = await self.ctx.begin_tool_call(name, jsonable(args))
                 call_id = handle.tool_call_id
-                await self._announced(call_id, name, args)
+                await self.announced(call_id, name, args)
             else:
                 await self.ensure_call(call_id, name, args)
             if call_id in self.approvals or call_id in self.settled:
@@ -500,7 +501,7 @@ async def stream_events(ctx: StreamContext[Any], events: AsyncIterable[Any]) -> 
                         continue
                     handle = await ctx.begin_tool_call(name, jsonable(args))
                     call_id = handle.tool_call_id
-                    await writer._announced(call_id, name, args)
+                    await writer.announced(call_id, name, args)
                 else:
                     await writer.ensure_call(call_id, name, args)
                 if kind == "on_tool_error":
