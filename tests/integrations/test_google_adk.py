@@ -466,6 +466,177 @@ async def test_long_running_call_is_left_open() -> None:
     assert results[0].finish_reason == "tool-calls"
 
 
+def events_of(*events: Event) -> AsyncIterator[Event]:
+    """The events of a run, made by hand (shapes a scripted run does not give)."""
+
+    async def run() -> AsyncIterator[Event]:
+        for event in events:
+            yield event
+
+    return run()
+
+
+def by_triage(*parts: types.Part) -> Event:
+    return Event(
+        author="Triage", invocation_id="i", content=types.Content(role="model", parts=list(parts))
+    )
+
+
+def response(name: str, value: dict[str, Any], call_id: str) -> types.Part:
+    return types.Part(
+        function_response=types.FunctionResponse(name=name, response=value, id=call_id)
+    )
+
+
+async def test_without_sse_each_model_call_comes_whole() -> None:
+    """Without ``StreamingMode.SSE`` no partial event comes: the final event's thoughts and text
+    are sent."""
+    whole = model(types.Part(text="Let me think.", thought=True), types.Part(text="Answer."))
+    agent, _ = agents_for([[whole]])
+    runner = await new_runner(agent)
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        events = runner.run_async(user_id=USER, session_id="s", new_message=user_text("hi"))
+        await stream_adk_run(ctx, events)
+
+    assert parse_sse_json(await produce(work, context(7))) == [
+        START, TRIAGE, STEP,
+        *said("reasoning-1", "Let me think.", kind="reasoning"),
+        *said("text-2", "Answer."),
+        usage(1),
+        *end(),
+    ]  # fmt: skip
+
+
+THOUGHTFUL = types.GenerateContentResponseUsageMetadata(
+    prompt_token_count=10,
+    candidates_token_count=5,
+    thoughts_token_count=3,
+    cached_content_token_count=4,
+    total_token_count=18,
+)
+
+
+@pytest.mark.parametrize(
+    ("usage_metadata", "expected"),
+    [
+        (THOUGHTFUL, {"inputTokens": 10, "outputTokens": 8, "totalTokens": 18,
+                      "reasoningTokens": 3, "cachedInputTokens": 4}),
+        (types.GenerateContentResponseUsageMetadata(prompt_token_count=0), None),
+    ],
+    ids=["thoughts-and-cache", "no-tokens"],
+)  # fmt: skip
+async def test_usage_of_a_model_call(
+    usage_metadata: types.GenerateContentResponseUsageMetadata, expected: dict[str, int] | None
+) -> None:
+    """Thought tokens are output tokens (and ``reasoningTokens``), cached ones
+    ``cachedInputTokens``; a usage without tokens is no usage."""
+    answer = model(types.Part(text="Hi."))
+    answer.usage_metadata = usage_metadata
+    agent, _ = agents_for([[answer]])
+    runner = await new_runner(agent)
+    results: list[StreamResult] = []
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        results.append(await stream_adk_run(ctx, start_run(runner, user_text("hi"))))
+
+    chunks = parse_sse_json(await produce(work, context(7)))
+    sent = {"type": "message-metadata", "messageMetadata": {"usage": expected}}
+    assert chunks == [
+        START,
+        TRIAGE,
+        STEP,
+        *said("text-1", "Hi."),
+        *([sent] if expected else []),
+        *end(),
+    ]
+    assert results[0].usage == expected
+
+
+async def test_transfer_reason_is_in_the_data_transfer_part() -> None:
+    args = {"agent_name": "Billing", "transfer_reason": "Refunds are billing's."}
+    agent, _ = agents_for([calls(call("transfer_to_agent", args, "h1")), say("Billing here.")])
+    runner = await new_runner(agent)
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        await stream_adk_run(ctx, start_run(runner, user_text("refund")))
+
+    chunks = parse_sse_json(await produce(work, context(7)))
+    assert chunks[3:6] == [
+        available("h1", "transfer_to_agent", args),
+        output("h1", {"result": None}),
+        {"type": "data-transfer",
+         "data": {"from": "Triage", "to": "Billing", "reason": "Refunds are billing's."}},
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("public", [True, False])
+async def test_a_state_function_chooses_what_is_sent(public: bool) -> None:
+    """The function gets each delta; what it returns is the ``data-state`` part, ``None``
+    sends nothing."""
+    seen: list[dict[str, Any]] = []
+
+    def choose(delta: dict[str, Any]) -> Any:
+        seen.append(delta)
+        return {"remembered": delta["city"]} if public else None
+
+    agent, _ = agents_for(SCENARIOS["state"].script)
+    runner = await new_runner(agent)
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        await stream_adk_run(ctx, start_run(runner, user_text("hi")), state=choose)
+
+    chunks = parse_sse_json(await produce(work, context(7)))
+    assert seen == [{"city": "Oslo"}]  # (ADK keeps ``temp:`` keys out of the event)
+    assert [c for c in chunks if c["type"] == "data-state"] == (
+        [{"type": "data-state", "data": {"remembered": "Oslo"}}] if public else []
+    )
+
+
+async def test_events_about_the_calls_of_a_continued_message(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A call the continued message shows is not announced again, and its response completes
+    it; a response to a call that has its output already is not sent again, nor one to a call
+    nobody announced (that one is logged)."""
+    continued = {"id": "a1", "role": "assistant", "parts": [
+        {"type": "step-start"},
+        {"type": "tool-weather", "toolCallId": "c1", "state": "output-available",
+         "input": {"city": "Oslo"}, "output": {"sky": "grey"}},
+        {"type": "tool-ask_manager", "toolCallId": "c2", "state": "input-available",
+         "input": {"amount": 5}},
+    ]}  # fmt: skip
+    events = events_of(
+        by_triage(call("ask_manager", {"amount": 5}, "c2")),
+        by_triage(
+            response("ask_manager", {"status": "approved"}, "c2"),
+            response("weather", {"sky": "blue"}, "c1"),
+            response("lookup", {"found": True}, "c9"),
+        ),
+    )
+    ctx = context(7, continue_message=continued)
+    results: list[StreamResult] = []
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        results.append(await stream_adk_run(ctx, events))
+
+    chunks = parse_sse_json(await produce(work, ctx))
+    assert chunks == [
+        {"type": "start", "messageId": "a1"},
+        TRIAGE,
+        output("c2", {"status": "approved"}),
+        {"type": "finish", "finishReason": "stop"},
+    ]
+    assert results[0].tool_calls == []
+    assert "response of an unknown function call 'c9' is not sent" in caplog.text
+    assert ctx.record is not None
+    tools = [p for p in ctx.record.to_ui_message()["parts"] if "toolCallId" in p]
+    assert [(p["toolCallId"], p["state"], p["output"]) for p in tools] == [
+        ("c1", "output-available", {"sky": "grey"}),
+        ("c2", "output-available", {"status": "approved"}),
+    ]
+
+
 # --- approvals -------------------------------------------------------------------------------
 
 
@@ -646,6 +817,71 @@ async def test_approval_on_ai_5_leaves_the_call_waiting() -> None:
     ]
 
 
+def confirmation(original: dict[str, Any] | None, confirmation_id: str = "adk-1") -> types.Part:
+    """ADK's ``adk_request_confirmation`` call for ``original`` (the call to confirm)."""
+    args: dict[str, Any] = {"toolConfirmation": {"hint": "Delete it for good?", "confirmed": False}}
+    if original is not None:
+        args["originalFunctionCall"] = original
+    return call(CONFIRMATION_CALL, args, confirmation_id)
+
+
+async def test_a_confirmation_announces_a_call_not_seen_yet() -> None:
+    """A confirmation whose original call no event announced: the call gets its part from the
+    confirmation (with the arguments ADK kept), then the approval request."""
+    original = {"id": "c1", "name": "delete_file", "args": {"path": "/x"}}
+    results: list[StreamResult] = []
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        results.append(await stream_adk_run(ctx, events_of(by_triage(confirmation(original)))))
+
+    chunks = parse_sse_json(await produce(work, context(V7, chat_id="c", approval_secret=SECRET)))
+    assert chunks == [
+        START, TRIAGE, STEP,
+        available("c1", "delete_file", {"path": "/x"}),
+        {"type": "tool-approval-request", "approvalId": chunks[4]["approvalId"],
+         "toolCallId": "c1", "reason": "Delete it for good?"},
+        *end("tool-calls"),
+    ]  # fmt: skip
+    assert results[0].tool_calls == [ToolCallInfo("c1", "delete_file", {"path": "/x"})]
+    assert results[0].finish_reason == "tool-calls"
+
+
+async def test_a_confirmation_without_its_call_is_not_sent(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    results: list[StreamResult] = []
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        results.append(await stream_adk_run(ctx, events_of(by_triage(confirmation(None)))))
+
+    chunks = parse_sse_json(await produce(work, context(7, chat_id="c", approval_secret=SECRET)))
+    assert chunks == [START, TRIAGE, {"type": "finish", "finishReason": "stop"}]
+    assert results[0].finish_reason == "stop"  # nothing waits
+    assert "a tool confirmation without its call is not sent" in caplog.text
+
+
+async def test_a_malformed_confirmation_in_the_session_is_not_answered() -> None:
+    """A confirmation in the session that names no call is passed over; the others are
+    answered."""
+    agent, _ = agents_for([])
+    runner = await new_runner(agent)
+    session = await runner.session_service.get_session(app_name=APP, user_id=USER, session_id="s")
+    assert session is not None
+    original = {"id": "c2", "name": "delete_file", "args": {"path": "/y"}}
+    for part in (confirmation(None, "adk-1"), confirmation(original, "adk-2")):
+        await runner.session_service.append_event(session, by_triage(part))
+    session = await runner.session_service.get_session(app_name=APP, user_id=USER, session_id="s")
+    assert session is not None
+    decision = ToolApprovalDecision("c2", "delete_file", {"path": "/y"}, True, None, "a")
+    reply = confirmation_message(session, [decision])
+    assert reply is not None
+    assert reply.model_dump(mode="json", exclude_none=True) == {
+        "role": "user",
+        "parts": [{"function_response": {"id": "adk-2", "name": CONFIRMATION_CALL,
+                                         "response": {"confirmed": True}}}],
+    }  # fmt: skip
+
+
 # --- the approval round trip through the real AbstractChat (ai 6 and 7) ---------------------------
 
 records: list[StreamRecord] = []
@@ -797,6 +1033,47 @@ async def test_history_runs_through_adk() -> None:
     assert [c.role for c in sent] == ["user", "model", "user", "model", "user", "user"]
 
 
+def test_history_files_at_urls() -> None:
+    """Files at http(s) URLs are ``file_data``; one at another URL, which the model cannot
+    read, is the fallback text."""
+    contents = to_adk_contents(
+        [
+            {"id": "u1", "role": "user", "parts": [
+                {"type": "file", "mediaType": "image/png", "url": "https://example.com/cat.png"},
+                {"type": "file", "mediaType": "audio/mpeg", "url": "http://example.com/a.mp3"},
+                {"type": "file", "mediaType": "image/png", "url": "s3://bucket/dog.png",
+                 "filename": "dog.png"},
+            ]},
+        ]
+    )  # fmt: skip
+    assert [c.model_dump(mode="json", exclude_none=True) for c in contents] == [
+        {"role": "user", "parts": [
+            {"file_data": {"file_uri": "https://example.com/cat.png", "mime_type": "image/png"}},
+            {"file_data": {"file_uri": "http://example.com/a.mp3", "mime_type": "audio/mpeg"}},
+            {"text": "[Attached file omitted: dog.png (image/png)]"},
+        ]},
+    ]  # fmt: skip
+
+
+def test_history_turns_left_empty_are_left_out() -> None:
+    """A user message of files left out, and an assistant step of reasoning only (without
+    ``include_reasoning``), give no content."""
+    contents = to_adk_contents(
+        [
+            {"id": "u1", "role": "user", "parts": [{"type": "text", "text": "Hi"}]},
+            {"id": "a1", "role": "assistant", "parts": [{"type": "reasoning", "text": "Hmm."}]},
+            {"id": "u2", "role": "user", "parts": [
+                {"type": "file", "mediaType": "application/zip",
+                 "url": "data:application/zip;base64,aGk="},
+            ]},
+        ],
+        unsupported_file=lambda part: None,
+    )  # fmt: skip
+    assert [c.model_dump(mode="json", exclude_none=True) for c in contents] == [
+        {"role": "user", "parts": [{"text": "Hi"}]},
+    ]
+
+
 def test_without_the_sdk_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "google.genai.types", None)  # as if it were not installed
     with pytest.raises(ImportError) as info:
@@ -815,7 +1092,9 @@ async def test_a_tool_asking_for_confirmation_gives_its_hint_as_reason() -> None
             return {"status": "waiting"}
         return {"status": "refunded"}
 
-    llm = ScriptedLlm(script=[calls(call("refund", {"amount": 5}, "c1"))], requests=[])
+    # (ADK calls the model again with the placeholder answer while the call waits)
+    script = [calls(call("refund", {"amount": 5}, "c1")), say("Waiting for you.")]
+    llm = ScriptedLlm(script=script, requests=[])
     agent = LlmAgent(name="Triage", model=llm, tools=[refund])
     runner = await new_runner(agent)
 
@@ -825,6 +1104,8 @@ async def test_a_tool_asking_for_confirmation_gives_its_hint_as_reason() -> None
     ctx = context(V7, chat_id="chat-adk", approval_secret=SECRET)
     body = await produce(work, ctx)
     chunks = parse_sse_json(body)
+    assert [c for c in chunks if c["type"] == "error"] == []
+    assert chunks[-1] == {"type": "finish", "finishReason": "tool-calls"}
     assert chunks[3:5] == [
         available("c1", "refund", {"amount": 5}),
         {"type": "tool-approval-request", "approvalId": chunks[4]["approvalId"],

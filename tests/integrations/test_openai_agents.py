@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, cast
@@ -37,6 +37,7 @@ from openai.types.responses import (
     ResponseCompletedEvent,
     ResponseCreatedEvent,
     ResponseFileSearchToolCall,
+    ResponseFunctionToolCall,
     ResponseFunctionWebSearch,
     ResponseOutputItemAddedEvent,
     ResponseOutputItemDoneEvent,
@@ -457,6 +458,30 @@ async def test_disconnect_cancels_the_run() -> None:
     assert runs[0].run_loop_task is None or runs[0].run_loop_task.done()
 
 
+async def test_arguments_that_are_not_json_fail_the_input() -> None:
+    """The call's input fails; the error output the SDK gives the model is not sent."""
+    broken = ResponseFunctionToolCall(
+        type="function_call", id="fc_1", call_id="c1", name="weather", arguments='{"city": '
+    )
+    agent = agent_for([step(broken), step(assistant_message("Sorry, which city?"))])
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        await stream_agent_run(ctx, Runner.run_streamed(agent, "weather"))
+
+    assert parse_sse_json(await produce(work, context(7))) == [
+        START, TRIAGE, STEP,
+        {"type": "tool-input-start", "toolCallId": "c1", "toolName": "weather"},
+        {"type": "tool-input-delta", "toolCallId": "c1", "inputTextDelta": '{"city": '},
+        {"type": "tool-input-error", "toolCallId": "c1", "toolName": "weather",
+         "input": '{"city": ', "errorText": "Invalid tool input."},
+        *NEXT_STEP,
+        *said("text-1", "Sorry, which city?"),
+        usage(2),
+        *end(),
+    ]  # fmt: skip
+    assert "An error occurred while running the tool" in json.dumps(model_input(agent))
+
+
 # --- approvals -------------------------------------------------------------------------------
 
 
@@ -594,6 +619,94 @@ async def test_no_saved_state_means_no_resume() -> None:
 def test_run_state_key_needs_the_chat_id() -> None:
     with pytest.raises(ValueError, match="chat id"):
         run_state_key(StreamContext())
+
+
+async def test_a_call_without_a_decision_stays_pending() -> None:
+    """Two calls wait; the follow-up decides one: it runs, the other keeps its approval request
+    and the run is saved again, so that the user's later answer resumes it."""
+    script = [
+        step(
+            function_call("delete_file", {"path": "/a"}, call_id="c1"),
+            function_call("delete_file", {"path": "/b"}, call_id="c2"),
+        ),
+        step(assistant_message("Both deleted.")),
+    ]
+    agent = agent_for(script)
+    states = MemoryRunStateStore()
+    request = first_request()
+
+    async def answer(
+        ctx: StreamContext[Any], follow_up: ChatRequest, results: list[StreamResult]
+    ) -> None:
+        decisions = ctx.tool_approvals(follow_up)
+        state = await approved_run_state(ctx, agent, decisions, states)
+        assert state is not None
+        run = Runner.run_streamed(agent, state)
+        results.append(await stream_agent_run(ctx, run, approvals=decisions, state_store=states))
+
+    def approve(message: dict[str, Any], call_id: str) -> ChatRequest:
+        parts = [dict(p) for p in message["parts"]]
+        part = next(p for p in parts if p.get("toolCallId") == call_id)
+        part["state"] = "approval-responded"
+        part["approval"] = {"id": part["approval"]["id"], "approved": True}
+        return ChatRequest.parse(
+            {
+                "id": "chat-oa",
+                "trigger": "submit-message",
+                "messageId": message["id"],
+                "messages": [request.messages[0].to_dict(), {**message, "parts": parts}],
+            }
+        )
+
+    first: StreamContext[None] = StreamContext.for_request(
+        request, sdk_version=7, collect=True, approval_secret=SECRET
+    )
+
+    async def ask(ctx: StreamContext[Any]) -> None:
+        await stream_agent_run(ctx, Runner.run_streamed(agent, "rm"), state_store=states)
+
+    chunks = parse_sse_json(await produce(ask, first))
+    assert [c["toolCallId"] for c in chunks if c["type"] == "tool-approval-request"] == ["c1", "c2"]
+    assert first.record is not None
+    message = first.record.to_ui_message()
+    c2_approval = message["parts"][-1]["approval"]
+
+    follow_up = approve(message, "c1")  # c2 is not answered yet
+    second: StreamContext[None] = StreamContext.for_request(
+        follow_up, sdk_version=7, collect=True, approval_secret=SECRET
+    )
+    results: list[StreamResult] = []
+    body = await produce(lambda ctx: answer(ctx, follow_up, results), second)
+    assert parse_sse_json(body) == [
+        {"type": "start", "messageId": message["id"]},
+        TRIAGE,
+        output("c1", "deleted /a"),
+        usage(1),
+        {"type": "finish", "finishReason": "tool-calls"},
+    ]
+    assert results[0].finish_reason == "tool-calls"
+    assert len(states) == 1  # saved again
+    assert second.record is not None
+    message = second.record.to_ui_message()
+    c2 = message["parts"][-1]
+    assert (c2["toolCallId"], c2["state"]) == ("c2", "approval-requested")
+    assert c2["approval"] == c2_approval  # the request the user has yet to answer
+
+    last = approve(message, "c2")
+    third: StreamContext[None] = StreamContext.for_request(
+        last, sdk_version=7, collect=True, approval_secret=SECRET
+    )
+    body = await produce(lambda ctx: answer(ctx, last, results), third)
+    assert parse_sse_json(body) == [
+        {"type": "start", "messageId": message["id"]},
+        TRIAGE,
+        output("c2", "deleted /b"),
+        STEP,
+        *said("text-1", "Both deleted."),
+        usage(2),
+        *end(),
+    ]
+    assert len(states) == 0
 
 
 # --- history ---------------------------------------------------------------------------------
@@ -972,3 +1085,191 @@ async def test_a_run_without_usage_keeps_its_incomplete_reason() -> None:
     chunks = parse_sse_json(await produce(work, context(7)))
     assert chunks == [START, STEP, *said("text-1", "Trunc"), *end()]  # (ctx.run finishes)
     assert (results[0].usage, results[0].finish_reason) == (None, "other")
+
+
+async def run_events(
+    events: list[Any], *, interruptions: Sequence[Any] = (), usage: Any = None, **options: Any
+) -> tuple[list[dict[str, Any]], StreamResult, StreamContext[Any]]:
+    """The chunks, the result and the context of a hand-made run."""
+    results: list[StreamResult] = []
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        run = cast(Any, FakeRun(events, list(interruptions), usage))
+        results.append(await stream_agent_run(ctx, run))
+
+    ctx = context(V7, **options)
+    chunks = parse_sse_json(await produce(work, ctx))
+    return chunks, results[0], ctx
+
+
+async def test_empty_deltas_and_unknown_events_send_nothing() -> None:
+    """Empty text, reasoning and argument deltas open no part; arguments of an item no
+    ``output_item.added`` announced, and events of a kind the bridge does not know, are passed
+    over."""
+    chunks, result, _ = await run_events(
+        [
+            raw("response.created"),
+            raw("response.output_text.delta", delta=""),
+            raw("response.reasoning_summary_text.delta", delta=""),
+            *added("c1", "weather", ""),
+            raw("response.function_call_arguments.delta", item_id="fc_unknown", delta='{"a"'),
+            ns(type="a_future_stream_event"),
+            item("tool_called", ns(type="function_call", call_id="c1", name="weather",
+                                   arguments="")),
+            item("tool_output", {"call_id": "c1"}, output="sunny"),
+        ]
+    )  # fmt: skip
+    assert chunks == [
+        START, STEP,
+        {"type": "tool-input-start", "toolCallId": "c1", "toolName": "weather"},
+        available("c1", "weather", {}),
+        output("c1", "sunny"),
+        *end(),
+    ]  # fmt: skip
+    assert result.tool_calls == [ToolCallInfo("c1", "weather", {})]
+
+
+async def test_items_of_a_continued_message_are_not_sent_again() -> None:
+    """Calls the continued message shows (a function call, a hosted and an MCP call) are not
+    announced again when the resumed run emits them; the function call's output completes
+    it."""
+    continued = {"id": "a1", "role": "assistant", "parts": [
+        {"type": "step-start"},
+        {"type": "tool-web_search", "toolCallId": "ws_1", "state": "output-available",
+         "input": {"query": "q"}, "output": {"status": "completed"}, "providerExecuted": True},
+        {"type": "dynamic-tool", "toolName": "lookup", "toolCallId": "mcp_1",
+         "state": "output-available", "input": {"q": "x"}, "output": "found",
+         "providerExecuted": True},
+        {"type": "tool-delete_file", "toolCallId": "c1", "state": "approval-responded",
+         "input": {"path": "/x"}, "approval": {"id": "a", "approved": True}},
+    ]}  # fmt: skip
+    search = ResponseFunctionWebSearch(
+        id="ws_1", type="web_search_call", status="completed",
+        action=ActionSearch(type="search", query="q"),
+    )  # fmt: skip
+    chunks, result, ctx = await run_events(
+        [
+            *added("c1", "delete_file", '{"path": "/x"}'),
+            item("tool_called", ns(type="function_call", call_id="c1", name="delete_file",
+                                   arguments='{"path": "/x"}')),
+            item("tool_called", search),
+            item("tool_called", HOSTED_CALLS[3]),  # mcp_1
+            item("tool_output", {"call_id": "c1"}, output="deleted /x"),
+        ],
+        continue_message=continued,
+    )  # fmt: skip
+    assert chunks == [
+        {"type": "start", "messageId": "a1"},
+        output("c1", "deleted /x"),
+        {"type": "finish", "finishReason": "stop"},
+    ]
+    assert result.tool_calls == []
+    assert ctx.record is not None
+    assert ctx.record.to_ui_message()["parts"][1:3] == continued["parts"][1:3]
+
+
+@pytest.mark.parametrize(
+    ("handoff_output", "shown"),
+    [
+        ({"assistant": "Billing"}, {"assistant": "Billing"}),
+        ("Over to Billing.", "Over to Billing."),
+    ],
+    ids=["object", "text"],
+)
+async def test_handoff_output_that_is_not_json_text(handoff_output: Any, shown: Any) -> None:
+    """The handoff call's output is shown as the SDK gave it when it is not JSON text."""
+    chunks, _, _ = await run_events(
+        [
+            item("handoff_requested", ns(type="function_call", call_id="h1",
+                                         name="transfer_to_billing", arguments="{}")),
+            item("handoff_occured", {"call_id": "h1", "output": handoff_output},
+                 source_agent=ns(name="Triage"), target_agent=ns(name="Billing")),
+        ]
+    )  # fmt: skip
+    assert chunks == [
+        START, STEP,
+        available("h1", "transfer_to_billing", {}),
+        output("h1", shown),
+        {"type": "data-handoff", "data": {"from": "Triage", "to": "Billing"}},
+        *end(),
+    ]  # fmt: skip
+
+
+async def test_a_handoff_whose_call_was_not_announced_still_says_who_took_over() -> None:
+    chunks, _, _ = await run_events(
+        [
+            item("handoff_occured", {"call_id": "h9", "output": '{"assistant": "Billing"}'},
+                 source_agent=ns(name="Triage"), target_agent=ns(name="Billing")),
+        ]
+    )  # fmt: skip
+    assert chunks == [
+        START,
+        {"type": "data-handoff", "data": {"from": "Triage", "to": "Billing"}},
+        {"type": "finish", "finishReason": "stop"},
+    ]
+
+
+async def test_agent_metadata_is_sent_when_the_agent_changes() -> None:
+    def updated(agent: Any) -> Any:
+        return ns(type="agent_updated_stream_event", new_agent=agent)
+
+    chunks, result, _ = await run_events(
+        [updated(ns(name="Triage")), updated(ns(name="Triage")), updated(ns(name=None)),
+         updated(ns(name="Billing"))]
+    )  # fmt: skip
+    assert chunks == [
+        START,
+        TRIAGE,
+        {"type": "message-metadata", "messageMetadata": {"agent": "Billing"}},
+        {"type": "finish", "finishReason": "stop"},
+    ]
+    assert result.provider_metadata == {"openai-agents": {"lastAgent": "Billing"}}
+
+
+async def test_an_interruption_whose_arguments_are_not_json() -> None:
+    """The call is shown with its arguments as text, and its approval is requested."""
+    interruption = ns(call_id="c5", name="run_command", arguments="rm -rf /tmp/x")
+    chunks, result, _ = await run_events(
+        [], interruptions=[interruption], chat_id="chat-oa", approval_secret=SECRET
+    )
+    assert chunks == [
+        START, STEP,
+        available("c5", "run_command", "rm -rf /tmp/x"),
+        {"type": "tool-approval-request", "approvalId": chunks[3]["approvalId"],
+         "toolCallId": "c5"},
+        *end("tool-calls"),
+    ]  # fmt: skip
+    assert result.tool_calls == [ToolCallInfo("c5", "run_command", "rm -rf /tmp/x")]
+
+
+async def test_a_usage_without_tokens_is_no_usage() -> None:
+    chunks, result, _ = await run_events(
+        [raw("response.created"), raw("response.output_text.delta", delta="Hi.")],
+        usage=Usage(requests=1),
+    )
+    assert chunks == [START, STEP, *said("text-1", "Hi."), *end()]
+    assert result.usage is None
+
+
+async def test_an_error_mid_run_cancels_the_run() -> None:
+    """The SDK's run is cancelled (its model call and tools stop); the error is masked."""
+
+    class FailingRun(FakeRun):
+        async def stream_events(self) -> AsyncIterator[Any]:
+            yield raw("response.created")
+            yield raw("response.output_text.delta", delta="Hel")
+            raise RuntimeError("connection lost (secret detail)")
+
+    run = FailingRun([], [], None)
+
+    async def work(ctx: StreamContext[Any]) -> None:
+        await stream_agent_run(ctx, cast(Any, run))
+
+    body = await produce(work, context(7))
+    assert parse_sse_json(body) == [
+        START, STEP, *said("text-1", "Hel"),
+        {"type": "error", "errorText": "An error occurred."},
+        *end("error"),
+    ]  # fmt: skip
+    assert run.cancelled
+    assert b"secret detail" not in body
