@@ -46,6 +46,7 @@ LAYERS = {
     "ai_stream.convert": 2,
     "ai_stream.record": 3,
     "ai_stream._outbox": 4,
+    "ai_stream._session": 4,
     "ai_stream.context": 4,
     "ai_stream.resume": 4,
     "ai_stream.chats": 4,

@@ -5,75 +5,75 @@ This module is the façade: signatures, docstrings and delegation. The work is d
 * :mod:`ai_stream._lifecycle` (pure) turns each call into the chunks to send — opening and
   closing the message, steps and parts — and refuses, atomically, what the client would reject;
 * :mod:`ai_stream.record` (pure) rebuilds the ``UIMessage`` the browser shows, with ``collect``;
+* :mod:`ai_stream._session` (async glue) sends those chunks and runs the stream in time: it
+  supervises the work of :meth:`StreamContext.run`, ends the stream however the work ends,
+  finalises the record once (``on_finish``), and turns a misuse into an error within a second;
 * :mod:`ai_stream._outbox` (async glue) encodes the chunks, hands them to the reader, applies
   backpressure, and lets text and reasoning deltas skip everything else while their part is open.
 
-A ``write_text`` into an open part is therefore a list append (and another one with ``collect``).
+A writer is one line: ``await self._session.emit(self._lifecycle.<call>(...))``. A
+``write_text`` into an open part is a list append (and another one with ``collect``): the one
+place that does not delegate, because it is the hottest line of every stream.
 """
 
 from __future__ import annotations
 
-import inspect
-import logging
 import secrets
 import string
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Mapping
-from contextvars import copy_context
+from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVarTuple
 
-import anyio
 from typing_extensions import TypeVar
 
 from ai_stream._lifecycle import Lifecycle
-from ai_stream._outbox import DELTA_OVERHEAD, Outbox, running_trio, send_each
+from ai_stream._outbox import DELTA_OVERHEAD, Outbox, send_each
+from ai_stream._session import (
+    DEFAULT_ERROR_TEXT,
+    INLINE_WORK_MESSAGE,
+    MISUSE_TIMEOUT,
+    NO_WORK_MESSAGE,
+    UNREAD_MESSAGE,
+    OnError,
+    OnFinish,
+    Session,
+)
 from ai_stream.encoding import encoder_for
-from ai_stream.encoding.sse import KEEP_ALIVE_FRAME, STREAM_OPEN_FRAME
-from ai_stream.exceptions import ClientDisconnectedError, StreamStateError
+from ai_stream.exceptions import StreamStateError
 from ai_stream.protocol.approvals import sign_approval_id
 from ai_stream.protocol.versions import ClientTarget, SdkVersion
 from ai_stream.record import StreamRecord
 from ai_stream.state import StateStore
 
 if TYPE_CHECKING:
-    from ai_stream._lifecycle import Chunk, ToolCall
+    from collections.abc import (
+        AsyncGenerator,
+        AsyncIterator,
+        Awaitable,
+        Callable,
+        Coroutine,
+        Mapping,
+    )
+
+    from ai_stream._lifecycle import ToolCall
     from ai_stream.protocol.messages import ChatRequest, ToolApprovalDecision
 
-__all__ = ("DEFAULT_ERROR_TEXT", "StreamContext", "ToolCallHandle", "generate_id")
-
-logger = logging.getLogger("ai_stream")
+__all__ = (
+    "DEFAULT_ERROR_TEXT",
+    "INLINE_WORK_MESSAGE",
+    "MISUSE_TIMEOUT",
+    "NO_WORK_MESSAGE",
+    "UNREAD_MESSAGE",
+    "StreamContext",
+    "ToolCallHandle",
+    "generate_id",
+)
 
 InfoT = TypeVar("InfoT", default=None)
 Ts = TypeVarTuple("Ts")
 
-DEFAULT_ERROR_TEXT = "An error occurred."
-
 FAST_DELTA = 1 << 20
 """Deltas shorter than this (characters) skip the lifecycle while their part is open; longer ones
 are checked against the target's event limit (:attr:`ClientTarget.max_event_size`)."""
-
-MISUSE_TIMEOUT = 1.0
-"""Seconds after which a context that nothing will ever end is ended (or a write that nothing
-will ever read is refused) with an error that says what to do: see :meth:`StreamContext.run`."""
-
-NO_WORK_MESSAGE = (
-    "The stream of this context was read, but nothing writes to it: ctx.run(work) was not "
-    "called and nothing was written in its first second. Give the function that writes the "
-    "message to ctx.run(work) before returning the response: run() starts it with the stream "
-    "and finishes the message when it returns."
-)
-INLINE_WORK_MESSAGE = (
-    "This context was written by the task that now reads its stream, outside ctx.run(work), "
-    "and was not finished: nothing will ever end the message. Do not await the work in the "
-    "request handler; give it to ctx.run(work) and return the response (or call "
-    "await ctx.finish() before returning it)."
-)
-UNREAD_MESSAGE = (
-    "Nothing reads the stream of this context yet and its buffer is full: a write outside "
-    "ctx.run(work) waits for a reader, which starts only once the request handler has returned "
-    "the response. Give the function that writes the message to ctx.run(work) and return the "
-    "response."
-)
-"""What the client sees when work fails, unless ``on_error`` says otherwise (as the AI SDK)."""
 
 DEFAULT_BUFFER_SIZE = 16 * 1024
 
@@ -88,14 +88,6 @@ def generate_id(size: int = 16) -> str:
     while len(chars) < size:  # rejection sampling keeps every character equally likely
         chars += secrets.token_bytes(size + 4).translate(_BYTE_TO_CHAR, _REJECTED).decode()
     return chars[:size]
-
-
-def _mask_error(error: BaseException) -> str:
-    return DEFAULT_ERROR_TEXT
-
-
-def _end_quietly(error: BaseException) -> str:
-    return ""
 
 
 class ToolCallHandle:
@@ -119,10 +111,6 @@ class ToolCallHandle:
 
     def __repr__(self) -> str:
         return f"ToolCallHandle(tool_call_id={self.tool_call_id!r}, tool_name={self.tool_name!r})"
-
-
-OnFinish = Callable[[StreamRecord], Awaitable[None] | None]
-OnError = Callable[[BaseException], str]
 
 
 class StreamContext(Generic[InfoT]):
@@ -169,27 +157,14 @@ class StreamContext(Generic[InfoT]):
         "__weakref__",
         "_approval_secret",
         "_chat_id",
-        "_disconnected",
-        "_stop_reason",
-        "_stopping",
-        "_finalized",
         "_headers",
         "_info",
         "_lifecycle",
-        "_on_error",
-        "_on_finish",
         "_outbox",
-        "_reader_claimed",
         "_record",
+        "_session",
         "_store",
         "_target",
-        "_task",
-        "_work",
-        "_first_writer",
-        "_writer_seen",
-        "_work_args",
-        "_work_claimed",
-        "_work_scope",
     )
 
     def __init__(
@@ -228,8 +203,6 @@ class StreamContext(Generic[InfoT]):
         self._approval_secret = approval_secret
         self._headers = {**encoder.headers, **headers} if headers else encoder.headers
         self._store = store  # a StateStore is made on first use
-        self._on_finish = on_finish
-        self._on_error: OnError = on_error or (_end_quietly if target.text else _mask_error)
         self._lifecycle = Lifecycle(
             target,
             message_id,
@@ -245,19 +218,9 @@ class StreamContext(Generic[InfoT]):
         if target.max_event_size is not None:  # (a coalesced run of deltas is one event)
             buffer_size = min(buffer_size, target.max_event_size // 8)
         self._outbox = Outbox(encoder, buffer_size)
-        self._reader_claimed = False
-        self._disconnected = False
-        self._stopping = False  # stop() was called ...
-        self._stop_reason: str | None = None  # ... with this reason for the client
-        self._finalized = False
-        # Work supervised by run().
-        self._work: Callable[..., Awaitable[object]] | None = None
-        self._work_args: tuple[Any, ...] = ()
-        self._work_claimed = False
-        self._work_scope: anyio.CancelScope | None = None
-        self._task: Any = None
-        self._first_writer: Any = None  # the task of the first write outside run()
-        self._writer_seen: anyio.Event | None = None  # set by that write
+        self._session = Session(
+            target, self._lifecycle, self._outbox, self._record, on_finish, on_error
+        )
 
     @classmethod
     def for_request(
@@ -335,12 +298,12 @@ class StreamContext(Generic[InfoT]):
         The record is final then (``on_finish`` may still be running); after a disconnect it
         becomes true when the cancelled work has stopped.
         """
-        return self._finalized
+        return self._session.finalized
 
     @property
     def is_disconnected(self) -> bool:
         """``True`` if the client stopped reading before the stream ended."""
-        return self._disconnected
+        return self._session.disconnected
 
     @property
     def response_headers(self) -> dict[str, str]:
@@ -380,55 +343,6 @@ class StreamContext(Generic[InfoT]):
         """
         return chat_request.tool_approvals(self._approval_secret, max_age=max_age)
 
-    # --- sending -------------------------------------------------------------------------------
-
-    def _send(self, chunks: list[Chunk]) -> bool:
-        """Queue and record ``chunks``; return whether the writer must wait for the reader."""
-        if self._work is None and self._first_writer is None:
-            self._note_writer()
-        wait = self._outbox.push(chunks)  # first: it ends the open delta run
-        record = self._record
-        if record is not None:
-            for chunk in chunks:
-                record.apply(chunk)
-        return wait
-
-    async def _emit(self, chunks: list[Chunk]) -> None:
-        if self._send(chunks):
-            await self._drain()
-
-    async def _emit_delta(self, chunks: list[Chunk], run: bool) -> None:
-        """Send chunks that end with a delta; ``run``: later deltas take the fast path."""
-        if self._work is None and self._first_writer is None:
-            self._note_writer()
-        outbox = self._outbox
-        wait = outbox.push(chunks)  # first: it ends the open delta run, which may share a list
-        record = self._record
-        deltas = None
-        if record is not None:
-            for chunk in chunks:
-                deltas = record.apply(chunk)
-        if run and not self._target.text:  # (a text stream's deltas are encoded one by one)
-            outbox.open_run(chunks[-1]["type"], chunks[-1]["id"], deltas)
-        if wait:
-            await self._drain()
-
-    def _note_writer(self) -> None:
-        """The first write outside :meth:`run`: remember its task (see :meth:`_expect_writer`)."""
-        self._first_writer = _current_task()
-        if self._writer_seen is not None:
-            self._writer_seen.set()
-
-    async def _drain(self) -> None:
-        """Wait for the reader (the queue is full); refuse a write nothing will ever read."""
-        if self._work is not None or self._reader_claimed:
-            await self._outbox.drain()
-            return
-        with anyio.move_on_after(MISUSE_TIMEOUT):  # (a reader starts once the handler returns)
-            await self._outbox.drain()
-            return
-        raise StreamStateError(UNREAD_MESSAGE)
-
     # --- writers -------------------------------------------------------------------------------
 
     async def write_text(self, delta: str, *, provider_metadata: Any = None) -> None:
@@ -450,10 +364,10 @@ class StreamContext(Generic[InfoT]):
             outbox.run.append(delta)  # Outbox.append, inlined: the hot path of every stream
             outbox.room -= len(delta) + DELTA_OVERHEAD
             if outbox.room <= 0 and outbox.overflow():
-                await self._drain()
+                await self._session.drain()
             return
         chunks = self._lifecycle.text(delta, provider_metadata)
-        await self._emit_delta(chunks, provider_metadata is None)
+        await self._session.emit_delta(chunks, provider_metadata is None)
 
     async def write_reasoning(self, delta: str, *, provider_metadata: Any = None) -> None:
         """Append ``delta`` to the open reasoning part (opening it first; closes open text).
@@ -472,18 +386,18 @@ class StreamContext(Generic[InfoT]):
             outbox.run.append(delta)  # Outbox.append, inlined
             outbox.room -= len(delta) + DELTA_OVERHEAD
             if outbox.room <= 0 and outbox.overflow():
-                await self._drain()
+                await self._session.drain()
             return
         chunks = self._lifecycle.reasoning(delta, provider_metadata)
-        await self._emit_delta(chunks, provider_metadata is None)
+        await self._session.emit_delta(chunks, provider_metadata is None)
 
     async def end_text(self, *, provider_metadata: Any = None) -> None:
         """Close the open text part now (the next :meth:`write_text` starts a new one)."""
-        await self._emit(self._lifecycle.end_text(provider_metadata))
+        await self._session.emit(self._lifecycle.end_text(provider_metadata))
 
     async def end_reasoning(self, *, provider_metadata: Any = None) -> None:
         """Close the open reasoning part now, e.g. to attach a final signature."""
-        await self._emit(self._lifecycle.end_reasoning(provider_metadata))
+        await self._session.emit(self._lifecycle.end_reasoning(provider_metadata))
 
     async def begin_tool_call(
         self,
@@ -528,7 +442,7 @@ class StreamContext(Generic[InfoT]):
             title=title,
             tool_metadata=tool_metadata,
         )
-        await self._emit(chunks)
+        await self._session.emit(chunks)
         return ToolCallHandle(chunks[-1]["toolCallId"], tool_name)
 
     async def start_tool_input(
@@ -556,7 +470,7 @@ class StreamContext(Generic[InfoT]):
             title=title,
             tool_metadata=tool_metadata,
         )
-        await self._emit(chunks)
+        await self._session.emit(chunks)
         return ToolCallHandle(chunks[-1]["toolCallId"], tool_name)
 
     async def stream_tool_input_delta(self, tool_call_id: str, delta: str) -> None:
@@ -566,7 +480,7 @@ class StreamContext(Generic[InfoT]):
             StreamStateError: The call's input is not streaming (unknown call, input already
                 complete, or forgotten by ``reset-step``).
         """
-        await self._emit(self._lifecycle.tool_input_delta(tool_call_id, delta))
+        await self._session.emit(self._lifecycle.tool_input_delta(tool_call_id, delta))
 
     async def finish_tool_input(self, tool_call_id: str, input: Any = ...) -> ToolCallHandle:
         """Complete a streamed tool input (``tool-input-available``).
@@ -580,7 +494,7 @@ class StreamContext(Generic[InfoT]):
             ValueError: ``input`` was omitted and the streamed text is not valid JSON.
         """
         chunks = self._lifecycle.tool_call(tool_call_id, None, input)
-        await self._emit(chunks)
+        await self._session.emit(chunks)
         return ToolCallHandle(tool_call_id, chunks[-1]["toolName"])
 
     async def fail_tool_input(
@@ -593,7 +507,7 @@ class StreamContext(Generic[InfoT]):
             error_text: What is wrong, shown to the user and the model.
             input: The invalid input; by default the streamed text.
         """
-        await self._emit(self._lifecycle.tool_input_error(tool_call_id, error_text, input))
+        await self._session.emit(self._lifecycle.tool_input_error(tool_call_id, error_text, input))
 
     async def complete_tool_call(
         self,
@@ -615,7 +529,7 @@ class StreamContext(Generic[InfoT]):
             provider_metadata: Provider-specific metadata for the result (ai 6+).
             tool_metadata: Free-form tool metadata (ai 6+).
         """
-        await self._emit(
+        await self._session.emit(
             self._lifecycle.tool_output(
                 tool_call_id,
                 output,
@@ -636,7 +550,7 @@ class StreamContext(Generic[InfoT]):
         tool_metadata: Any = None,
     ) -> None:
         """Report that the tool failed (``tool-output-error``) with ``error_text``."""
-        await self._emit(
+        await self._session.emit(
             self._lifecycle.tool_error(
                 tool_call_id,
                 error_text,
@@ -667,7 +581,7 @@ class StreamContext(Generic[InfoT]):
             ValueError: No approval secret is configured.
         """
         chunks = self._lifecycle.approval_request(tool_call_id, self._sign, reason)
-        await self._emit(chunks)
+        await self._session.emit(chunks)
         approval_id: str = chunks[-1]["approvalId"]
         return approval_id
 
@@ -687,7 +601,7 @@ class StreamContext(Generic[InfoT]):
 
     async def deny_tool_call(self, tool_call_id: str) -> None:
         """Tell the client the call was denied and will not run (``tool-output-denied``, ai 6+)."""
-        await self._emit(self._lifecycle.tool_denied(tool_call_id))
+        await self._session.emit(self._lifecycle.tool_denied(tool_call_id))
 
     async def decide_tool_approval(
         self, tool_call_id: str, approved: bool, *, reason: str | None = None
@@ -698,7 +612,7 @@ class StreamContext(Generic[InfoT]):
         then, when denied, ``tool-output-denied``. An approved call is then completed with
         :meth:`complete_tool_call` or :meth:`fail_tool_call`.
         """
-        await self._emit(self._lifecycle.decide_approval(tool_call_id, approved, reason))
+        await self._session.emit(self._lifecycle.decide_approval(tool_call_id, approved, reason))
 
     async def write_source(
         self,
@@ -709,7 +623,9 @@ class StreamContext(Generic[InfoT]):
         provider_metadata: Any = None,
     ) -> None:
         """Add a web source (``source-url``)."""
-        await self._emit(self._lifecycle.source_url(source_id, url, title, provider_metadata))
+        await self._session.emit(
+            self._lifecycle.source_url(source_id, url, title, provider_metadata)
+        )
 
     async def write_source_document(
         self,
@@ -721,7 +637,7 @@ class StreamContext(Generic[InfoT]):
         provider_metadata: Any = None,
     ) -> None:
         """Add a document source (``source-document``)."""
-        await self._emit(
+        await self._session.emit(
             self._lifecycle.source_document(
                 source_id, media_type, title, filename, provider_metadata
             )
@@ -729,7 +645,7 @@ class StreamContext(Generic[InfoT]):
 
     async def write_file(self, url: str, media_type: str, *, provider_metadata: Any = None) -> None:
         """Add a file part (``file``): an https URL or a ``data:`` URL, with its media type."""
-        await self._emit(self._lifecycle.file(url, media_type, provider_metadata))
+        await self._session.emit(self._lifecycle.file(url, media_type, provider_metadata))
 
     async def write_data(
         self, name: str, data: Any, *, id: str | None = None, transient: bool | None = None
@@ -746,7 +662,7 @@ class StreamContext(Generic[InfoT]):
             TypeError, ValueError: ``data`` has no JSON form the client accepts (for example a
                 ``__proto__`` key, which makes the client reject the whole stream).
         """
-        await self._emit(self._lifecycle.data(name, data, id, transient))
+        await self._session.emit(self._lifecycle.data(name, data, id, transient))
 
     async def write_message_metadata(self, metadata: Any) -> None:
         """Deep-merge ``metadata`` into the message's metadata (``message-metadata``).
@@ -755,7 +671,7 @@ class StreamContext(Generic[InfoT]):
             ValueError: The metadata so far is a string, number or boolean, which the client
                 cannot merge keys into (send objects), or ``metadata`` has no JSON form.
         """
-        await self._emit(self._lifecycle.message_metadata(metadata))
+        await self._session.emit(self._lifecycle.message_metadata(metadata))
 
     async def start(self, *, metadata: Any = None) -> None:
         """Send ``start`` now (it is otherwise sent with the first chunk).
@@ -766,11 +682,11 @@ class StreamContext(Generic[InfoT]):
         Args:
             metadata: Message metadata to send with ``start``.
         """
-        await self._emit(self._lifecycle.start(metadata))
+        await self._session.emit(self._lifecycle.start(metadata))
 
     async def new_step(self) -> None:
         """Close the open parts and the current step (``finish-step``), then open a new step."""
-        await self._emit(self._lifecycle.new_step())
+        await self._session.emit(self._lifecycle.new_step())
 
     async def error(self, error_text: str = DEFAULT_ERROR_TEXT) -> None:
         """Send an ``error`` chunk, after closing the open text and reasoning parts.
@@ -778,7 +694,7 @@ class StreamContext(Generic[InfoT]):
         ``useChat`` stops processing at an error and shows ``error_text``; the stream itself
         stays open, so call :meth:`finish` (``run`` does) afterwards.
         """
-        await self._emit(self._lifecycle.error(error_text))
+        await self._session.error(error_text)
 
     async def finish(self, finish_reason: str | None = None, *, metadata: Any = None) -> None:
         """End the message: close parts and step, send ``finish`` and ``[DONE]``.
@@ -796,33 +712,14 @@ class StreamContext(Generic[InfoT]):
             ValueError: An unknown ``finish_reason``, or ``metadata`` the client cannot take
                 (nothing is sent then, and the stream stays open).
         """
-        if self._lifecycle.closed:
-            return
-        chunks = self._lifecycle.finish(finish_reason, metadata)
-        try:
-            self._send(chunks)
-        finally:
-            self._outbox.close()
-        if self._record is not None:  # (also when the target is not sent the reason)
-            self._record.finish_reason = self._lifecycle.finish_reason
-        await self._finalize(aborted=False)
+        await self._session.finish(finish_reason, metadata)
 
     async def abort(self, reason: str | None = None) -> None:
         """End the message early: close the open parts, send ``abort`` and ``[DONE]``.
 
         The record (if any) is marked aborted. ``reason`` is sent only to clients that know it.
         """
-        await self._abort(reason, reason or "aborted")
-
-    async def _abort(self, reason: str | None, record_reason: str) -> None:
-        if self._lifecycle.closed:
-            return
-        chunks = self._lifecycle.abort(reason)
-        try:
-            self._send(chunks)
-        finally:
-            self._outbox.close()
-        await self._finalize(aborted=True, reason=record_reason)
+        await self._session.abort(reason, reason or "aborted")
 
     async def stop(self, reason: str | None = None) -> None:
         """Stop the answer, as a stop button asks: cancel the work, end with ``abort``.
@@ -833,14 +730,7 @@ class StreamContext(Generic[InfoT]):
         ``reason`` is sent only to clients that know it. Nothing happens when the stream has
         already ended. Without work given to :meth:`run`, it is :meth:`abort`.
         """
-        if self._lifecycle.closed or self._stopping:
-            return
-        self._stopping, self._stop_reason = True, reason
-        scope = self._work_scope
-        if scope is None:  # no work, or it has not started (it is cancelled when it starts)
-            await self._abort(reason, reason or "stopped")
-            return
-        scope.cancel()  # the work unwinds; _supervise then ends the stream with abort
+        await self._session.stop(reason)
 
     async def write(self, chunk: Any) -> None:
         """Send one chunk as given (a chunk model or its JSON object), keeping the lifecycle.
@@ -859,7 +749,7 @@ class StreamContext(Generic[InfoT]):
         elif data["type"] == "abort":
             await self.abort(data.get("reason"))
         else:
-            await self._emit(self._lifecycle.hand_written(data))
+            await self._session.emit(self._lifecycle.hand_written(data))
 
     def write_event_to_stream(self, chunk: Any) -> None:
         """Queue one chunk without waiting (synchronous :meth:`write`).
@@ -872,32 +762,9 @@ class StreamContext(Generic[InfoT]):
             raise StreamStateError(
                 f"write_event_to_stream() cannot send {data['type']!r}; await the matching method."
             )
-        if self._send(self._lifecycle.hand_written(data)):
-            self._outbox.hand_over()
+        self._session.send_now(self._lifecycle.hand_written(data))
 
     # --- ending ---------------------------------------------------------------------------------
-
-    async def _finalize(self, *, aborted: bool, reason: str | None = None) -> None:
-        """Mark the stream ended and call ``on_finish`` once (shielded from cancellation)."""
-        if self._finalized:
-            return
-        self._finalized = True
-        self._lifecycle.close()
-        if not self._outbox.closed:
-            self._outbox.close()
-        record = self._record
-        if record is not None and aborted:
-            record.aborted = True
-            record.abort_reason = reason
-        if self._on_finish is None or record is None:
-            return
-        with anyio.CancelScope(shield=True):
-            try:
-                result = self._on_finish(record)
-                if inspect.isawaitable(result):
-                    await result
-            except Exception:
-                logger.exception("on_finish callback failed")
 
     def disconnect(self) -> None:
         """The client went away: drop what is queued, refuse further writes, cancel the work.
@@ -907,14 +774,7 @@ class StreamContext(Generic[InfoT]):
         (``"client-disconnected"``) and ``on_finish`` still runs. Nothing happens when the whole
         stream was already delivered.
         """
-        outbox = self._outbox
-        if outbox.closed and not outbox.pending():
-            return  # everything was delivered
-        self._disconnected = True
-        self._lifecycle.close(disconnected=True)
-        outbox.leave()
-        if self._work_scope is not None:
-            self._work_scope.cancel()
+        self._session.disconnect()
 
     # --- running work --------------------------------------------------------------------------
 
@@ -933,9 +793,7 @@ class StreamContext(Generic[InfoT]):
         Raises:
             StreamStateError: ``run`` was already called on this context.
         """
-        if self._work is not None:
-            raise StreamStateError("run() was already called on this context.")
-        self._work, self._work_args = work, args
+        self._session.set_work(work, args)
 
     def claim_work(self) -> Callable[[], Coroutine[Any, Any, None]] | None:
         """Take the supervised work of :meth:`run`, for a host that runs it in its task group.
@@ -945,32 +803,9 @@ class StreamContext(Generic[InfoT]):
         :meth:`disconnect` when the client goes. Without a host, :meth:`stream` starts the work
         itself. Returns ``None`` when there is no work or it was claimed already.
         """
-        if self._work is None or self._work_claimed:
+        if not self._session.claim_work():
             return None
-        self._work_claimed = True
-        return self._supervise
-
-    async def _supervise(self) -> None:
-        work = self._work
-        assert work is not None
-        try:
-            with anyio.CancelScope() as scope:
-                self._work_scope = scope
-                if self._disconnected or self._stopping:
-                    scope.cancel()
-                try:
-                    await work(self, *self._work_args)
-                    await self.finish()  # nothing happens when the work ended the stream
-                except ClientDisconnectedError:
-                    pass
-                except Exception as exc:
-                    await self._fail(exc)
-        finally:  # _finalize shields the on_finish call itself
-            if self._stopping and not self._disconnected:
-                with anyio.CancelScope(shield=True):
-                    await self._abort(self._stop_reason, self._stop_reason or "stopped")
-            reason = "client-disconnected" if self._disconnected else "cancelled"
-            await self._finalize(aborted=True, reason=reason)
+        return partial(self._session.supervise, self)
 
     def error_text(self, error: BaseException) -> str:
         """Log ``error`` and return the text the client may see for it (``on_error``).
@@ -978,41 +813,7 @@ class StreamContext(Generic[InfoT]):
         Masked by default (``"An error occurred."``). Use it to report a failed tool call
         without leaking the exception's text: ``await ctx.fail_tool_call(id, ctx.error_text(e))``.
         """
-        logger.error("Stream work failed", exc_info=error)
-        try:
-            return self._on_error(error)
-        except Exception:
-            logger.exception("on_error callback failed")
-            return DEFAULT_ERROR_TEXT
-
-    async def _fail(self, exc: Exception) -> None:
-        """The work failed: show the (masked) error and finish, whatever state the stream is in."""
-        text = self.error_text(exc)
-        if self._lifecycle.closed:
-            return
-        try:
-            await self.error(text)
-            await self.finish("error")
-        except ClientDisconnectedError:
-            pass
-        except Exception:  # the stream cannot even end cleanly: end it anyway, loudly
-            logger.exception("The stream could not be ended after a failure")
-            self._lifecycle.close()
-            self._outbox.close()
-
-    def _start_detached(self) -> None:
-        """Start the work of :meth:`run` in a task of its own (``stream()`` without a host)."""
-        supervise = self.claim_work()
-        if supervise is None:
-            return
-        if running_trio():
-            import trio
-
-            trio.lowlevel.spawn_system_task(supervise, context=copy_context())
-        else:
-            import asyncio
-
-            self._task = asyncio.get_running_loop().create_task(supervise())
+        return self._session.error_text(error)
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -1032,7 +833,7 @@ class StreamContext(Generic[InfoT]):
         Raises:
             StreamStateError: The stream is already being read (on the first iteration).
         """
-        return self._body(keep_alive, None)
+        return self._session.body(keep_alive, None, self)
 
     async def pump(
         self, send: Callable[[bytes], Awaitable[object]], *, keep_alive: float | None = None
@@ -1055,76 +856,11 @@ class StreamContext(Generic[InfoT]):
         Raises:
             StreamStateError: The stream is already being read.
         """
-        await send_each(self._body(keep_alive, send), send)
-
-    async def _body(
-        self, keep_alive: float | None, lend: Callable[[bytes], Awaitable[object]] | None
-    ) -> AsyncGenerator[bytes, None]:
-        if self._reader_claimed:
-            raise StreamStateError("The stream of this context is already being read.")
-        self._reader_claimed = True
-        self._start_detached()
-        if self._work is None and not self._lifecycle.closed:
-            await self._expect_writer(hosted=lend is not None)
-        outbox = self._outbox
-        completed = False
-        if self._target.wire != "sse" or (keep_alive is not None and keep_alive <= 0):
-            keep_alive = None
-        try:
-            if keep_alive is not None:
-                yield STREAM_OPEN_FRAME
-            while (body := await outbox.read(keep_alive, lend)) is not None:
-                yield body or KEEP_ALIVE_FRAME
-            completed = not outbox.gone
-        finally:
-            if not completed:
-                self.disconnect()
-                if self._work is None:
-                    await self._finalize(aborted=True, reason="client-disconnected")
-
-    async def _expect_writer(self, *, hosted: bool) -> None:
-        """A stream is read with no work: end it with an error if nothing will ever write it.
-
-        Two mistakes are told apart from work written by a task of the application's own:
-        nothing wrote in the first :data:`MISUSE_TIMEOUT` seconds, or the writes came from a
-        task that has ended or (``hosted``: a response sends the stream) from the task that now
-        sends the response (the handler awaited the work itself and returned the unfinished
-        context). A caller that iterates :meth:`stream` may write between its reads.
-        """
-        writer = self._first_writer
-        if writer is None:
-            self._writer_seen = anyio.Event()
-            with anyio.move_on_after(MISUSE_TIMEOUT):
-                await self._writer_seen.wait()
-            if self._first_writer is not None:
-                return
-            message = NO_WORK_MESSAGE
-        elif _task_done(writer) or (hosted and writer is _current_task()):
-            message = INLINE_WORK_MESSAGE
-        else:
-            return
-        await self._fail(StreamStateError(message))  # (logged there, with the message)
+        await send_each(self._session.body(keep_alive, send, self), send)
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         """Iterate the body, as :meth:`stream`."""
         return self.stream()
-
-
-def _current_task() -> Any:
-    """The running task (asyncio or trio), to tell writers apart."""
-    if running_trio():
-        import trio
-
-        return trio.lowlevel.current_task()
-    import asyncio
-
-    return asyncio.current_task()
-
-
-def _task_done(task: Any) -> bool:
-    """Whether ``task`` (from :func:`_current_task`) has ended (trio: ``False``, not known)."""
-    done = getattr(task, "done", None)
-    return bool(done()) if done is not None else False
 
 
 def _as_chunk_dict(chunk: Any) -> dict[str, Any]:
