@@ -32,6 +32,31 @@ def text_context(**options: Any) -> StreamContext:
     return StreamContext(stream_protocol="text", collect=True, **options)
 
 
+@pytest.mark.parametrize("collect", [True, False])
+async def test_deltas_in_one_run_are_one_piece_of_the_body(collect: bool) -> None:
+    """A text stream's deltas take the outbox's run path: what one read takes is one piece,
+    lone surrogates still show as U+FFFD, a byte order mark that opens the text is kept, and
+    empty deltas add nothing (no empty piece, which a reader would send as a keep-alive)."""
+    ctx = StreamContext(stream_protocol="text", collect=collect, message_id="m")
+    deltas = ["", "", "\ufeffHi", "", " 😀", "\ud83d", "\ude00", "!", "\udfff", "ok"]
+
+    async def work(ctx: StreamContext) -> None:
+        for delta in deltas:
+            await ctx.write_text(delta)
+
+    await ctx.run(work)
+    pieces: list[bytes] = []
+
+    async def send(piece: bytes) -> None:
+        pieces.append(piece)
+
+    await ctx.pump(send)
+    shown = "\ufeffHi 😀\ufffd\ufffd!\ufffdok"
+    assert pieces == [("\ufeff" + shown).encode()]  # (the client's decoder drops one BOM)
+    if ctx.record is not None:
+        assert ctx.record.text == shown
+
+
 async def test_one_step_one_text_part_whatever_the_writers_do() -> None:
     ctx = text_context(message_id="m")
 

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 
     from ai_stream.encoding import Encoder
 
-__all__ = ("DELTA_OVERHEAD", "Outbox", "running_trio", "send_each")
+__all__ = ("DELTA_OVERHEAD", "PLAIN_RUN", "Outbox", "running_trio", "send_each")
 
 # Joins the deltas of a run for one escape. JSON (pydantic-core's too) leaves DEL as it is and
 # UTF-8 encodes it as the one byte 0x7f, which no other character's encoding contains; a run
@@ -67,6 +67,8 @@ LEND_GAP: Final = 0.001
 reader is woken instead, so that a burst of writes goes out in one piece)."""
 DELTA_OVERHEAD: Final = 48
 """Bytes of a delta frame besides the delta, charged to the budget for each appended delta."""
+PLAIN_RUN: Final = "plain-text"
+"""The run kind of a text stream's deltas: their bytes are their text, with no frame around."""
 _UNKNOWN, _ASYNCIO, _TRIO = 0, 1, 2
 
 
@@ -200,13 +202,15 @@ class Outbox:
         Call it right after pushing a plain delta chunk for that part.
 
         Args:
-            kind: ``"text-delta"`` or ``"reasoning-delta"``.
+            kind: ``"text-delta"`` or ``"reasoning-delta"``; :data:`PLAIN_RUN` for the text of
+                a text stream, whose deltas must be well-formed (UTF-8 can carry them).
             part_id: The open part.
             deltas: A list that already ends with the pushed delta and that someone else (the
                 record) keeps; appended deltas go into it. By default the outbox keeps its own.
         """
-        self._head, self._tail = self._encoder.delta_affixes(kind, part_id)
-        self._sep = b'"' + self._tail + self._head + b'"'
+        if kind != PLAIN_RUN:
+            self._head, self._tail = self._encoder.delta_affixes(kind, part_id)
+            self._sep = b'"' + self._tail + self._head + b'"'
         self.run_kind = kind
         if deltas is None:
             self.run, self._sealed, self._shared = [], 0, False
@@ -326,6 +330,11 @@ class Outbox:
             self._sealed = len(run)
         else:
             self.run = []
+        if self.run_kind == PLAIN_RUN:  # a text stream: the text is the bytes
+            frame = self._encode({"type": "text-delta", "delta": "".join(deltas)})
+            if frame:  # (an empty frame would read as a keep-alive)
+                self._frames.append(frame)
+            return
         if len(deltas) == 1:  # a trickling stream: one delta per read
             try:
                 self._frames.append(b"".join((self._head, to_json(deltas[0]), self._tail)))

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import anyio
 
-from ai_stream._outbox import running_trio
+from ai_stream._outbox import PLAIN_RUN, running_trio
 from ai_stream.encoding.sse import KEEP_ALIVE_FRAME, STREAM_OPEN_FRAME
 from ai_stream.exceptions import ClientDisconnectedError, StreamStateError
 
@@ -198,8 +198,9 @@ class Session:
         if record is not None:
             for chunk in chunks:
                 deltas = record.apply(chunk)
-        if run and not self.target.text:  # (a text stream's deltas are encoded one by one)
-            outbox.open_run(chunks[-1]["type"], chunks[-1]["id"], deltas)
+        if run:
+            kind = PLAIN_RUN if self.target.text else chunks[-1]["type"]
+            outbox.open_run(kind, chunks[-1]["id"], deltas)
         if wait:
             await self.drain()
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVarTuple
 from typing_extensions import TypeVar
 
 from ai_stream._lifecycle import Lifecycle
-from ai_stream._outbox import DELTA_OVERHEAD, Outbox, send_each
+from ai_stream._outbox import DELTA_OVERHEAD, PLAIN_RUN, Outbox, send_each
 from ai_stream._session import (
     DEFAULT_ERROR_TEXT,
     INLINE_WORK_MESSAGE,
@@ -38,6 +38,7 @@ from ai_stream._session import (
     Session,
 )
 from ai_stream.encoding import encoder_for
+from ai_stream.encoding.text import well_formed
 from ai_stream.exceptions import StreamStateError
 from ai_stream.protocol.approvals import sign_approval_id
 from ai_stream.protocol.versions import ClientTarget, SdkVersion
@@ -355,11 +356,16 @@ class StreamContext(Generic[InfoT]):
             provider_metadata: Provider-specific metadata for the part.
         """
         outbox = self._outbox
+        kind = outbox.run_kind
         if (
-            outbox.run_kind == "text-delta"
-            and provider_metadata is None
+            provider_metadata is None
             and type(delta) is str
             and len(delta) < FAST_DELTA
+            and (
+                kind == "text-delta"
+                # (a text stream: UTF-8 cannot carry a lone surrogate, the lifecycle replaces it)
+                or (kind == PLAIN_RUN and (delta.isascii() or well_formed(delta) is delta))
+            )
         ):
             outbox.run.append(delta)  # Outbox.append, inlined: the hot path of every stream
             outbox.room -= len(delta) + DELTA_OVERHEAD

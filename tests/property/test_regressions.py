@@ -343,6 +343,13 @@ REGRESSIONS: dict[str, Regression] = {
         "A hand-written start-step on a text stream opened a second step (and text part) in the "
         "record, while the body has no bytes for steps: the client shows one step with one part.",
     ),
+    "text_stream_run_of_empty_deltas_sends_a_keep_alive": Regression(
+        program(op("write_text", ""), op("write_text", "")),
+        ("text",),
+        "Once a text stream's deltas took the outbox's run path, a run of empty deltas was "
+        "sealed as an empty frame, which the reader sends as an SSE keep-alive comment: the "
+        "client showed ': keep-alive' as text.",
+    ),
     "text_stream_opening_byte_order_mark_is_dropped": Regression(
         program(op("write_text", "\ufeff")),
         ("text",),

@@ -62,5 +62,5 @@ class TextStreamEncoder:
 
     @staticmethod
     def delta_affixes(kind: str, part_id: str) -> tuple[bytes, bytes]:
-        """Unused: a text stream's deltas never take the outbox's run path."""
-        raise NotImplementedError("text streams encode each delta on its own")
+        """Unused: a text stream's run of deltas is sealed as one ``text-delta`` (``encode``)."""
+        raise NotImplementedError("a text stream's deltas have no frame around them")
