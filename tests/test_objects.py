@@ -176,6 +176,55 @@ async def test_partial_values_that_cannot_extend_the_text_are_refused(
     await _body(obj)
 
 
+async def test_a_lone_surrogate_escapes_itself_only() -> None:
+    """A value with a lone surrogate is written with ``\\udXXX`` for it alone (UTF-8 cannot
+    carry it), so the text of the value before it stays a prefix (DEL and é are not escaped)."""
+    obj: ObjectStreamContext[dict[str, str]] = ObjectStreamContext(dict[str, str])
+
+    async def work(obj: ObjectStreamContext[dict[str, str]]) -> None:
+        await obj.write_partial({"city": "\x7fé"})
+        await obj.write_partial({"city": "\x7fé", "note": "a\ud800"})
+
+    await obj.run(work)
+    assert await _body(obj) == '{"city":"\x7fé","note":"a\\ud800"}'.encode()
+    assert obj.result == {"city": "\x7fé", "note": "a\ud800"}
+
+
+@pytest.mark.parametrize(
+    ("value", "outcome"),
+    [
+        ({"n": 1.5, "s": "NaN"}, {"n": 1.5, "s": "NaN"}),  # (the word NaN in a string is text)
+        ({"n": math.inf, "s": ""}, "not JSON"),
+        ({"n": 2.0, "s": "Infinity\ud800"}, {"n": 2.0, "s": "Infinity\ud800"}),
+    ],
+)
+async def test_final_values_are_json_whatever_encoder_validates_them(
+    value: dict[str, Any], outcome: Any
+) -> None:
+    """write_object validates with pydantic's encoder when it can; a non-finite number is
+    refused as not JSON (pydantic's JSON parser would take Infinity), a lone surrogate kept."""
+
+    class Value(BaseModel):
+        n: float
+        s: str
+
+    obj = ObjectStreamContext(Value)
+
+    async def work(obj: ObjectStreamContext[Value]) -> None:
+        if isinstance(outcome, str):
+            with pytest.raises(ObjectValidationError, match=outcome):
+                await obj.write_object(value)
+            await obj.write_object({"n": 0, "s": ""})
+        else:
+            await obj.write_object(value)
+
+    await obj.run(work)
+    await _body(obj)
+    assert obj.result is not None
+    expected = {"n": 0.0, "s": ""} if isinstance(outcome, str) else outcome
+    assert obj.result.model_dump() == expected
+
+
 async def test_a_final_text_that_fails_the_model_is_refused_and_the_body_just_ends(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import (
     TYPE_CHECKING,
     Any,
+    Final,
     Generic,
     Literal,
     TypeVar,
@@ -38,7 +40,7 @@ from typing import (
 )
 
 from pydantic import TypeAdapter, ValidationError
-from pydantic_core import to_jsonable_python
+from pydantic_core import PydanticSerializationError, to_json, to_jsonable_python
 
 from ai_stream.context import StreamContext
 from ai_stream.encoding.text import well_formed
@@ -173,7 +175,8 @@ class ObjectStreamContext(Generic[T]):
             if self._closed:
                 self._open()  # (raises)
             self._closers = ""  # (raw text closes itself)
-            delta = well_formed(delta)  # (as the client decodes a lone surrogate)
+            if not delta.isascii():
+                delta = well_formed(delta)  # (as the client decodes a lone surrogate)
             self._pieces.append(delta)
             self._size += len(delta)
             await self.context.write_text(delta)
@@ -400,6 +403,13 @@ def _validate(adapter: TypeAdapter[Any], value: Any) -> Any:
         ObjectValidationError: The value fails the schema (the first error's path and message).
     """
     try:
+        try:  # pydantic's own encoder first: fast, and it refuses a lone surrogate
+            data = to_json(value)
+        except PydanticSerializationError:
+            pass
+        else:  # (it writes a non-finite number as Infinity or NaN, which are not JSON)
+            if b"Infinity" not in data and b"NaN" not in data:
+                return adapter.validate_json(data)
         try:
             return adapter.validate_json(_dumps(value))
         except ValidationError as exc:
@@ -418,16 +428,23 @@ def _validate(adapter: TypeAdapter[Any], value: Any) -> Any:
 
 
 def _dumps(value: Any) -> str:
-    """Compact JSON of a JSON-able value; a lone surrogate is escaped (UTF-8 cannot carry it)."""
+    """Compact JSON of a JSON-able value; a lone surrogate is escaped (UTF-8 cannot carry it).
+
+    Only the surrogates are escaped: every other character is written as itself whatever the
+    value holds, so that a value's text stays a prefix of the text of a value that extends it.
+    """
     try:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     except ValueError as exc:
         raise ObjectValidationError(f"The value is not JSON: {exc}.") from None
     try:
         text.encode()
-    except UnicodeEncodeError:
-        return json.dumps(value, separators=(",", ":"), allow_nan=False)
+    except UnicodeEncodeError:  # (they can only be in strings, where \uXXXX stands for them)
+        return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return text
+
+
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 def _open_json(value: Any) -> tuple[str, str]:

@@ -205,6 +205,12 @@ def _partials_for(release: str, pieces: list[str]) -> list[Any]:
 @example(  # (an index key: the client's view of a prefix puts "0" first)
     programs=[("partial", Trip(notes={"": "", "0": ""}), []), *[("json", Trip(), [])] * 7]
 )
+@example(  # (a lone surrogate once escaped every character of the text: DEL did not extend)
+    programs=[
+        ("partial", Trip(city="\x7f", notes={"": "\ud800"}), [10]),
+        *[("json", Trip(), [])] * 7,
+    ]
+)
 def test_use_object_shows_the_servers_partial_sequence_and_final_object(
     programs: list[tuple[Mode, Trip, list[int]]],
 ) -> None:

@@ -147,7 +147,15 @@ _HEX_DIGITS: Final = frozenset("0123456789abcdefABCDEF")
 _LITERALS: Final = ("true", "false", "null")
 _STRING_RUN: Final = re.compile(r'[^"\\]+')
 _ASTRAL: Final = re.compile("[\U00010000-\U0010ffff]")
-_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(text: str) -> bool:
+    """Whether ``text`` holds no surrogate code point (UTF-8 carries it; faster than a search)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _utf16_units(text: str) -> str:
@@ -426,7 +434,7 @@ _NUMBER_RX: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)
 
 def _json_parse(text: str) -> Any:
     """``JSON.parse(text)``; raises :class:`_Refused` where it throws."""
-    if not text.isascii() and _SURROGATE.search(text) is not None:
+    if not text.isascii() and not _encodable(text):
         # raw surrogates: only the iterative parser joins them as JavaScript strings do
         return _json_parse_iterative(text)
     decoder = _ORDERING_DECODER if _MAYBE_INDEX_KEY.search(text) else _DECODER
@@ -545,6 +553,8 @@ def _secure_json_parse(text: str, secure_v2: bool) -> Any:
     value = _json_parse(text)
     if not isinstance(value, dict | list):
         return value
+    if "\\u" not in text and '"__proto__"' not in text and '"constructor"' not in text:
+        return value  # (the suspect keys are not spelled, plainly or escaped: no search)
     proto, constructor = (_PROTO_V2, _CONSTRUCTOR_V2) if secure_v2 else (_PROTO_V1, _CONSTRUCTOR_V1)
     if proto.search(text) is None and constructor.search(text) is None:
         return value
