@@ -14,9 +14,11 @@ import pytest
 
 from ai_stream import (
     ChatConflictError,
+    ChatError,
     ChatNotFoundError,
     ChatRequest,
     ChatStore,
+    ChatStoreError,
     MemoryChatStore,
     StreamContext,
     StreamRecord,
@@ -245,3 +247,53 @@ async def test_list_and_delete_are_per_owner(store: ChatStore) -> None:
     assert not await store.delete("l1", "bob")
     assert await store.delete("l1", "alice")
     assert [c.id for c in await store.list_chats("alice")] == ["l2"]
+
+
+class FailingStore:
+    """A store whose ``fail`` operation raises its backend's error (the others delegate)."""
+
+    def __init__(self, inner: ChatStore, fail: str) -> None:
+        self.inner, self.fail, self.released = inner, fail, 0
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.inner, name)
+        if name == self.fail:
+
+            async def failing(*args: Any, **kwargs: Any) -> Any:
+                raise OSError("database is locked: /var/lib/secret/chats.db")
+
+            return failing
+        if name == "release":
+
+            async def release(*args: Any, **kwargs: Any) -> Any:
+                self.released += 1
+                return await method(*args, **kwargs)
+
+            return release
+        return method
+
+
+@pytest.mark.parametrize("fail", ["claim", "load", "save"])
+async def test_a_failing_store_is_a_503_that_changes_nothing(
+    store: ChatStore, fail: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    failing = FailingStore(store, fail)
+    with pytest.raises(ChatStoreError) as raised:
+        await begin_turn(failing, request("c1", user("u1", "Hi")), user="alice")
+    error = raised.value
+    assert isinstance(error, ChatError) and isinstance(error.__cause__, OSError)
+    assert (error.status_code, error.to_dict()) == (
+        503,
+        {
+            "error": {
+                "type": "store_unavailable",
+                "message": "The chat store is unavailable; try again in a moment.",
+                "path": None,
+            }
+        },
+    )
+    assert "secret" not in json.dumps(error.to_dict())
+    assert "The chat store failed" in caplog.text  # (the backend's error is logged)
+    assert failing.released == (0 if fail == "claim" else 1)  # (a taken turn is given back)
+    turn = await begin_turn(store, request("c1", user("u1", "Hi")), user="alice", wait=1)
+    await turn.release()  # (the chat is free again: nothing was left taken)

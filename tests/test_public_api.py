@@ -110,3 +110,31 @@ def test_no_module_reaches_into_a_private_member() -> None:
                 continue
             reaches.append(f"{path.relative_to(root)}:{node.lineno}: {ast.unparse(node)}")
     assert reaches == []
+
+
+def test_the_exception_tree_in_the_docstring_is_complete_and_true() -> None:
+    """Every exception of ai_stream.exceptions is drawn in the module docstring's tree, under
+    its real parent, with the builtins it also derives from."""
+    import inspect
+    import re
+
+    from ai_stream import exceptions
+
+    drawn: dict[str, tuple[str, str]] = {}  # name -> (parent, builtins)
+    parents: list[str] = []
+    for line in (exceptions.__doc__ or "").splitlines():
+        match = re.match(r"    ((?:[│ ]   )*)(?:[├└]── )?(\w+Error)(?: \((\w+)\))?", line)
+        if match is None:
+            continue
+        depth = len(match.group(1)) // 4 + (1 if "──" in line else 0)
+        del parents[depth:]
+        drawn[match.group(2)] = (parents[-1] if parents else "", match.group(3) or "")
+        parents.append(match.group(2))
+    actual = {}
+    for name, cls in inspect.getmembers(exceptions, inspect.isclass):
+        if issubclass(cls, exceptions.AIStreamError):
+            bases = [b for b in cls.__bases__ if issubclass(b, exceptions.AIStreamError)]
+            builtins = [b.__name__ for b in cls.__bases__ if b.__module__ == "builtins"]
+            builtins = [b for b in builtins if b != "Exception"]
+            actual[name] = (bases[0].__name__ if bases else "", "".join(builtins))
+    assert drawn == actual

@@ -20,8 +20,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from ai_stream import (
-    ChatConflictError,
-    ChatNotFoundError,
+    ChatError,
     ChatRequest,
     StreamContext,
     UIMessageStreamResponse,
@@ -73,7 +72,7 @@ async def chat(request: Request) -> Response:
     body = await ChatRequest.from_request(request)
     try:  # the stored chat is the history; the body only adds the new user message
         turn = await begin_turn(chats, body, user=user_id(request))
-    except (ChatNotFoundError, ChatConflictError) as error:  # 404, 409
+    except ChatError as error:  # 404, 409 or 503
         return JSONResponse(error.to_dict(), status_code=error.status_code)
     ctx: StreamContext[None] = StreamContext.for_request(turn.request, on_finish=turn.save)
     await ctx.run(answer, turn.request)

@@ -17,8 +17,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from ai_stream import (
-    ChatConflictError,
-    ChatNotFoundError,
+    ChatError,
     ChatRequest,
     MemoryChatStore,
     StreamContext,
@@ -86,7 +85,7 @@ async def chat(request: Request) -> Response:
     body = await ChatRequest.from_request(request)
     try:
         turn = await begin_turn(chats, body, user="alice", client_tools=CLIENT_TOOLS)
-    except (ChatNotFoundError, ChatConflictError) as error:
+    except ChatError as error:
         return JSONResponse(error.to_dict(), status_code=error.status_code)
     ctx: StreamContext[None] = StreamContext.for_request(
         turn.request, collect=True, approval_secret=SECRET, on_finish=turn.save

@@ -20,7 +20,9 @@ from ai_stream.encoding import encode_sse as encode_sse
 from ai_stream.exceptions import AIStreamError as AIStreamError
 from ai_stream.exceptions import ApprovalVerificationError as ApprovalVerificationError
 from ai_stream.exceptions import ChatConflictError as ChatConflictError
+from ai_stream.exceptions import ChatError as ChatError
 from ai_stream.exceptions import ChatNotFoundError as ChatNotFoundError
+from ai_stream.exceptions import ChatStoreError as ChatStoreError
 from ai_stream.exceptions import ChunkParseError as ChunkParseError
 from ai_stream.exceptions import ClientDisconnectedError as ClientDisconnectedError
 from ai_stream.exceptions import EventTooLargeError as EventTooLargeError
@@ -153,9 +155,11 @@ __all__ = (
     "ApprovalVerificationError",
     "CHUNK_TYPES",
     "ChatConflictError",
+    "ChatError",
     "ChatNotFoundError",
     "ChatRequest",
     "ChatStore",
+    "ChatStoreError",
     "ChatTurn",
     "ChunkParseError",
     "Citation",

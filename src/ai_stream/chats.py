@@ -10,7 +10,7 @@ where the user may change the chat (see :mod:`ai_stream.protocol.trust`)::
         body = await ChatRequest.from_request(request)
         try:
             turn = await begin_turn(chats, body, user=user_id, client_tools={"getLocation"})
-        except (ChatNotFoundError, ChatConflictError) as error:
+        except ChatError as error:  # 404, 409 or 503
             return JSONResponse(error.to_dict(), status_code=error.status_code)
         ctx = StreamContext.for_request(turn.request, on_finish=turn.save)
         await ctx.run(work, turn.request)
@@ -33,18 +33,25 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 import anyio
 
-from ai_stream.exceptions import ChatConflictError, ChatNotFoundError
+from ai_stream.exceptions import (
+    AIStreamError,
+    ChatConflictError,
+    ChatNotFoundError,
+    ChatStoreError,
+)
 from ai_stream.protocol.messages import ChatRequest
 from ai_stream.protocol.trust import TrustedHistory, close_interrupted, merge_request
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Awaitable, Collection
 
     from ai_stream.record import StreamRecord
+
+T = TypeVar("T")
 
 __all__ = (
     "ChatStore",
@@ -242,25 +249,44 @@ async def begin_turn(
         ChatNotFoundError: The chat is another user's (404, as for a chat that does not exist).
         ChatConflictError: Another answer still runs after ``wait`` (``busy``), or the body
             continues or regenerates a message the chat does not have.
+        ChatStoreError: The store failed (503; logged with the store's exception). All three
+            are a :class:`~ai_stream.exceptions.ChatError`: answer it with its ``to_dict()``
+            and ``status_code``.
     """
     turn = secrets.token_hex(8)
     deadline = anyio.current_time() + wait
-    while (claim := await store.claim(body.id, owner=user, turn=turn, ttl=ttl)) != "claimed":
+    while (claim := await _stored(store.claim(body.id, owner=user, turn=turn, ttl=ttl))) != (
+        "claimed"
+    ):
         if claim == "forbidden":
             raise ChatNotFoundError()
         if anyio.current_time() >= deadline:
             raise ChatConflictError(busy=True)
         await anyio.sleep(0.05)
     try:
-        chat = await store.load(body.id)
+        chat = await _stored(store.load(body.id))
         trusted = merge_request(chat.messages if chat else [], body, client_tools=client_tools)
-        await store.save(body.id, trusted.messages, turn=turn)  # the user message, at once
+        await _stored(store.save(body.id, trusted.messages, turn=turn))  # the user message, now
         fields = body.model_dump(
             mode="json", by_alias=True, exclude_unset=True, exclude={"messages"}
         )
         request = ChatRequest.model_validate({**fields, "messages": trusted.messages})
     except BaseException:
         with anyio.CancelScope(shield=True):
-            await store.release(body.id, turn)
+            try:
+                await store.release(body.id, turn)
+            except Exception:  # (the turn expires after ttl)
+                logger.warning("A chat's turn could not be given back", exc_info=True)
         raise
     return ChatTurn(store, body.id, turn, request, trusted)
+
+
+async def _stored(call: Awaitable[T]) -> T:
+    """The result of a store call; a failure of the store is a :class:`ChatStoreError`."""
+    try:
+        return await call
+    except AIStreamError:
+        raise
+    except Exception as exc:
+        logger.warning("The chat store failed", exc_info=True)
+        raise ChatStoreError() from exc

@@ -8,6 +8,9 @@ describes the kind of mistake, so ``except RuntimeError`` / ``except ValueError`
     │   └── StreamClosedError                    the stream was already finished or aborted
     │       └── ClientDisconnectedError          the client went away; nothing more can be written
     ├── UnsupportedByClientError (ValueError)    the target client release cannot take this chunk
+    ├── EventTooLargeError (ValueError)          a value over the client's event size limit
+    ├── ObjectValidationError (ValueError)       an object stream's value fails its schema
+    ├── MissingExtraError (ImportError)          an optional dependency is not installed
     ├── ChunkParseError (ValueError)             bytes or JSON that are not a valid UI message chunk
     ├── UIMessageStreamError (RuntimeError)      the client would throw while applying a chunk
     ├── RequestParseError (ValueError)           a request body the hooks' server cannot use (4xx)
@@ -16,8 +19,10 @@ describes the kind of mistake, so ``except RuntimeError`` / ``except ValueError`
     ├── ProducerLostError (RuntimeError)         a resumable stream's producer died unfinished
     ├── TooManyStreamsError (RuntimeError)       a resumable-stream limit is reached (HTTP 429)
     ├── StreamStoreError (RuntimeError)          the resumable streams' store failed (HTTP 503)
-    ├── ChatNotFoundError (LookupError)          no such chat for this user (HTTP 404)
-    └── ChatConflictError (RuntimeError)         the chat is busy, or moved on (HTTP 409)
+    └── ChatError                                a chat request the ChatStore cannot answer now
+        ├── ChatNotFoundError (LookupError)      no such chat for this user (HTTP 404)
+        ├── ChatConflictError (RuntimeError)     the chat is busy, or moved on (HTTP 409)
+        └── ChatStoreError (RuntimeError)        the chat store failed (HTTP 503)
 
 Messages are fixed and explain what to do; they never contain data from the stream. The exceptions
 are :class:`UIMessageStreamError`, which repeats the client's own message (with the chunk's id),
@@ -41,8 +46,10 @@ __all__ = (
     "ProducerLostError",
     "TooManyStreamsError",
     "StreamStoreError",
+    "ChatError",
     "ChatConflictError",
     "ChatNotFoundError",
+    "ChatStoreError",
     "ProviderError",
     "StreamClosedError",
     "StreamStateError",
@@ -302,7 +309,26 @@ class StreamStoreError(AIStreamError, RuntimeError):
         super().__init__("The store of resumable streams is unavailable; try again in a moment.")
 
 
-class ChatNotFoundError(AIStreamError, LookupError):
+class ChatError(AIStreamError):
+    """A chat request that :func:`~ai_stream.chats.begin_turn` cannot answer now.
+
+    Answer every kind the same way::
+
+        except ChatError as error:
+            return JSONResponse(error.to_dict(), status_code=error.status_code)
+
+    Attributes:
+        status_code: The HTTP status to answer with (404, 409 or 503).
+    """
+
+    status_code = 500
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON error body: ``{"error": {"type", "message", "path"}}``."""
+        raise NotImplementedError  # (each kind has its own)
+
+
+class ChatNotFoundError(ChatError, LookupError):
     """The chat does not exist for this user (it may be another user's: the same answer).
 
     Answer it with 404 and :meth:`to_dict`.
@@ -318,7 +344,7 @@ class ChatNotFoundError(AIStreamError, LookupError):
         return error_body("not_found", str(self), "id")
 
 
-class ChatConflictError(AIStreamError, RuntimeError):
+class ChatConflictError(ChatError, RuntimeError):
     """The request does not fit the chat as the server keeps it (HTTP 409).
 
     Another answer of the chat is still running (``busy``), or the request continues or
@@ -342,3 +368,21 @@ class ChatConflictError(AIStreamError, RuntimeError):
     def to_dict(self) -> dict[str, object]:
         """The JSON error body: ``{"error": {"type": "chat_busy" | "chat_conflict", ...}}``."""
         return error_body("chat_busy" if self.busy else "chat_conflict", str(self), "messages")
+
+
+class ChatStoreError(ChatError, RuntimeError):
+    """The chat store failed (its database is down, locked or does not answer in time).
+
+    :func:`~ai_stream.chats.begin_turn` raises it for any failure of the store (the store's
+    exception is its ``__cause__``, and is logged, never sent). Answer it with 503 and
+    :meth:`to_dict`: nothing was changed, and the client may send the request again.
+    """
+
+    status_code = 503
+
+    def __init__(self) -> None:
+        super().__init__("The chat store is unavailable; try again in a moment.")
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON error body: ``{"error": {"type": "store_unavailable", ...}}``."""
+        return error_body("store_unavailable", str(self))

@@ -26,8 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ai_stream import (
-    ChatConflictError,
-    ChatNotFoundError,
+    ChatError,
     ChatRequest,
     RequestParseError,
     StreamContext,
@@ -80,7 +79,7 @@ def make_app(store: SQLChatStore, world: World) -> Starlette:
             )
         except RequestParseError as error:
             return request_error_response(error)
-        except (ChatNotFoundError, ChatConflictError) as error:
+        except ChatError as error:
             return JSONResponse(error.to_dict(), status_code=error.status_code)
         ctx: StreamContext[None] = StreamContext.for_request(
             turn.request, sdk_version=6, approval_secret=SECRET, collect=True,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from ai_stream import (
-    ChatConflictError,
+    ChatError,
     ChatNotFoundError,
     ChatRequest,
     RequestParseError,
@@ -48,7 +48,7 @@ async def chat(request: Request, app: Annotated[AppState, Depends(get_state)]) -
     await app.streams.stop(body.id)  # (a regenerate or a new message while one runs)
     try:
         turn = await begin_turn(app.db.chats, body, user=user_id, client_tools=CLIENT_TOOLS)
-    except (ChatNotFoundError, ChatConflictError) as error:
+    except ChatError as error:
         return JSONResponse(error.to_dict(), status_code=error.status_code)
     trusted = turn.request
     info = RequestInfo(

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from ai_stream.chats import Claim, StoredChat
 from ai_stream.integrations._common import import_sdk
@@ -28,7 +28,17 @@ from ai_stream.integrations._common import import_sdk
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
-__all__ = ("SQLChatStore",)
+__all__ = ("SQLITE_BUSY_TIMEOUT", "SQLChatStore")
+
+
+SQLITE_BUSY_TIMEOUT: Final = 30.0
+"""Seconds a SQLite writer waits for another writer's lock before the store fails."""
+
+
+def _write_ahead_log(connection: Any, record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
 
 
 class SQLChatStore:
@@ -36,7 +46,8 @@ class SQLChatStore:
 
     Args:
         url: The database URL (e.g. ``sqlite+aiosqlite:///chats.db``), when no ``engine`` is
-            given.
+            given. A SQLite database is opened in write-ahead-log mode, and a writer waits up
+            to :data:`SQLITE_BUSY_TIMEOUT` seconds for another (several workers on one file).
         engine: An ``AsyncEngine`` to use instead (not disposed of by :meth:`aclose`).
         table: The table's name.
 
@@ -56,7 +67,12 @@ class SQLChatStore:
         if engine is None:
             if url is None:
                 raise ValueError("SQLChatStore needs a database url or an engine.")
-            engine = asyncio_ext.create_async_engine(url)
+            sqlite = sa.engine.make_url(url).get_backend_name() == "sqlite"
+            engine = asyncio_ext.create_async_engine(
+                url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT} if sqlite else {}
+            )
+            if sqlite:  # several workers on one file: readers do not block the writer
+                sa.event.listen(engine.sync_engine, "connect", _write_ahead_log)
             self._owns_engine = True
         else:
             self._owns_engine = False

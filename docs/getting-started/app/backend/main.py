@@ -19,8 +19,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from ai_stream import (
-    ChatConflictError,
-    ChatNotFoundError,
+    ChatError,
     ChatRequest,
     MemoryChatStore,
     RequestParseError,
@@ -72,7 +71,7 @@ async def chat(request: Request) -> Response:
     body = await ChatRequest.from_request(request)
     try:  # the stored chat is the history; the body brings only what the user may add
         turn = await begin_turn(chats, body, user=user_of(request), client_tools=CLIENT_TOOLS)
-    except (ChatNotFoundError, ChatConflictError) as error:
+    except ChatError as error:
         return JSONResponse(error.to_dict(), status_code=error.status_code)
     ctx: StreamContext[None] = StreamContext.for_request(
         turn.request, collect=True, approval_secret=SECRET, on_finish=turn.save
