@@ -16,7 +16,9 @@ converted to the same models, so one code path serves every client generation.
 
 from __future__ import annotations
 
+import gc
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
@@ -39,7 +41,7 @@ from ai_stream.protocol._base import JSONValue, ProviderMetadata
 from ai_stream.protocol.approvals import verify_approval_id
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Mapping
+    from collections.abc import Callable, Collection, Iterator, Mapping
 
 __all__ = (
     "ChatRequest",
@@ -736,7 +738,13 @@ class CompletionRequest(_RequestBody):
 _COMPLETION: TypeAdapter[CompletionRequest] = TypeAdapter(CompletionRequest)
 
 
-def _completion_from(body: Any) -> CompletionRequest:
+def _completion_from(body: bytes | Any) -> CompletionRequest:
+    """The completion request of a checked body (see :func:`_request_from`)."""
+    with _gc_paused():
+        return _completion_of(_decode(body) if isinstance(body, bytes) else body)
+
+
+def _completion_of(body: Any) -> CompletionRequest:
     """The completion request of a decoded body."""
     if not isinstance(body, dict):
         raise RequestParseError("The request body must be a JSON object.", path="")
@@ -751,21 +759,24 @@ def _completion_from(body: Any) -> CompletionRequest:
 
 
 def _json_of(body: bytes | str | dict[str, Any], max_size: int, max_values: int) -> Any:
-    """The JSON value of a body given whole, its bounds checked (see :meth:`ChatRequest.parse`)."""
+    """A body given whole, its bounds checked (see :meth:`ChatRequest.parse`).
+
+    Returns its bytes, or the caller's own decoded value.
+    """
     if isinstance(body, str):
         body = body.encode()
     if isinstance(body, bytes):
         scan = _BodyScan(max_size, max_values)
         scan.feed(body)
         scan.end()
-        return _decode(body)
+        return body
     if _too_deep(body, MAX_DEPTH):
         raise RequestParseError("The request body is nested too deeply.")
     return body
 
 
-async def _json_of_request(request: Any, max_size: int, max_values: int) -> Any:
-    """The JSON value of a Starlette request's body, bounded while it is read."""
+async def _json_of_request(request: Any, max_size: int, max_values: int) -> bytes:
+    """The bytes of a Starlette request's body, bounded while it is read."""
     _check_head(
         request.headers.get("content-type", ""), request.headers.get("content-length"), max_size
     )
@@ -775,7 +786,7 @@ async def _json_of_request(request: Any, max_size: int, max_values: int) -> Any:
         scan.feed(chunk)  # (a body over a bound is refused before the rest is read)
         chunks.append(chunk)
     scan.end()
-    return _decode(b"".join(chunks))
+    return b"".join(chunks)
 
 
 def _json_of_stream(
@@ -784,8 +795,8 @@ def _json_of_stream(
     content_length: int | str | None,
     max_size: int,
     max_values: int,
-) -> Any:
-    """The JSON value of a body read from a synchronous stream, bounded while it is read."""
+) -> bytes:
+    """The bytes of a body read from a synchronous stream, bounded while it is read."""
     _check_head(content_type or "", content_length, max_size)
     scan = _BodyScan(max_size, max_values)
     chunks: list[bytes] = []
@@ -793,7 +804,7 @@ def _json_of_stream(
         scan.feed(chunk)  # (raises once more than max_size bytes were read)
         chunks.append(chunk)
     scan.end()
-    return _decode(b"".join(chunks))
+    return b"".join(chunks)
 
 
 def _check_head(content_type: str, content_length: int | str | None, max_size: int) -> None:
@@ -873,7 +884,30 @@ def _decode(body: bytes) -> Any:
         raise RequestParseError("The request body is not valid JSON.") from exc
 
 
-def _request_from(body: Any, max_parts: int) -> ChatRequest:
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No garbage collection while a body is decoded and checked.
+
+    Its values are young objects: a collection among them would block the event loop on top of
+    the parse, and a refused body's values are freed before any collection is due.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _request_from(body: bytes | Any, max_parts: int) -> ChatRequest:
+    """The request of a checked body: its bytes (decoded here) or a decoded value."""
+    with _gc_paused():
+        return _request_of(_decode(body) if isinstance(body, bytes) else body, max_parts)
+
+
+def _request_of(body: Any, max_parts: int) -> ChatRequest:
     """The request of a decoded body (see :meth:`ChatRequest.parse`)."""
     if not isinstance(body, dict):
         raise RequestParseError("The request body must be a JSON object.", path="")
@@ -886,7 +920,7 @@ def _request_from(body: Any, max_parts: int) -> ChatRequest:
         body = {**body, "messages": [body["message"]]}
         del body["message"]
     messages = body.get("messages")
-    if isinstance(messages, list) and _count_parts(messages) > max_parts:
+    if isinstance(messages, list) and _count_parts(messages, max_parts) > max_parts:
         raise RequestParseError(
             f"The request has more than {max_parts} messages and parts.",
             path="messages",
@@ -903,10 +937,15 @@ def _request_from(body: Any, max_parts: int) -> ChatRequest:
     return request
 
 
-def _count_parts(messages: list[Any]) -> int:
-    """Messages plus their parts (ai 4: plus their tool invocations): O(messages)."""
+def _count_parts(messages: list[Any], limit: int) -> int:
+    """Messages plus their parts (ai 4: plus their tool invocations), counted up to ``limit``.
+
+    O(``limit``) whatever the body holds: the count stops once it is over the limit.
+    """
     count = len(messages)
     for message in messages:
+        if count > limit:
+            break
         if isinstance(message, dict):
             for key in ("parts", "toolInvocations"):
                 items = message.get(key)
