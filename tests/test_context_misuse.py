@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ai_stream import StreamContext, StreamStateError, UIMessageStreamResponse
-from ai_stream.context import INLINE_WORK_MESSAGE, NO_WORK_MESSAGE, UNREAD_MESSAGE
+from ai_stream._session import INLINE_WORK_MESSAGE, NO_WORK_MESSAGE, UNREAD_MESSAGE
 from ai_stream.testing import parse_sse_json
 
 pytestmark = pytest.mark.anyio

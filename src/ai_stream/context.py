@@ -27,16 +27,7 @@ from typing_extensions import TypeVar
 
 from ai_stream._lifecycle import Lifecycle
 from ai_stream._outbox import DELTA_OVERHEAD, PLAIN_RUN, Outbox, send_each
-from ai_stream._session import (
-    DEFAULT_ERROR_TEXT,
-    INLINE_WORK_MESSAGE,
-    MISUSE_TIMEOUT,
-    NO_WORK_MESSAGE,
-    UNREAD_MESSAGE,
-    OnError,
-    OnFinish,
-    Session,
-)
+from ai_stream._session import DEFAULT_ERROR_TEXT, OnError, OnFinish, Session
 from ai_stream.encoding import encoder_for
 from ai_stream.encoding.text import well_formed
 from ai_stream.exceptions import StreamStateError
@@ -58,16 +49,7 @@ if TYPE_CHECKING:
     from ai_stream._lifecycle import ToolCall
     from ai_stream.protocol.messages import ChatRequest, ToolApprovalDecision
 
-__all__ = (
-    "DEFAULT_ERROR_TEXT",
-    "INLINE_WORK_MESSAGE",
-    "MISUSE_TIMEOUT",
-    "NO_WORK_MESSAGE",
-    "UNREAD_MESSAGE",
-    "StreamContext",
-    "ToolCallHandle",
-    "generate_id",
-)
+__all__ = ("DEFAULT_ERROR_TEXT", "StreamContext", "ToolCallHandle", "generate_id")
 
 InfoT = TypeVar("InfoT", default=None)
 Ts = TypeVarTuple("Ts")
