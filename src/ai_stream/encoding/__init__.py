@@ -6,7 +6,7 @@ one wire format. :class:`SSEEncoder` writes the UI message stream of ai 5, 6 and
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from ai_stream.encoding.data_stream import DataStreamEncoder
 from ai_stream.encoding.sse import (
@@ -80,10 +80,17 @@ class Encoder(Protocol):
         ...
 
 
+_SSE_ENCODER: Final = SSEEncoder()  # (it keeps no state: every stream shares it)
+
+
 def encoder_for(target: ClientTarget) -> Encoder:
-    """A new encoder for the wire format ``target`` reads (:attr:`ClientTarget.wire`)."""
+    """An encoder for one stream in the wire format ``target`` reads (:attr:`ClientTarget.wire`).
+
+    The data stream and text encoders keep state, so each stream gets its own; the SSE encoder
+    keeps none and is shared.
+    """
     if target.wire == "text":
         return TextStreamEncoder()
     if target.wire == "data":
         return DataStreamEncoder()
-    return SSEEncoder()
+    return _SSE_ENCODER
