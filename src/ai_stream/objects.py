@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import (
     TYPE_CHECKING,
@@ -175,7 +175,7 @@ class ObjectStreamContext(Generic[T]):
         # (the hot path of a provider's deltas: _open and _send inlined, and the context's
         # write_text is what the caller awaits, one coroutine less per delta)
         if not delta:
-            return _NOTHING
+            return _nothing()
         if self._closed:
             self._open()  # (raises)
         self._closers = ""  # (raw text closes itself)
@@ -397,17 +397,8 @@ class ObjectStreamContext(Generic[T]):
                 await outcome
 
 
-class _Nothing:
-    """An awaitable that does nothing (``write_json("")``)."""
-
-    __slots__ = ()
-
-    def __await__(self) -> Generator[Any, None, None]:
-        return
-        yield  # (a generator: awaiting it returns at once)
-
-
-_NOTHING: Final = _Nothing()
+async def _nothing() -> None:
+    """What ``write_json("")`` returns to await."""
 
 
 def _validate(adapter: TypeAdapter[Any], value: Any) -> Any:

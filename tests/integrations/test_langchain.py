@@ -59,6 +59,7 @@ from ai_stream.protocol.messages import ToolApprovalDecision
 from ai_stream.testing import collect_stream, parse_sse_json
 from tests.conformance.client import FIRST_AND_LATEST, replay
 from tests.helpers import counter_ids, leave_after, transcript
+from tests.integrations._bridges import NEXT_STEP, end, said
 from tests.integrations.test_openai import (
     STOPS,
     STOPS_BODY,
@@ -965,20 +966,6 @@ def shapes() -> dict[str, ShapeRun]:
 
 
 HEAD = [{"type": "start", "messageId": "msg"}, {"type": "start-step"}]
-NEXT_STEP = [{"type": "finish-step"}, {"type": "start-step"}]
-
-
-def end(reason: str | None = "stop") -> list[dict[str, Any]]:
-    finish = {"type": "finish", "finishReason": reason} if reason else {"type": "finish"}
-    return [{"type": "finish-step"}, finish]
-
-
-def said(part: str, *deltas: str, kind: str = "text") -> list[dict[str, Any]]:
-    return [
-        {"type": f"{kind}-start", "id": part},
-        *({"type": f"{kind}-delta", "id": part, "delta": d} for d in deltas),
-        {"type": f"{kind}-end", "id": part},
-    ]
 
 
 def streamed_input(call_id: str, name: str, *deltas: str) -> list[dict[str, Any]]:
